@@ -1,0 +1,83 @@
+// vigil init: scaffold a working project (vigil.yaml, an example check file
+// with a small data file it can run against, and an alerts file).
+
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const FILES: Record<string, string> = {
+  'vigil.yaml': `# vigil project config — every key has a default.
+checks: checks                 # folder of check files (one per dataset)
+store: .vigil/vigil.duckdb     # results store
+timezone: UTC                  # how naive timestamps are read
+schedule: "0 * * * *"          # default schedule for vigil serve
+timeout: 5m                    # per-dataset run timeout
+duckdb: { threads: 2 }
+alerts: alerts
+`,
+  'checks/example.yaml': `# yaml-language-server: $schema=../vigil-checks.schema.json
+dataset: example
+description: A small example extract — point source at your own files.
+source: ../data/example.csv
+owner: data-team
+tags: [example]
+runbook: https://runbooks.example.com/data/example
+checks:
+  - freshness:
+      column: updated_at
+      warn_after: 1d
+      fail_after: 7d
+  - row_count:
+      fail: { min: 1 }
+  - nulls:
+      column: email
+      missing_values: [""]
+      warn: 10%
+      fail: 50%
+  - duplicates:
+      keys: [id]
+      fail: 0
+  - schema:
+      columns:
+        id: BIGINT
+        email: VARCHAR
+        updated_at: TIMESTAMP
+`,
+  'alerts/alerts.yaml': `# Where notifications go. Fill in a channel and a route to start alerting.
+# channels:
+#   - name: data-alerts
+#     type: slack
+#     webhook_url: \${SLACK_WEBHOOK_URL}
+# routes:
+#   - channels: [data-alerts]
+# policy:
+#   min_status: warn
+#   repeat_interval: 4h
+#   send_resolved: true
+`,
+};
+
+function exampleCsv(now: Date): string {
+  const lines = ['id,email,updated_at'];
+  for (let i = 1; i <= 20; i++) {
+    const t = new Date(now.getTime() - i * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
+    lines.push(`${i},user${i}@example.com,${t}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function initCommand(opts: { dir?: string }): number {
+  const root = path.resolve(opts.dir ?? '.');
+  const files = { ...FILES, 'data/example.csv': exampleCsv(new Date()) };
+  for (const [rel, content] of Object.entries(files)) {
+    const full = path.join(root, rel);
+    if (existsSync(full)) {
+      process.stdout.write(`kept    ${rel} (already exists)\n`);
+      continue;
+    }
+    mkdirSync(path.dirname(full), { recursive: true });
+    writeFileSync(full, content);
+    process.stdout.write(`created ${rel}\n`);
+  }
+  process.stdout.write(`\nnext: vigil validate && vigil run\n`);
+  return 0;
+}

@@ -1,0 +1,40 @@
+// vigil validate: every problem in vigil.yaml and every check file, as
+// file:line:col: message. Exit 0 (valid, maybe with warnings) or 3.
+
+import { sortDiagnostics } from '../config/diagnostics.js';
+import { loadProject } from '../config/loader.js';
+import { DuckDBEngine } from '../engine/duckdb.js';
+import { validateAgainstData } from '../run/validate-data.js';
+import { colors, diagnosticsJson, printDiagnostics, writeJson } from './output.js';
+
+export interface ValidateOptions {
+  config?: string;
+  json?: boolean;
+  data?: boolean;
+}
+
+export async function validateCommand(opts: ValidateOptions): Promise<number> {
+  const { project, diagnostics } = loadProject(opts.config !== undefined ? { configPath: opts.config } : {});
+  if (opts.data !== false && project.datasets.length > 0) {
+    const engine = await DuckDBEngine.create({ connections: 1, threads: project.config.duckdb.threads ?? 2 });
+    try {
+      diagnostics.push(...(await validateAgainstData(project.datasets, engine)));
+    } finally {
+      await engine.close();
+    }
+  }
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  if (opts.json) {
+    writeJson({ ...diagnosticsJson(diagnostics), warnings: sortDiagnostics(diagnostics).filter((d) => d.severity === 'warning')
+      .map((d) => ({ file: d.file, line: d.line, col: d.col, message: d.message })) });
+  } else {
+    printDiagnostics(diagnostics);
+    const checks = project.datasets.reduce((n, d) => n + d.checks.length, 0);
+    if (errors.length === 0) {
+      process.stdout.write(`${colors.green('valid')}: ${project.datasets.length} dataset${project.datasets.length === 1 ? '' : 's'}, ${checks} check${checks === 1 ? '' : 's'}${diagnostics.length ? `, ${diagnostics.length} warning${diagnostics.length === 1 ? '' : 's'}` : ''}\n`);
+    } else {
+      process.stderr.write(`${errors.length} problem${errors.length === 1 ? '' : 's'} found\n`);
+    }
+  }
+  return errors.length === 0 ? 0 : 3;
+}

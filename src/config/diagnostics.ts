@@ -1,0 +1,69 @@
+// Problems found in vigil.yaml, check files and alert files. Every problem is
+// collected (never thrown one at a time) and printed as file:line:col: message.
+
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic {
+  file: string;
+  line: number;
+  col: number;
+  message: string;
+  severity: Severity;
+  /** Key path inside the file, used to decide which commands need the value. */
+  path?: ReadonlyArray<string | number>;
+  /** Set for unset ${VAR} references: whether a command needs it depends on `path`. */
+  envVar?: string;
+}
+
+export function formatDiagnostic(d: Diagnostic, cwd = process.cwd()): string {
+  const file = relativeFile(d.file, cwd);
+  const tag = d.severity === 'warning' ? 'warning: ' : '';
+  return `${file}:${d.line}:${d.col}: ${tag}${d.message}`;
+}
+
+function relativeFile(file: string, cwd: string): string {
+  if (file.startsWith(cwd + '/')) return file.slice(cwd.length + 1);
+  return file;
+}
+
+export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
+  return [...list].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
+}
+
+/** Levenshtein distance, for "did you mean …" hints. */
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0] as number;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j] as number;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      prev[j] = Math.min((prev[j] as number) + 1, (prev[j - 1] as number) + 1, diag + cost);
+      diag = tmp;
+    }
+  }
+  return prev[b.length] as number;
+}
+
+/** The closest candidate within a sensible distance, or undefined. */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  const lower = word.toLowerCase();
+  for (const c of candidates) {
+    const d = editDistance(lower, c.toLowerCase());
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  if (best === undefined) return undefined;
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  return bestDistance <= limit ? best : undefined;
+}
+
+export function didYouMean(word: string, candidates: Iterable<string>): string {
+  const hit = closest(word, candidates);
+  return hit ? ` — did you mean '${hit}'?` : '';
+}

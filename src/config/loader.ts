@@ -1,0 +1,329 @@
+// Loads vigil.yaml and every check file: parse with positions, interpolate
+// ${ENV}, validate with the zod schemas, resolve paths from each file's folder,
+// and cross-check (duplicate datasets and check ids, SLO names). Collects
+// every problem rather than stopping at the first.
+
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import cron from 'node-cron';
+import { z } from 'zod';
+import { KINDS } from '../checks/registry.js';
+import { closest, didYouMean, type Diagnostic } from './diagnostics.js';
+import { parseDuration } from './duration.js';
+import type { CheckDef, DatasetDef, Position, Project, ResolvedSource, SloObjective } from './model.js';
+import {
+  CHECK_KINDS, configSchema, datasetFileSchema, type CheckKindName, type Config, type DatasetFile, type SourceFormat, type Threshold,
+} from './schema.js';
+import { zodIssuesToDiagnostics } from './zod-issues.js';
+import { findScalar, locate, readYamlFile, type KeyPath, type YamlSource } from './yaml-source.js';
+
+export interface LoadOptions {
+  /** Path of vigil.yaml (--config); default: ./vigil.yaml if present. */
+  configPath?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface LoadResult {
+  project: Project;
+  diagnostics: Diagnostic[];
+  /** Check files that failed to load, so a caller can report or keep an older version. */
+  invalidFiles: string[];
+}
+
+const datasetHeadSchema = datasetFileSchema.extend({ checks: z.array(z.unknown()).min(1, { error: 'checks must list at least one check' }) });
+
+export function loadProject(options: LoadOptions = {}): LoadResult {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const diagnostics: Diagnostic[] = [];
+
+  const explicit = options.configPath !== undefined;
+  const configFile = path.resolve(cwd, options.configPath ?? 'vigil.yaml');
+  const root = path.dirname(configFile);
+  let config: Config = configSchema.parse({});
+  let configSrc: YamlSource | undefined;
+
+  if (explicit || existsSync(configFile)) {
+    configSrc = readYamlFile(configFile, env);
+    diagnostics.push(...configSrc.diagnostics);
+    if (configSrc.diagnostics.every((d) => d.envVar !== undefined)) {
+      const raw = configSrc.value ?? {};
+      const parsed = configSchema.safeParse(raw);
+      if (parsed.success) {
+        config = parsed.data;
+        diagnostics.push(...checkConfigValues(configSrc, config));
+      } else {
+        diagnostics.push(...zodIssuesToDiagnostics(configSrc, configSchema, parsed.error.issues));
+      }
+    }
+  }
+
+  const storePath = config.store.includes('://') ? config.store : path.resolve(root, config.store);
+  const project: Project = { configFile, root, config, storePath, datasets: [] };
+
+  const folders = Array.isArray(config.checks) ? config.checks : [config.checks];
+  const files: string[] = [];
+  folders.forEach((folder, i) => {
+    const dir = path.resolve(root, folder);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      const pos = configSrc ? locate(configSrc, Array.isArray(config.checks) ? ['checks', i] : ['checks']) : { line: 1, col: 1 };
+      diagnostics.push({
+        file: configFile, ...pos, severity: 'error',
+        message: `checks folder ${folder} not found (looked in ${dir}) — create it, or set checks: in vigil.yaml (vigil init scaffolds one)`,
+      });
+      return;
+    }
+    files.push(...listYamlFiles(dir));
+  });
+
+  const invalidFiles: string[] = [];
+  const seen = new Map<string, DatasetDef>();
+  for (const file of files) {
+    const before = diagnostics.length;
+    const ds = loadCheckFile(file, config, env, diagnostics);
+    if (ds) {
+      const other = seen.get(ds.name);
+      if (other) {
+        diagnostics.push({
+          ...ds.pos, severity: 'error', path: ['dataset'],
+          message: `dataset ${ds.name} is already defined in ${path.relative(root, other.file)}:${other.pos.line} — dataset names must be unique`,
+        });
+      } else {
+        seen.set(ds.name, ds);
+        project.datasets.push(ds);
+      }
+    }
+    if (diagnostics.slice(before).some((d) => d.severity === 'error')) invalidFiles.push(file);
+  }
+
+  // Lineage references are warnings: the upstream may be monitored elsewhere.
+  for (const ds of project.datasets) {
+    ds.upstream.forEach((up) => {
+      if (!seen.has(up)) {
+        diagnostics.push({
+          ...ds.pos, severity: 'warning', path: ['upstream'],
+          message: `upstream ${up} of ${ds.name} is not a dataset in this project${didYouMean(up, seen.keys())}`,
+        });
+      }
+    });
+  }
+  return { project, diagnostics, invalidFiles };
+}
+
+function listYamlFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.name.startsWith('.')) continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listYamlFiles(full));
+    else if (/\.ya?ml$/i.test(entry.name)) out.push(full);
+  }
+  return out;
+}
+
+function validTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function validSchedule(expr: string): boolean {
+  const fields = expr.trim().split(/\s+/).length;
+  return (fields === 5 || fields === 6) && cron.validate(expr);
+}
+
+const SCHEDULE_HINT = 'use cron with 5 fields (minute hour day month weekday, e.g. "*/15 * * * *") or 6 with seconds first';
+const TIMEZONE_HINT = 'use an IANA name such as UTC, Europe/Berlin or America/New_York';
+
+function checkConfigValues(src: YamlSource, config: Config): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (!validTimezone(config.timezone)) {
+    out.push({ file: src.file, ...locate(src, ['timezone']), severity: 'error', message: `unknown timezone '${config.timezone}': ${TIMEZONE_HINT}` });
+  }
+  if (!validSchedule(config.schedule)) {
+    out.push({ file: src.file, ...locate(src, ['schedule']), severity: 'error', message: `bad schedule '${config.schedule}': ${SCHEDULE_HINT}` });
+  }
+  return out;
+}
+
+function formatFromPath(p: string): SourceFormat | undefined {
+  const base = path.basename(p).toLowerCase().replace(/\.(gz|zst)$/, '');
+  const ext = path.extname(base).slice(1);
+  const known: Record<string, SourceFormat> = { parquet: 'parquet', csv: 'csv', tsv: 'tsv', json: 'json', jsonl: 'jsonl', ndjson: 'ndjson' };
+  return known[ext];
+}
+
+function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, diagnostics: Diagnostic[]): DatasetDef | undefined {
+  const src = readYamlFile(file, env);
+  diagnostics.push(...src.diagnostics);
+  if (src.value === undefined) return undefined;
+  if (src.value === null || typeof src.value !== 'object' || Array.isArray(src.value)) {
+    diagnostics.push({ file, line: 1, col: 1, severity: 'error', message: 'a check file must be a mapping with dataset:, source: and checks:' });
+    return undefined;
+  }
+  const at = (p: KeyPath, key = false): Position => ({ file, ...locate(src, p, key) });
+  const problems: Diagnostic[] = [];
+  const err = (p: KeyPath, message: string, key = false) => problems.push({ ...at(p, key), severity: 'error', path: p, message });
+
+  const head = datasetHeadSchema.safeParse(src.value);
+  if (!head.success) {
+    // Report head problems but keep validating the checks, so one run of validate shows everything.
+    problems.push(...zodIssuesToDiagnostics(src, datasetFileSchema, head.error.issues.filter((i) => i.path[0] !== 'checks' || i.path.length === 1)));
+  }
+  const raw = src.value as Record<string, unknown>;
+  const data = (head.success ? head.data : raw) as Partial<DatasetFile> & { checks?: unknown };
+  const name = typeof data.dataset === 'string' ? data.dataset : '(unnamed)';
+  const dir = path.dirname(file);
+
+  const timezone = typeof data.timezone === 'string' ? data.timezone : config.timezone;
+  if (typeof data.timezone === 'string' && !validTimezone(data.timezone)) err(['timezone'], `unknown timezone '${data.timezone}': ${TIMEZONE_HINT}`);
+  const schedule = typeof data.schedule === 'string' ? data.schedule : config.schedule;
+  if (typeof data.schedule === 'string' && !validSchedule(data.schedule)) err(['schedule'], `bad schedule '${data.schedule}': ${SCHEDULE_HINT}`);
+
+  // Source
+  let source: ResolvedSource | undefined;
+  if (head.success) {
+    const s = head.data.source;
+    if (typeof s === 'string' || 'path' in s) {
+      const p = typeof s === 'string' ? s : s.path;
+      const format = (typeof s === 'string' ? undefined : s.format) ?? formatFromPath(p);
+      if (!format) {
+        err(['source'], `cannot tell the format of '${p}' from its extension — write source: { path: "${p}", format: csv } (parquet, csv, tsv, json, jsonl or ndjson)`);
+      } else {
+        source = {
+          type: 'file', path: path.resolve(dir, p), format,
+          options: typeof s === 'string' ? {} : (s.options ?? {}), display: p,
+        };
+      }
+    } else if ('sql' in s) {
+      source = { type: 'sql', sql: s.sql, display: 'sql source' };
+    } else {
+      if (!(s.connection in config.connections)) {
+        const names = Object.keys(config.connections);
+        err(['source', 'connection'], `unknown connection '${s.connection}'${didYouMean(s.connection, names) || (names.length ? ` — vigil.yaml defines: ${names.join(', ')}` : ' — define it under connections: in vigil.yaml')}`);
+      }
+      source = { type: 'connection', connection: s.connection, table: s.table, display: `${s.connection}:${s.table}` };
+    }
+  }
+
+  // Checks
+  const checks: CheckDef[] = [];
+  const ids = new Map<string, Position>();
+  const entries = Array.isArray(data.checks) ? data.checks : [];
+  entries.forEach((entry, i) => {
+    const entryPath: KeyPath = ['checks', i];
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+      err(entryPath, `each check is a mapping with one kind key (${CHECK_KINDS.join(', ')}), e.g. - row_count: { fail: { min: 1 } }`);
+      return;
+    }
+    const keys = Object.keys(entry);
+    if (keys.length !== 1) {
+      err(entryPath, `a check entry needs exactly one kind key, found ${keys.length ? keys.join(', ') : 'none'} — start a new list item (-) for each check`);
+      return;
+    }
+    const kindKey = keys[0] as string;
+    if (!(CHECK_KINDS as string[]).includes(kindKey)) {
+      err([...entryPath, kindKey], `unknown check kind '${kindKey}'${didYouMean(kindKey, CHECK_KINDS) || ` — kinds are ${CHECK_KINDS.join(', ')}`}`, true);
+      return;
+    }
+    const kind = KINDS[kindKey as CheckKindName];
+    const optionsPath: KeyPath = [...entryPath, kindKey];
+    const rawOptions = (entry as Record<string, unknown>)[kindKey] ?? {};
+    const parsed = kind.schema.safeParse(rawOptions);
+    if (!parsed.success) {
+      problems.push(...zodIssuesToDiagnostics(src, kind.schema, parsed.error.issues, optionsPath));
+      return;
+    }
+    const options = parsed.data as Record<string, unknown> & {
+      name?: string; where?: string; runbook?: string; owner?: string; tags?: string[]; description?: string; warn?: Threshold; fail?: Threshold;
+    };
+    const before = problems.length;
+    for (const p of kind.validate?.(options) ?? []) err([...optionsPath, ...p.path], p.message, p.path.length > 0);
+    if (kind.kind !== 'schema' && kind.kind !== 'freshness' && options.warn === undefined && options.fail === undefined) {
+      err(optionsPath, `${kindKey} needs a threshold: warn, fail or both (e.g. fail: 0)`, true);
+    }
+    if (problems.length > before) return;
+    const pos = at(optionsPath, true);
+    for (const exp of kind.expand(options)) {
+      const checkName = options.name ?? exp.name;
+      const id = `${name}.${checkName}`;
+      const dup = ids.get(id);
+      if (dup) {
+        err(optionsPath, `duplicate check id ${id} (also at line ${dup.line}) — give one of them a distinct name: …`, true);
+        continue;
+      }
+      ids.set(id, pos);
+      const def: CheckDef = {
+        id, name: checkName, kind: kind.kind, dataset: name, options, pos, columnPos: {},
+        tags: [...new Set([...(data.tags ?? []), ...(options.tags ?? [])])],
+      };
+      if (exp.column !== undefined) def.column = exp.column;
+      if (options.where !== undefined) def.where = options.where;
+      const runbook = options.runbook ?? data.runbook;
+      if (runbook !== undefined) def.runbook = runbook;
+      const owner = options.owner ?? data.owner;
+      if (owner !== undefined) def.owner = owner;
+      if (options.description !== undefined) def.description = options.description;
+      if (options.warn !== undefined) def.warn = options.warn;
+      if (options.fail !== undefined) def.fail = options.fail;
+      for (const c of kind.columns(def)) {
+        const p = findScalar(src, optionsPath, c);
+        if (p) def.columnPos[c] = { file, ...p };
+      }
+      checks.push(def);
+    }
+  });
+
+  // SLOs name checks of this file.
+  let slo: DatasetDef['slo'];
+  if (data.slo && head.success) {
+    const names = checks.map((c) => c.name);
+    const objectives: SloObjective[] = [];
+    data.slo.objectives.forEach((o, i) => {
+      if (!names.includes(o.check)) {
+        const hint = closest(o.check, names);
+        err(['slo', 'objectives', i, 'check'], `SLO names check '${o.check}', which is not in this file${hint ? ` — did you mean '${hint}'?` : ` — checks are: ${names.join(', ')}`}`);
+      }
+      const target = typeof o.target === 'number' ? o.target : Number(o.target.replace('%', ''));
+      if (!(target > 0 && target <= 100)) err(['slo', 'objectives', i, 'target'], `target ${String(o.target)} must be above 0% and at most 100%`);
+      objectives.push({ check: o.check, target });
+    });
+    slo = { windowSeconds: parseDuration(data.slo.window ?? '28d') ?? 28 * 86400, objectives };
+  }
+
+  diagnostics.push(...problems);
+  if (!head.success || !source || problems.some((p) => p.severity === 'error')) return undefined;
+
+  const d = head.data;
+  const ds: DatasetDef = {
+    name: d.dataset, file, source, tags: d.tags ?? [], schedule, timezone,
+    timeoutSeconds: parseDuration(d.timeout ?? config.timeout) ?? 300,
+    upstream: d.upstream ?? [], checks, pos: at(['dataset']),
+  };
+  if (d.description !== undefined) ds.description = d.description;
+  if (d.owner !== undefined) ds.owner = d.owner;
+  if (d.runbook !== undefined) ds.runbook = d.runbook;
+  if (d.filter !== undefined) ds.filter = d.filter;
+  if (slo) ds.slo = slo;
+  return ds;
+}
+
+/** Diagnostics that stop a command: every error for validate; for run, unset variables it does not need are let through. */
+export function blockingDiagnostics(list: Diagnostic[], command: 'validate' | 'run', project: Project): Diagnostic[] {
+  return list.filter((d) => {
+    if (d.severity !== 'error') return false;
+    if (command === 'validate' || d.envVar === undefined) return true;
+    if (d.file !== project.configFile) return true;
+    const top = d.path?.[0];
+    if (top === 'dashboard') return false;
+    if (top === 'connections') {
+      const conn = String(d.path?.[1]);
+      return project.datasets.some((ds) => ds.source.type === 'connection' && ds.source.connection === conn);
+    }
+    return true;
+  });
+}

@@ -1,0 +1,70 @@
+// The loaded project: what the loader hands to the planner. Plain data,
+// resolved (absolute paths, defaults applied), with positions for messages.
+
+import type { CheckKindName, Config, SourceFormat, Threshold } from './schema.js';
+
+export interface Position {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export type ResolvedSource =
+  | { type: 'file'; path: string; format: SourceFormat; options: Record<string, unknown>; display: string }
+  | { type: 'sql'; sql: string; display: string }
+  | { type: 'connection'; connection: string; table: string; display: string };
+
+export interface CheckDef {
+  /** `<dataset>.<name>` */
+  id: string;
+  name: string;
+  kind: CheckKindName;
+  dataset: string;
+  /** The kind's own options as written (validated by its zod schema). */
+  options: Record<string, unknown>;
+  /** For checks expanded from `columns: [...]`, the one column this check covers. */
+  column?: string;
+  where?: string;
+  runbook?: string;
+  owner?: string;
+  tags: string[];
+  description?: string;
+  warn?: Threshold;
+  fail?: Threshold;
+  pos: Position;
+  /** Where each column the check reads is written, for unknown-column messages. */
+  columnPos: Record<string, Position>;
+}
+
+export interface SloObjective {
+  check: string;
+  /** percent, e.g. 99.5 */
+  target: number;
+}
+
+export interface DatasetDef {
+  name: string;
+  file: string;
+  description?: string;
+  source: ResolvedSource;
+  owner?: string;
+  tags: string[];
+  runbook?: string;
+  schedule: string;
+  timezone: string;
+  timeoutSeconds: number;
+  filter?: string;
+  upstream: string[];
+  slo?: { windowSeconds: number; objectives: SloObjective[] };
+  checks: CheckDef[];
+  pos: Position;
+}
+
+export interface Project {
+  configFile: string;
+  /** Folder of vigil.yaml: every relative path in it is resolved from here. */
+  root: string;
+  config: Config;
+  storePath: string;
+  datasets: DatasetDef[];
+}

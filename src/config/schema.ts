@@ -1,0 +1,210 @@
+// zod schemas for vigil.yaml and check files: the TypeScript types are
+// inferred from them and the editor JSON Schema is generated from them.
+
+import { z } from 'zod';
+import { DURATION_HINT, parseDuration } from './duration.js';
+
+export const durationSchema = z
+  .string({ error: `expected a duration: ${DURATION_HINT}` })
+  .refine((s) => parseDuration(s) !== undefined, { error: (iss) => `bad duration '${String(iss.input)}': ${DURATION_HINT}` })
+  .meta({ description: 'A duration: an integer and a unit (s, m, h, d, w), concatenations allowed: 90s, 15m, 2h, 1d, 1h30m', pattern: '^(\\d+[smhdw])+$' });
+
+const PERCENT_RE = /^\s*\d+(\.\d+)?\s*%\s*$/;
+
+export const percentSchema = z
+  .string()
+  .regex(PERCENT_RE, { error: (iss) => `bad percent '${String(iss.input)}': write a number followed by %, e.g. "1.5%"` });
+
+const minMaxSchema = z
+  .strictObject({
+    min: z.number({ error: 'min must be a number' }).optional(),
+    max: z.number({ error: 'max must be a number' }).optional(),
+  })
+  .refine((r) => r.min !== undefined || r.max !== undefined, { error: 'give min, max or both, e.g. { min: 1 }' })
+  .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, {
+    error: (iss) => {
+      const r = iss.input as { min: number; max: number };
+      return `min (${r.min}) is greater than max (${r.max}): swap them`;
+    },
+  });
+
+/** N (level when value > N), "P%" (value / rows * 100 > P) or { min, max } (outside the range). */
+export const thresholdSchema = z
+  .union([z.number().min(0, { error: 'a count threshold cannot be negative' }), percentSchema, minMaxSchema], {
+    error: 'expected a threshold: a number (max allowed), a percent like "1.5%", or { min: A, max: B }',
+  })
+  .meta({ description: 'N: the level applies when value > N; "P%": when value / row_count * 100 > P; { min, max }: when value is outside [min, max]' });
+
+export type Threshold = number | string | { min?: number | undefined; max?: number | undefined };
+
+const columnName = z.string({ error: 'expected a column name' }).min(1, { error: 'column name is empty' });
+
+/** Keys every check accepts. */
+const commonKeys = {
+  name: z.string().regex(/^[A-Za-z0-9_.+-]+$/, { error: 'a check name may use letters, digits and _ . + -' }).optional()
+    .meta({ description: 'Overrides the default name; the check id is <dataset>.<name>' }),
+  where: z.string().min(1).optional().meta({ description: 'An extra SQL predicate for this check' }),
+  runbook: z.string().url({ error: 'runbook must be a URL, e.g. https://runbooks.example.com/data/orders' }).optional(),
+  owner: z.string().min(1).optional(),
+  tags: z.array(z.string().min(1)).optional(),
+  description: z.string().optional(),
+};
+
+const levels = {
+  warn: thresholdSchema.optional(),
+  fail: thresholdSchema.optional(),
+};
+
+export const freshnessSchema = z.strictObject({
+  ...commonKeys,
+  column: columnName.optional().meta({ description: 'Timestamp or date column; without it the newest file modification time is used' }),
+  warn_after: durationSchema.optional(),
+  fail_after: durationSchema.optional(),
+});
+
+export const rowCountSchema = z.strictObject({ ...commonKeys, ...levels });
+
+export const nullsSchema = z.strictObject({
+  ...commonKeys,
+  column: columnName.optional(),
+  columns: z.array(columnName).min(1, { error: 'columns must list at least one column' }).optional(),
+  missing_values: z.array(z.union([z.string(), z.number(), z.boolean()])).optional()
+    .meta({ description: 'Values also counted as missing, compared after casting to the column type' }),
+  ...levels,
+});
+
+export const duplicatesSchema = z.strictObject({
+  ...commonKeys,
+  keys: z.union([columnName, z.array(columnName).min(1, { error: 'keys must list at least one column' })], {
+    error: 'keys must be a column name or a list of column names, e.g. [order_id]',
+  }),
+  ...levels,
+});
+
+export const schemaCheckSchema = z.strictObject({
+  ...commonKeys,
+  columns: z.record(z.string(), z.union([z.string(), z.null()])).optional()
+    .meta({ description: 'Expected columns and their types; null or "any" accepts any type' }),
+  extra_columns: z.enum(['allow', 'warn', 'fail'], { error: 'extra_columns must be allow, warn or fail' }).optional(),
+  drift: z.enum(['ignore', 'warn', 'fail'], { error: 'drift must be ignore, warn or fail' }).optional(),
+});
+
+export const sqlCheckSchema = z.strictObject({
+  ...commonKeys,
+  name: z.string({ error: 'sql checks need a name, e.g. name: negative_amounts' })
+    .regex(/^[A-Za-z0-9_.+-]+$/, { error: 'a check name may use letters, digits and _ . + -' }),
+  query: z.string({ error: 'sql checks need a query, e.g. query: "select count(*) from {{ source }} where amount < 0"' }).min(1),
+  ...levels,
+});
+
+export const checkKindSchemas = {
+  freshness: freshnessSchema,
+  row_count: rowCountSchema,
+  nulls: nullsSchema,
+  duplicates: duplicatesSchema,
+  schema: schemaCheckSchema,
+  sql: sqlCheckSchema,
+} as const;
+
+export type CheckKindName = keyof typeof checkKindSchemas;
+export const CHECK_KINDS = Object.keys(checkKindSchemas) as CheckKindName[];
+
+export type FreshnessSpec = z.infer<typeof freshnessSchema>;
+export type RowCountSpec = z.infer<typeof rowCountSchema>;
+export type NullsSpec = z.infer<typeof nullsSchema>;
+export type DuplicatesSpec = z.infer<typeof duplicatesSchema>;
+export type SchemaCheckSpec = z.infer<typeof schemaCheckSchema>;
+export type SqlCheckSpec = z.infer<typeof sqlCheckSchema>;
+
+/** One entry of `checks:`: exactly one kind key. */
+export const checkEntrySchema = z.union(
+  CHECK_KINDS.map((k) => z.strictObject({ [k]: checkKindSchemas[k] })) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]],
+);
+
+const FORMATS = ['parquet', 'csv', 'tsv', 'json', 'jsonl', 'ndjson'] as const;
+export type SourceFormat = (typeof FORMATS)[number];
+
+export const sourceSchema = z.union(
+  [
+    z.string().min(1).meta({ description: 'A path or glob (.parquet .csv .tsv .json .jsonl .ndjson), relative to this file' }),
+    z.strictObject({
+      path: z.string().min(1),
+      format: z.enum(FORMATS, { error: `format must be one of ${FORMATS.join(', ')}` }).optional(),
+      options: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'option names are read_csv/read_json/read_parquet parameter names, e.g. delim, header' }), z.unknown()).optional().meta({ description: 'Named options of read_csv/read_json/read_parquet' }),
+    }),
+    z.strictObject({ sql: z.string().min(1) }),
+    z.strictObject({ connection: z.string().min(1), table: z.string().min(1) }),
+  ],
+  { error: 'source must be a path, { path, format, options }, { sql } or { connection, table }' },
+);
+export type SourceSpec = z.infer<typeof sourceSchema>;
+
+const targetSchema = z.union([
+  percentSchema,
+  z.number().gt(0).max(100),
+], { error: 'target must be a percent, e.g. 99.5%' });
+
+export const sloSchema = z.strictObject({
+  window: durationSchema.optional().meta({ description: 'Rolling window, default 28d' }),
+  objectives: z.array(z.strictObject({
+    check: z.string().min(1).meta({ description: 'A check name in this file, e.g. freshness or nulls.customer_id' }),
+    target: targetSchema,
+  })).min(1, { error: 'objectives must list at least one objective' }),
+});
+
+export const datasetFileSchema = z.strictObject({
+  dataset: z.string({ error: 'every check file needs dataset: <name>' })
+    .regex(/^[A-Za-z0-9_.-]+$/, { error: 'dataset names may use letters, digits and _ . - only' }),
+  description: z.string().optional(),
+  source: sourceSchema,
+  owner: z.string().min(1).optional(),
+  tags: z.array(z.string().min(1)).optional(),
+  runbook: z.string().url({ error: 'runbook must be a URL, e.g. https://runbooks.example.com/data/orders' }).optional(),
+  schedule: z.string().optional().meta({ description: 'cron, 5 or 6 fields; default from vigil.yaml' }),
+  timezone: z.string().optional().meta({ description: 'How naive timestamps are read (IANA name); default from vigil.yaml' }),
+  timeout: durationSchema.optional().meta({ description: 'How long this dataset may run before its queries are interrupted (default from vigil.yaml, 5m)' }),
+  filter: z.string().min(1).optional().meta({ description: 'SQL predicate applied to every check' }),
+  upstream: z.array(z.string().min(1)).optional().meta({ description: 'Datasets this one is built from (lineage)' }),
+  slo: sloSchema.optional(),
+  checks: z.array(checkEntrySchema).min(1, { error: 'checks must list at least one check' }),
+});
+export type DatasetFile = z.infer<typeof datasetFileSchema>;
+
+export const connectionSchema = z.strictObject({
+  type: z.enum(['postgres', 'duckdb'], { error: 'connection type must be postgres or duckdb' }),
+  url: z.string().min(1),
+});
+
+export const configSchema = z.strictObject({
+  checks: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).default('checks'),
+  store: z.string().min(1).default('.vigil/vigil.duckdb'),
+  timezone: z.string().default('UTC'),
+  schedule: z.string().default('0 * * * *'),
+  timeout: durationSchema.default('5m').meta({ description: 'Default per-dataset run timeout' }),
+  concurrency: z.number().int().min(1).max(64).optional().meta({ description: 'Datasets run at once (default: duckdb.threads, at least 2)' }),
+  duckdb: z.strictObject({
+    memory_limit: z.string().optional(),
+    threads: z.number().int().min(1).optional(),
+  }).default({}),
+  dashboard: z.strictObject({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8080),
+    public_url: z.string().optional(),
+    token: z.string().optional(),
+  }).default({ host: '127.0.0.1', port: 8080 }),
+  connections: z.record(z.string(), connectionSchema).default({}),
+  alerts: z.union([z.string().min(1), z.array(z.string().min(1))]).default('alerts'),
+});
+export type Config = z.infer<typeof configSchema>;
+
+/** JSON Schema of check files, for editors (yaml-language-server). */
+export function checkFileJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(datasetFileSchema, { target: 'draft-7', unrepresentable: 'any', io: 'input' }) as Record<string, unknown>;
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'https://vigil.dev/schemas/vigil-checks.schema.json',
+    title: 'vigil check file',
+    description: 'One dataset and its checks. See the README for the meaning of each key.',
+    ...Object.fromEntries(Object.entries(schema).filter(([k]) => k !== '$schema')),
+  };
+}

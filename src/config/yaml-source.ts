@@ -1,0 +1,154 @@
+// A YAML file parsed with positions kept, so that any problem found later
+// (by zod, by a cross-check, by the data) can point at file:line:col.
+
+import { readFileSync } from 'node:fs';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import type { Diagnostic } from './diagnostics.js';
+
+export type KeyPath = ReadonlyArray<string | number>;
+
+export interface YamlSource {
+  file: string;
+  doc: Document.Parsed;
+  lineCounter: LineCounter;
+  /** Plain JS value after ${ENV} interpolation. */
+  value: unknown;
+  diagnostics: Diagnostic[];
+}
+
+const ENV_RE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+export function readYamlFile(file: string, env: NodeJS.ProcessEnv): YamlSource {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const lineCounter = new LineCounter();
+    const doc = parseDocument('', { lineCounter });
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(err);
+    return {
+      file, doc, lineCounter, value: undefined,
+      diagnostics: [{ file, line: 1, col: 1, severity: 'error', message: `cannot read file: ${reason}` }],
+    };
+  }
+  return parseYamlText(file, text, env);
+}
+
+export function parseYamlText(file: string, text: string, env: NodeJS.ProcessEnv): YamlSource {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const diagnostics: Diagnostic[] = [];
+  for (const e of doc.errors) {
+    const pos = lineCounter.linePos(e.pos[0]);
+    diagnostics.push({
+      file, line: pos.line, col: pos.col, severity: 'error',
+      message: `YAML syntax error: ${firstLine(e.message)}`,
+    });
+  }
+  if (doc.errors.length > 0) return { file, doc, lineCounter, value: undefined, diagnostics };
+  const src: YamlSource = { file, doc, lineCounter, value: undefined, diagnostics };
+  src.value = toValue(src, doc.contents as Node | null, [], env);
+  return src;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? message;
+}
+
+/** Converts the document to plain values, interpolating ${VAR} in string scalars. */
+function toValue(src: YamlSource, node: Node | null, path: Array<string | number>, env: NodeJS.ProcessEnv): unknown {
+  if (node === null || node === undefined) return null;
+  if (isMap(node)) {
+    const out: Record<string, unknown> = {};
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      out[key] = toValue(src, pair.value as Node | null, [...path, key], env);
+    }
+    return out;
+  }
+  if (isSeq(node)) {
+    return node.items.map((item, i) => toValue(src, item as Node | null, [...path, i], env));
+  }
+  if (isScalar(node)) {
+    const v = node.value;
+    if (typeof v === 'string' && v.includes('${')) return interpolate(src, node, v, path, env);
+    return v;
+  }
+  return (node as { toJSON?: () => unknown }).toJSON?.() ?? null;
+}
+
+function interpolate(src: YamlSource, node: Node, text: string, path: KeyPath, env: NodeJS.ProcessEnv): string {
+  return text.replace(ENV_RE, (_m, name: string, fallback: string | undefined) => {
+    const value = env[name];
+    if (value !== undefined && value !== '') return value;
+    if (fallback !== undefined) return fallback;
+    const pos = positionOf(src, node);
+    src.diagnostics.push({
+      ...pos, file: src.file, severity: 'error', path, envVar: name,
+      message: `environment variable ${name} is not set — export ${name}=… or write \${${name}:-default}`,
+    });
+    return '';
+  });
+}
+
+function positionOf(src: YamlSource, node: { range?: [number, number, number] | null } | null | undefined): { line: number; col: number } {
+  const offset = node?.range?.[0] ?? 0;
+  const p = src.lineCounter.linePos(offset);
+  return { line: p.line, col: p.col };
+}
+
+/**
+ * Position of the value at `path` (or of its key when `key` is true). Falls
+ * back to the deepest node that exists, so a missing key points at its parent.
+ */
+export function locate(src: YamlSource, path: KeyPath, key = false): { line: number; col: number } {
+  let node: Node | null = src.doc.contents as Node | null;
+  let keyNode: Node | null = null;
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      keyNode = pair.key as Node;
+      node = pair.value as Node | null;
+      if (node === null) { node = keyNode; }
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg] as Node | undefined;
+      if (!item) break;
+      keyNode = null;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  if (key && keyNode) return positionOf(src, keyNode);
+  return positionOf(src, node);
+}
+
+/** Position of the first scalar (key or value) equal to `text` below `path`. */
+export function findScalar(src: YamlSource, path: KeyPath, text: string): { line: number; col: number } | undefined {
+  let node: Node | null = src.doc.contents as Node | null;
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+      node = (pair?.value as Node | null) ?? null;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      node = (node.items[seg] as Node | undefined) ?? null;
+    } else {
+      return undefined;
+    }
+  }
+  const search = (n: Node | null): Node | undefined => {
+    if (!n) return undefined;
+    if (isScalar(n)) return String(n.value) === text ? n : undefined;
+    if (isMap(n)) {
+      for (const p of n.items) {
+        const hit = search(p.key as Node) ?? search(p.value as Node | null);
+        if (hit) return hit;
+      }
+    }
+    if (isSeq(n)) for (const i of n.items) { const hit = search(i as Node); if (hit) return hit; }
+    return undefined;
+  };
+  const hit = search(node);
+  return hit ? positionOf(src, hit) : undefined;
+}

@@ -1,0 +1,136 @@
+// Compiles a dataset's metric needs into as few queries as the source allows:
+// every aggregate in one SELECT; duplicate keys as a GROUP BY — either its own
+// query ("split": Parquet answers the aggregates from statistics, so the
+// GROUP BY is the only real scan) or folded into the same scan ("fused":
+// CSV/JSON are parsed once). sql checks run as their own queries.
+
+import { AGG_PLACEHOLDER, NO_ROW, needKey, type AggregateNeed, type DuplicatesNeed, type Need, type QueryNeed } from '../checks/kind.js';
+import type { Dialect } from '../sql/dialect.js';
+import type { Row } from './engine.js';
+
+export type Strategy = 'split' | 'fused';
+
+export interface CompiledQuery {
+  label: string;
+  sql: string;
+  /** The needs this query answers, in the order `read` returns them. */
+  needs: Need[];
+  read(rows: Row[]): Map<string, unknown>;
+}
+
+export interface CompileInput {
+  dialect: Dialect;
+  /** FROM-clause relation of the source (already quoted). */
+  relation: string;
+  filter?: string;
+  needs: Need[];
+  strategy: Strategy;
+}
+
+function aggregateSql(a: AggregateNeed, inner?: string): string {
+  const call = inner ?? (a.fn === 'count_star' ? 'count(*)' : `${a.fn}(${a.arg})`);
+  const filtered = inner === undefined && a.filter ? `${call} FILTER (WHERE ${a.filter})` : call;
+  return a.outer ? a.outer.split(AGG_PLACEHOLDER).join(filtered) : filtered;
+}
+
+function partialSql(a: AggregateNeed): string {
+  const call = a.fn === 'count_star' ? 'count(*)' : `${a.fn}(${a.arg})`;
+  return a.filter ? `${call} FILTER (WHERE ${a.filter})` : call;
+}
+
+function combineSql(a: AggregateNeed, alias: string): string {
+  return a.fn === 'max' ? `max(${alias})` : `coalesce(sum(${alias}), 0)`;
+}
+
+function whereClause(parts: Array<string | undefined>): string {
+  const p = parts.filter((x): x is string => Boolean(x)).map((x) => `(${x})`);
+  return p.length ? ` WHERE ${p.join(' AND ')}` : '';
+}
+
+function dedupe(needs: Need[]): Need[] {
+  const seen = new Map<string, Need>();
+  for (const n of needs) if (!seen.has(needKey(n))) seen.set(needKey(n), n);
+  return [...seen.values()];
+}
+
+function samplePack(dialect: Dialect, keys: string[], count: string): string {
+  const fields = keys.map((k) => `${dialect.quoteIdent(k)} := ${dialect.quoteIdent(k)}`).join(', ');
+  return `struct_pack("key" := struct_pack(${fields}), "count" := ${count})`;
+}
+
+function readDuplicates(row: Row | undefined): { duplicateRows: number; duplicateKeys: number; sample: unknown[] } {
+  const sample = (row?.sample as Array<{ key: Record<string, unknown>; count: unknown }> | null) ?? [];
+  return {
+    duplicateRows: Number(row?.dup_rows ?? 0),
+    duplicateKeys: Number(row?.dup_keys ?? 0),
+    sample: sample.map((s) => ({ key: s.key, count: Number(s.count) })),
+  };
+}
+
+export function compileDataset(input: CompileInput): CompiledQuery[] {
+  const { dialect, relation, filter } = input;
+  const needs = dedupe(input.needs);
+  const aggregates = needs.filter((n): n is AggregateNeed => n.type === 'aggregate');
+  const dups = needs.filter((n): n is DuplicatesNeed => n.type === 'duplicates');
+  const queries = needs.filter((n): n is QueryNeed => n.type === 'query');
+  const out: CompiledQuery[] = [];
+  const from = `FROM ${relation} AS src`;
+
+  const fuse = input.strategy === 'fused' && dups.length > 0 && aggregates.length > 0;
+  if (fuse) {
+    const dup = dups.shift() as DuplicatesNeed;
+    const keyCols = dup.keys.map((k) => dialect.quoteIdent(k));
+    const partials = aggregates.map((a, i) => `${partialSql(a)} AS __p${i}`);
+    const n = dup.filter ? `count(*) FILTER (WHERE ${dup.filter})` : 'count(*)';
+    const notNull = keyCols.map((k) => `${k} IS NOT NULL`).join(' AND ');
+    const select = [
+      ...aggregates.map((a, i) => `${aggregateSql(a, combineSql(a, `__p${i}`))} AS m${i}`),
+      `coalesce(sum(__n) FILTER (WHERE ${notNull}), 0) - count(*) FILTER (WHERE ${notNull} AND __n > 0) AS dup_rows`,
+      `count(*) FILTER (WHERE ${notNull} AND __n > 1) AS dup_keys`,
+      `arg_max(${samplePack(dialect, dup.keys, '__n')}, __n, 5) FILTER (WHERE ${notNull} AND __n > 1) AS sample`,
+    ];
+    const sql = `SELECT ${select.join(', ')} FROM (SELECT ${[...keyCols, ...partials, `${n} AS __n`].join(', ')} ${from}${whereClause([filter])} GROUP BY ${keyCols.join(', ')}) AS g`;
+    out.push({
+      label: 'aggregates+duplicates', sql, needs: [...aggregates, dup],
+      read: (rows) => {
+        const row = rows[0];
+        const m = new Map<string, unknown>(aggregates.map((a, i) => [needKey(a), row?.[`m${i}`] ?? null]));
+        m.set(needKey(dup), readDuplicates(row));
+        return m;
+      },
+    });
+  } else if (aggregates.length > 0) {
+    const select = aggregates.map((a, i) => `${aggregateSql(a)} AS m${i}`);
+    out.push({
+      label: 'aggregates', sql: `SELECT ${select.join(', ')} ${from}${whereClause([filter])}`, needs: aggregates,
+      read: (rows) => new Map(aggregates.map((a, i) => [needKey(a), rows[0]?.[`m${i}`] ?? null])),
+    });
+  }
+
+  for (const dup of dups) {
+    const keyCols = dup.keys.map((k) => dialect.quoteIdent(k));
+    const notNull = keyCols.map((k) => `${k} IS NOT NULL`).join(' AND ');
+    const inner = `SELECT ${keyCols.join(', ')}, count(*) AS __n ${from}${whereClause([filter, dup.filter, notNull])} GROUP BY ${keyCols.join(', ')}`;
+    const sql = `SELECT coalesce(sum(__n) - count(*), 0) AS dup_rows, count(*) FILTER (WHERE __n > 1) AS dup_keys, `
+      + `arg_max(${samplePack(dialect, dup.keys, '__n')}, __n, 5) FILTER (WHERE __n > 1) AS sample FROM (${inner}) AS g`;
+    out.push({ label: `duplicates(${dup.keys.join(', ')})`, sql, needs: [dup], read: (rows) => new Map([[needKey(dup), readDuplicates(rows[0])]]) });
+  }
+
+  for (const q of queries) {
+    out.push({
+      label: 'sql', sql: q.sql, needs: [q],
+      read: (rows) => {
+        const row = rows[0];
+        if (!row) return new Map([[needKey(q), NO_ROW]]);
+        const first = Object.values(row)[0];
+        return new Map([[needKey(q), first ?? null]]);
+      },
+    });
+  }
+  return out;
+}
+
+/** The plan a source gets by default: fused for files that must be parsed, split for Parquet. */
+export function defaultStrategy(format: string | undefined): Strategy {
+  return format === 'parquet' || format === undefined ? 'split' : 'fused';
+}

@@ -1,0 +1,37 @@
+// The FROM clause of a dataset's source, for DuckDB: read_parquet / read_csv /
+// read_json over an absolute path or glob, or the user's own SQL.
+
+import type { ResolvedSource } from '../config/model.js';
+import type { Dialect } from '../sql/dialect.js';
+
+function optionValue(dialect: Dialect, value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => optionValue(dialect, v)).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.entries(value).map(([k, v]) => `${dialect.quoteLiteral(k)}: ${optionValue(dialect, v)}`).join(', ')}}`;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') return dialect.quoteLiteral(value);
+  return 'NULL';
+}
+
+export function relationSql(source: ResolvedSource, dialect: Dialect): string {
+  switch (source.type) {
+    case 'sql':
+      return `(${source.sql.trim().replace(/;\s*$/, '')})`;
+    case 'connection':
+      throw new Error(`warehouse connections are not available in this version (source ${source.display})`);
+    case 'file': {
+      const opts: Record<string, unknown> = {};
+      let fn: string;
+      switch (source.format) {
+        case 'parquet': fn = 'read_parquet'; break;
+        case 'csv': fn = 'read_csv'; break;
+        case 'tsv': fn = 'read_csv'; opts.delim = '\t'; break;
+        case 'json': fn = 'read_json'; break;
+        case 'jsonl': case 'ndjson': fn = 'read_json'; opts.format = 'newline_delimited'; break;
+      }
+      Object.assign(opts, source.options);
+      const args = [dialect.quoteLiteral(source.path), ...Object.entries(opts).map(([k, v]) => `${k} = ${optionValue(dialect, v)}`)];
+      return `${fn}(${args.join(', ')})`;
+    }
+  }
+}

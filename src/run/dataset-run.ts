@@ -1,0 +1,234 @@
+// Runs one dataset: describe the source (metadata only), plan every check,
+// compile the needs into the fewest queries, execute them under the
+// dataset's timeout, and evaluate. Any failure becomes `error` on exactly the
+// checks it affects; it never escapes.
+
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { KINDS } from '../checks/registry.js';
+import { needKey, type CheckPlan, type ColumnInfo, type Need, type PlanContext, type Status } from '../checks/kind.js';
+import { didYouMean } from '../config/diagnostics.js';
+import { formatDuration } from '../config/duration.js';
+import type { CheckDef, DatasetDef } from '../config/model.js';
+import { compileDataset, defaultStrategy, type Strategy } from '../engine/compile.js';
+import type { Engine, Session } from '../engine/engine.js';
+import { plain } from '../engine/duckdb.js';
+import { relationSql } from '../engine/relation.js';
+import type { Dialect } from '../sql/dialect.js';
+import type { CheckResult, DatasetRun, QueryTiming } from '../store/store.js';
+import { VigilError, errorMessage } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+
+export interface DatasetRunOptions {
+  engine: Engine;
+  now: () => Date;
+  previousSchema: ColumnInfo[] | null;
+  log: Logger;
+  /** Overrides the plan chosen from the source format (benchmarks, tests). */
+  strategy?: Strategy;
+  signal?: AbortSignal;
+}
+
+/** DuckDB messages carry a "LINE 1: …" excerpt of our generated SQL; the first paragraph says what went wrong. */
+export function cleanDbError(err: unknown): string {
+  const msg = errorMessage(err);
+  return (msg.split(/\n\s*\n/)[0] ?? msg).replace(/\s+/g, ' ').trim();
+}
+
+function sourceError(ds: DatasetDef, err: unknown): string {
+  const msg = cleanDbError(err);
+  const where = `${path.basename(ds.file)}`;
+  if (ds.source.type === 'file') {
+    if (/No files found that match the pattern/i.test(msg)) {
+      return `no files match ${ds.source.display} (${ds.source.path}) — check source: in ${where}`;
+    }
+    return `cannot read ${ds.source.display}: ${msg}`;
+  }
+  return `cannot read source of ${ds.name}: ${msg}`;
+}
+
+class Timeout extends Error {}
+
+/** What a check kind sees when it plans: the described columns and the dataset's relation. */
+export function makePlanContext(ds: DatasetDef, columns: ColumnInfo[], relation: string, dialect: Dialect): PlanContext {
+  const byName = new Map(columns.map((c) => [c.name, c]));
+  const filtered = `(SELECT * FROM ${relation} AS src${ds.filter ? ` WHERE (${ds.filter})` : ''})`;
+  return {
+    dialect, dataset: ds, columns,
+    column(name) {
+      const hit = byName.get(name) ?? columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
+      if (!hit) {
+        throw new VigilError('UNKNOWN_COLUMN',
+          `unknown column ${name} in ${ds.source.display}${didYouMean(name, byName.keys())}; columns are: ${columns.map((c) => c.name).join(', ')}`);
+      }
+      return hit;
+    },
+    sourceSql: () => filtered,
+    rows: (where) => (where ? { type: 'aggregate', fn: 'count_star', filter: where } : { type: 'aggregate', fn: 'count_star' }),
+  };
+}
+
+export async function runDataset(ds: DatasetDef, opts: DatasetRunOptions): Promise<DatasetRun> {
+  const started = new Date();
+  const queries: QueryTiming[] = [];
+  const session = await opts.engine.acquire();
+  let timedOut = false;
+  const timeoutMessage = `timed out after ${formatDuration(ds.timeoutSeconds)} (timeout: ${formatDuration(ds.timeoutSeconds).replace(' ', '')}) — the query was interrupted; raise timeout: in the check file or vigil.yaml, or narrow the source`;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    session.interrupt();
+  }, ds.timeoutSeconds * 1000);
+  const onAbort = () => { timedOut = true; session.interrupt(); };
+  opts.signal?.addEventListener('abort', onAbort);
+
+  const exec = async (label: string, sql: string) => {
+    if (timedOut) throw new Timeout(timeoutMessage);
+    const t0 = performance.now();
+    try {
+      opts.log.debug({ dataset: ds.name, label, sql }, 'query');
+      const rows = await session.query(sql);
+      queries.push({ label, sql, ms: performance.now() - t0 });
+      return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, plain(v)])));
+    } catch (err) {
+      queries.push({ label, sql, ms: performance.now() - t0, error: cleanDbError(err) });
+      if (timedOut) throw new Timeout(timeoutMessage);
+      throw err;
+    }
+  };
+
+  let results: CheckResult[];
+  let schema: ColumnInfo[] | null = null;
+  let error: string | null = null;
+  try {
+    ({ results, schema, error } = await evaluateDataset(ds, session, exec, opts));
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+    session.release();
+  }
+  const finished = new Date();
+  const duration = finished.getTime() - started.getTime();
+  for (const r of results) r.duration_ms = duration;
+  return { dataset: ds.name, startedAt: started.toISOString(), finishedAt: finished.toISOString(), results, schema, error, queries };
+}
+
+type Exec = (label: string, sql: string) => Promise<Record<string, unknown>[]>;
+
+function result(check: CheckDef, status: Status, message: string, now: Date, extra: Partial<CheckResult> = {}): CheckResult {
+  return {
+    check: check.id, dataset: check.dataset, kind: check.kind, name: check.name, status,
+    value: null, unit: KINDS[check.kind].unit, message,
+    runbook: check.runbook ?? null, owner: check.owner ?? null, tags: check.tags,
+    thresholds: {}, details: {}, evaluated_at: now.toISOString(), duration_ms: 0, ...extra,
+  };
+}
+
+async function evaluateDataset(ds: DatasetDef, session: Session, exec: Exec, opts: DatasetRunOptions) {
+  const dialect = opts.engine.dialect;
+  const allError = (message: string) => ds.checks.map((c) => result(c, 'error', message, opts.now()));
+
+  let relation: string;
+  try {
+    relation = relationSql(ds.source, dialect);
+    // Relative paths inside sql sources and sql checks resolve from the check file's folder.
+    await session.query(`SET file_search_path = ${dialect.quoteLiteral(path.dirname(ds.file))}`);
+  } catch (err) {
+    return { results: allError(errorMessage(err)), schema: null, error: errorMessage(err) };
+  }
+
+  let columns: ColumnInfo[];
+  try {
+    const rows = await exec('describe', `DESCRIBE SELECT * FROM ${relation} AS src`);
+    columns = rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+  } catch (err) {
+    const message = err instanceof Timeout ? err.message : sourceError(ds, err);
+    return { results: allError(message), schema: null, error: message };
+  }
+
+  const ctx = makePlanContext(ds, columns, relation, dialect);
+  const filtered = ctx.sourceSql();
+  const plans = new Map<CheckDef, CheckPlan>();
+  const failed = new Map<CheckDef, string>();
+  for (const check of ds.checks) {
+    try {
+      plans.set(check, KINDS[check.kind].plan(check, ctx));
+    } catch (err) {
+      failed.set(check, errorMessage(err));
+    }
+  }
+
+  const values = new Map<string, unknown>();
+  const needErrors = new Map<string, string>();
+  const allNeeds = [...plans.values()].flatMap((p) => p.needs);
+  const strategy = opts.strategy ?? defaultStrategy(ds.source.type === 'file' ? ds.source.format : undefined);
+
+  const runCompiled = async (needs: Need[]) => {
+    const compiled = compileDataset({ dialect, relation, ...(ds.filter ? { filter: ds.filter } : {}), needs, strategy });
+    const failedQueries: Need[][] = [];
+    for (const q of compiled) {
+      try {
+        for (const [k, v] of q.read(await exec(q.label, q.sql))) values.set(k, v);
+      } catch (err) {
+        if (err instanceof Timeout) throw err;
+        for (const n of q.needs) needErrors.set(needKey(n), cleanDbError(err));
+        failedQueries.push(q.needs);
+      }
+    }
+    return failedQueries;
+  };
+
+  let fatal: string | null = null;
+  try {
+    const mtimeNeeds = allNeeds.filter((n) => n.type === 'mtime');
+    if (mtimeNeeds.length && ds.source.type === 'file') {
+      const files = await exec('files', `SELECT file FROM glob(${dialect.quoteLiteral(ds.source.path)})`);
+      let newest: number | null = null;
+      for (const f of files) {
+        const s = await stat(String(f.file));
+        newest = Math.max(newest ?? 0, s.mtimeMs);
+      }
+      for (const n of mtimeNeeds) values.set(needKey(n), newest);
+    }
+    const failedGroups = await runCompiled(allNeeds.filter((n) => n.type !== 'mtime'));
+    // A failed shared query is re-run per check, so one bad `where` errors one check, not all.
+    const shared = failedGroups.filter((g) => g.length > 1);
+    if (shared.length) {
+      try {
+        await exec('probe', `SELECT count(*) AS n FROM ${filtered} AS f`);
+        for (const [check, plan] of plans) {
+          const mine = plan.needs.filter((n) => shared.some((g) => g.some((s) => needKey(s) === needKey(n))));
+          if (!mine.length) continue;
+          for (const n of mine) needErrors.delete(needKey(n));
+          await runCompiled(mine);
+          if (mine.some((n) => needErrors.has(needKey(n)))) failed.set(check, needErrors.get(needKey(mine.find((n) => needErrors.has(needKey(n))) as Need)) as string);
+        }
+      } catch (err) {
+        if (err instanceof Timeout) throw err;
+        const msg = cleanDbError(err);
+        fatal = ds.filter ? `query failed (filter: ${ds.filter}): ${msg}` : sourceError(ds, err);
+      }
+    }
+  } catch (err) {
+    fatal = err instanceof Timeout ? err.message : sourceError(ds, err);
+  }
+
+  const results = ds.checks.map((check) => {
+    const now = opts.now();
+    const pre = failed.get(check);
+    if (pre) return result(check, 'error', pre, now);
+    if (fatal) return result(check, 'error', fatal, now);
+    const plan = plans.get(check) as CheckPlan;
+    const bad = plan.needs.find((n) => needErrors.has(needKey(n)));
+    if (bad) {
+      const where = check.where ? ` (where: ${check.where})` : '';
+      return result(check, 'error', `query failed${where}: ${needErrors.get(needKey(bad))}`, now);
+    }
+    try {
+      const o = plan.evaluate({ now, dataset: ds, columns, previousSchema: opts.previousSchema, value: (n) => values.get(needKey(n)) ?? null });
+      return result(check, o.status, o.message, now, { value: o.value, unit: o.unit, thresholds: o.thresholds, details: o.details });
+    } catch (err) {
+      return result(check, 'error', errorMessage(err), now);
+    }
+  });
+  return { results, schema: columns, error: fatal };
+}

@@ -1,0 +1,93 @@
+// The one run path, shared by `vigil run` and (later) the scheduler: run the
+// selected datasets concurrently, record each dataset's results in its own
+// transaction, and report.
+
+import { randomUUID } from 'node:crypto';
+import type { Status } from '../checks/kind.js';
+import type { DatasetDef, Project } from '../config/model.js';
+import type { Strategy } from '../engine/compile.js';
+import { DuckDBEngine } from '../engine/duckdb.js';
+import type { Engine } from '../engine/engine.js';
+import type { CheckResult, DatasetRun, Store } from '../store/store.js';
+import { errorMessage } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import { runDataset } from './dataset-run.js';
+
+export interface RunReport {
+  run_id: string;
+  started_at: string;
+  finished_at: string;
+  summary: Record<Status, number>;
+  results: CheckResult[];
+  datasets: DatasetRun[];
+}
+
+export interface RunOptions {
+  project: Project;
+  datasets: DatasetDef[];
+  store: Store;
+  log: Logger;
+  /** Fixed clock (--now); default: the real time when each check is evaluated. */
+  now?: Date;
+  trigger?: string;
+  selectors?: string[];
+  engine?: Engine;
+  strategy?: Strategy;
+}
+
+export function defaultConcurrency(project: Project): number {
+  return project.config.concurrency ?? Math.max(2, project.config.duckdb.threads ?? 2);
+}
+
+export function summarize(results: CheckResult[]): Record<Status, number> {
+  const summary: Record<Status, number> = { pass: 0, warn: 0, fail: 0, error: 0 };
+  for (const r of results) summary[r.status]++;
+  return summary;
+}
+
+export async function runChecks(opts: RunOptions): Promise<RunReport> {
+  const { project, store, log } = opts;
+  const runId = randomUUID();
+  const startedAt = new Date().toISOString();
+  const now = opts.now ? () => opts.now as Date : () => new Date();
+  const concurrency = Math.min(defaultConcurrency(project), Math.max(1, opts.datasets.length));
+  const engine = opts.engine ?? (await DuckDBEngine.create({
+    connections: concurrency,
+    ...(project.config.duckdb.threads !== undefined ? { threads: project.config.duckdb.threads } : {}),
+    ...(project.config.duckdb.memory_limit !== undefined ? { memoryLimit: project.config.duckdb.memory_limit } : {}),
+  }));
+
+  await store.beginRun({ runId, startedAt, trigger: opts.trigger ?? 'cli', selectors: opts.selectors ?? [] });
+  const outcomes: DatasetRun[] = new Array(opts.datasets.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < opts.datasets.length) {
+      const i = next++;
+      const ds = opts.datasets[i] as DatasetDef;
+      const previousSchema = await store.lastSchema(ds.name);
+      const outcome = await runDataset(ds, { engine, now, previousSchema, log, ...(opts.strategy ? { strategy: opts.strategy } : {}) });
+      try {
+        await store.recordDataset(runId, outcome);
+      } catch (err) {
+        log.error({ dataset: ds.name, err: errorMessage(err) }, 'could not record results');
+        throw err;
+      }
+      outcomes[i] = outcome;
+      const counts = summarize(outcome.results);
+      log.info({ run_id: runId, dataset: ds.name, duration_ms: Date.parse(outcome.finishedAt) - Date.parse(outcome.startedAt), ...counts }, 'dataset run');
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } catch (err) {
+    await store.finishRun(runId, new Date().toISOString(), summarize(outcomes.filter(Boolean).flatMap((o) => o.results)), 'aborted').catch(() => undefined);
+    throw err;
+  } finally {
+    if (!opts.engine) await engine.close();
+  }
+  const results = outcomes.flatMap((o) => o.results);
+  const summary = summarize(results);
+  const finishedAt = new Date().toISOString();
+  await store.finishRun(runId, finishedAt, summary, 'completed');
+  return { run_id: runId, started_at: startedAt, finished_at: finishedAt, summary, results, datasets: outcomes };
+}

@@ -1,0 +1,66 @@
+// The part of `vigil validate` that needs the data: for every dataset whose
+// source can be read now, columns the checks name must exist, and every
+// query the run would send must bind (filter, where, sql checks) — checked
+// with DESCRIBE, which reads metadata and never scans.
+
+import path from 'node:path';
+import { KINDS } from '../checks/registry.js';
+import type { Diagnostic } from '../config/diagnostics.js';
+import type { DatasetDef } from '../config/model.js';
+import { compileDataset, defaultStrategy } from '../engine/compile.js';
+import type { Engine } from '../engine/engine.js';
+import { relationSql } from '../engine/relation.js';
+import { VigilError, errorMessage } from '../util/errors.js';
+import { cleanDbError, makePlanContext } from './dataset-run.js';
+
+export async function validateAgainstData(datasets: DatasetDef[], engine: Engine): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  for (const ds of datasets) {
+    if (ds.source.type === 'connection') continue;
+    const session = await engine.acquire();
+    try {
+      const relation = relationSql(ds.source, engine.dialect);
+      await session.query(`SET file_search_path = ${engine.dialect.quoteLiteral(path.dirname(ds.file))}`);
+      let columns;
+      try {
+        const rows = await session.query(`DESCRIBE SELECT * FROM ${relation} AS src`);
+        columns = rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+      } catch (err) {
+        out.push({ ...ds.pos, severity: 'warning', message: `source of ${ds.name} cannot be read now, so its columns were not checked: ${cleanDbError(err)}` });
+        continue;
+      }
+      const ctx = makePlanContext(ds, columns, relation, engine.dialect);
+      for (const check of ds.checks) {
+        let plan;
+        try {
+          plan = KINDS[check.kind].plan(check, ctx);
+        } catch (err) {
+          const column = err instanceof VigilError && err.code === 'UNKNOWN_COLUMN'
+            ? Object.keys(check.columnPos).find((c) => !columns.some((x) => x.name.toLowerCase() === c.toLowerCase()))
+            : undefined;
+          const pos = (column && check.columnPos[column]) || check.pos;
+          out.push({ ...pos, severity: 'error', message: `${check.id}: ${errorMessage(err)}` });
+          continue;
+        }
+        const queries = compileDataset({
+          dialect: engine.dialect, relation, ...(ds.filter ? { filter: ds.filter } : {}), needs: plan.needs.filter((n) => n.type !== 'mtime'),
+          strategy: defaultStrategy(ds.source.type === 'file' ? ds.source.format : undefined),
+        });
+        for (const q of queries) {
+          try {
+            await session.query(`DESCRIBE ${q.sql}`);
+          } catch (err) {
+            const what = q.label === 'sql' ? 'query' : check.where ? `where (${check.where})` : ds.filter ? `filter (${ds.filter})` : 'generated query';
+            out.push({ ...check.pos, severity: 'error', message: `${check.id}: ${what} does not compile: ${cleanDbError(err)}` });
+            break;
+          }
+        }
+      }
+    } catch (err) {
+      out.push({ ...ds.pos, severity: 'error', message: errorMessage(err) });
+    } finally {
+      session.release();
+    }
+  }
+  return out;
+}

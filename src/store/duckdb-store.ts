@@ -1,0 +1,176 @@
+// The results store in a DuckDB file (default .vigil/vigil.duckdb).
+// Append-only history; every dataset's results land in one transaction.
+
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { ColumnInfo, Status } from '../checks/kind.js';
+import { VigilError, errorMessage } from '../util/errors.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import type { CheckResult, DatasetRun, RunRecord, RunStatus, Store } from './store.js';
+
+const LOCK_RETRY_MS = 5000;
+
+function parseJson<T>(v: unknown, fallback: T): T {
+  if (v === null || v === undefined) return fallback;
+  if (typeof v === 'string') {
+    try { return JSON.parse(v) as T; } catch { return fallback; }
+  }
+  return v as T;
+}
+
+function iso(v: unknown): string {
+  if (v instanceof Date) return v.toISOString();
+  return String(v);
+}
+
+export class DuckDBStore implements Store {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(private readonly instance: DuckDBInstance, private readonly conn: DuckDBConnection, readonly file: string) {}
+
+  static async open(file: string): Promise<DuckDBStore> {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const deadline = Date.now() + LOCK_RETRY_MS;
+    for (;;) {
+      try {
+        const instance = await DuckDBInstance.create(file, { threads: '1' });
+        const conn = await instance.connect();
+        const store = new DuckDBStore(instance, conn, file);
+        await store.migrate();
+        return store;
+      } catch (err) {
+        const msg = errorMessage(err);
+        if (/lock/i.test(msg) && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 100));
+          continue;
+        }
+        if (/lock/i.test(msg)) {
+          throw new VigilError('STORE_FAILED', `the results store ${file} is in use by another process (${msg.split('\n')[0]}) — wait for it to finish, or point store: elsewhere`, { cause: err });
+        }
+        throw new VigilError('STORE_FAILED', `cannot open the results store ${file}: ${msg.split('\n')[0]}`, { cause: err });
+      }
+    }
+  }
+
+  /** Serializes all access to the one connection. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async rows(sql: string, values?: DuckDBValue[]): Promise<Record<string, unknown>[]> {
+    const reader = await this.conn.runAndReadAll(sql, values);
+    return reader.getRowObjectsJS() as Record<string, unknown>[];
+  }
+
+  private async transaction(fn: () => Promise<void>): Promise<void> {
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      await fn();
+      await this.conn.run('COMMIT');
+    } catch (err) {
+      await this.conn.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async migrate(): Promise<void> {
+    await this.conn.run('CREATE TABLE IF NOT EXISTS vigil_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)');
+    const rows = await this.rows(`SELECT value FROM vigil_meta WHERE key = 'schema_version'`);
+    const current = rows[0] ? Number(rows[0].value) : 0;
+    if (current > SCHEMA_VERSION) {
+      throw new VigilError('STORE_FAILED', `the store ${this.file} has schema version ${current}, newer than this vigil knows (${SCHEMA_VERSION}) — upgrade vigil`);
+    }
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      await this.transaction(async () => {
+        for (const stmt of m.sql) await this.conn.run(stmt);
+        await this.conn.run(`INSERT OR REPLACE INTO vigil_meta VALUES ('schema_version', ?)`, [String(m.version)]);
+      });
+    }
+  }
+
+  beginRun(run: { runId: string; startedAt: string; trigger: string; selectors: string[] }): Promise<void> {
+    return this.exclusive(async () => {
+      await this.conn.run(`INSERT INTO runs (run_id, started_at, status, trigger, selectors) VALUES (?, ?::TIMESTAMPTZ, 'running', ?, ?::JSON)`,
+        [run.runId, run.startedAt, run.trigger, JSON.stringify(run.selectors)]);
+    });
+  }
+
+  recordDataset(runId: string, run: DatasetRun): Promise<void> {
+    return this.exclusive(() => this.transaction(async () => {
+      const duration = Date.parse(run.finishedAt) - Date.parse(run.startedAt);
+      await this.conn.run(
+        `INSERT INTO dataset_runs VALUES (?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?, ?, ?::JSON)`,
+        [runId, run.dataset, run.startedAt, run.finishedAt, duration, run.error, JSON.stringify(run.queries)],
+      );
+      if (run.results.length > 0) {
+        const placeholders = run.results.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::JSON, ?::JSON, ?::JSON, ?::TIMESTAMPTZ, ?)').join(', ');
+        const values: DuckDBValue[] = [];
+        for (const r of run.results) {
+          values.push(runId, r.check, r.dataset, r.kind, r.name, r.status, r.value, r.unit, r.message, r.runbook, r.owner,
+            JSON.stringify(r.tags), JSON.stringify(r.thresholds), JSON.stringify(r.details), r.evaluated_at, r.duration_ms);
+        }
+        await this.conn.run(`INSERT INTO check_results VALUES ${placeholders}`, values);
+      }
+      if (run.schema) {
+        const last = await this.lastSchemaUnlocked(run.dataset);
+        if (!last || JSON.stringify(last) !== JSON.stringify(run.schema)) {
+          await this.conn.run(`INSERT INTO schema_snapshots VALUES (?, ?, ?::TIMESTAMPTZ, ?::JSON)`,
+            [run.dataset, runId, run.finishedAt, JSON.stringify(run.schema)]);
+        }
+      }
+    }));
+  }
+
+  finishRun(runId: string, finishedAt: string, summary: Record<Status, number>, status: RunStatus): Promise<void> {
+    return this.exclusive(async () => {
+      await this.conn.run(`UPDATE runs SET finished_at = ?::TIMESTAMPTZ, status = ?, summary = ?::JSON WHERE run_id = ?`,
+        [finishedAt, status, JSON.stringify(summary), runId]);
+    });
+  }
+
+  private async lastSchemaUnlocked(dataset: string): Promise<ColumnInfo[] | null> {
+    const rows = await this.rows(`SELECT columns FROM schema_snapshots WHERE dataset = ? ORDER BY recorded_at DESC, rowid DESC LIMIT 1`, [dataset]);
+    return rows[0] ? parseJson<ColumnInfo[]>(rows[0].columns, []) : null;
+  }
+
+  lastSchema(dataset: string): Promise<ColumnInfo[] | null> {
+    return this.exclusive(() => this.lastSchemaUnlocked(dataset));
+  }
+
+  latestResults(): Promise<CheckResult[]> {
+    return this.exclusive(async () => {
+      const rows = await this.rows(`SELECT * FROM check_results
+        QUALIFY row_number() OVER (PARTITION BY check_id ORDER BY evaluated_at DESC, rowid DESC) = 1
+        ORDER BY dataset, check_id`);
+      return rows.map((r) => ({
+        check: String(r.check_id), dataset: String(r.dataset), kind: String(r.kind), name: String(r.name),
+        status: r.status as Status, value: r.value === null ? null : Number(r.value), unit: String(r.unit),
+        message: String(r.message), runbook: (r.runbook as string | null) ?? null, owner: (r.owner as string | null) ?? null,
+        tags: parseJson<string[]>(r.tags, []), thresholds: parseJson(r.thresholds, {}), details: parseJson(r.details, {}),
+        evaluated_at: iso(r.evaluated_at), duration_ms: Number(r.duration_ms),
+      }));
+    });
+  }
+
+  runs(limit: number): Promise<RunRecord[]> {
+    return this.exclusive(async () => {
+      const rows = await this.rows(`SELECT * FROM runs ORDER BY started_at DESC LIMIT ?`, [limit]);
+      return rows.map((r) => ({
+        run_id: String(r.run_id), started_at: iso(r.started_at), finished_at: r.finished_at ? iso(r.finished_at) : null,
+        status: r.status as RunStatus, trigger: String(r.trigger), selectors: parseJson<string[]>(r.selectors, []),
+        summary: parseJson(r.summary, { pass: 0, warn: 0, fail: 0, error: 0 }),
+      }));
+    });
+  }
+
+  close(): Promise<void> {
+    return this.exclusive(async () => {
+      this.conn.closeSync();
+      this.instance.closeSync();
+    });
+  }
+}
