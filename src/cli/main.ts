@@ -1,13 +1,9 @@
 // The vigil command line: parses arguments and hands off to one file per
-// command. Exit codes are the contract (see README); usage errors exit 3.
+// command, loaded only when that command runs (start-up stays small).
+// Exit codes are the contract (see README); usage errors exit 3.
 
 import { Command, CommanderError } from 'commander';
 import { errorMessage } from '../util/errors.js';
-import { initCommand } from './init.js';
-import { runCommand } from './run.js';
-import { schemaCommand } from './schema.js';
-import { statusCommand } from './status.js';
-import { validateCommand } from './validate.js';
 
 const program = new Command();
 program
@@ -28,7 +24,7 @@ program.command('validate')
   .description('check vigil.yaml and every check file; print every problem as file:line:col: message (exit 0 or 3)')
   .option('--json', 'print { errors, warnings } as JSON')
   .option('--no-data', 'do not read sources to check column names and queries')
-  .action(async (o: { json?: boolean; data?: boolean }) => { exitCode = await validateCommand({ ...globalConfig(), ...o }); });
+  .action(async (o: { json?: boolean; data?: boolean }) => { exitCode = await (await import('./validate.js')).validateCommand({ ...globalConfig(), ...o }); });
 
 program.command('run')
   .description('run the selected checks once, record the results, print a table (exit 0 pass/warn, 1 fail, 2 error, 3 invalid config)')
@@ -38,22 +34,22 @@ program.command('run')
   .option('--no-alerts', 'do not send alerts for this run')
   .option('--plan <strategy>', 'force the query plan: split or fused (default: by source format)')
   .action(async (selectors: string[], o: { json?: boolean; now?: string; alerts?: boolean; plan?: string }) => {
-    exitCode = await runCommand(selectors, { ...globalConfig(), ...o });
+    exitCode = await (await import('./run.js')).runCommand(selectors, { ...globalConfig(), ...o });
   });
 
 program.command('status')
   .description('the latest result of every check, from the store')
   .option('--json', 'print as JSON')
-  .action(async (o: { json?: boolean }) => { exitCode = await statusCommand({ ...globalConfig(), ...o }); });
+  .action(async (o: { json?: boolean }) => { exitCode = await (await import('./status.js')).statusCommand({ ...globalConfig(), ...o }); });
 
 program.command('schema')
   .description('print the JSON Schema of check files (for editor autocompletion)')
-  .action(() => { exitCode = schemaCommand(); });
+  .action(async () => { exitCode = (await import('./schema.js')).schemaCommand(); });
 
 program.command('init')
   .description('scaffold vigil.yaml, checks/example.yaml, alerts/alerts.yaml and a small example data file')
   .argument('[dir]', 'folder to scaffold into', '.')
-  .action((dir: string) => { exitCode = initCommand({ dir }); });
+  .action(async (dir: string) => { exitCode = (await import('./init.js')).initCommand({ dir }); });
 
 try {
   await program.parseAsync(process.argv);
