@@ -122,9 +122,19 @@ export const schema: CheckKind = {
         }
         const count = flagged.size;
         const baseline = prev ? '' : ' (first run: schema recorded as the baseline)';
+        const n = ectx.columns.length;
+        const plural = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`;
+        let ok: string;
+        if (o.columns) {
+          const declared = Object.keys(o.columns).length;
+          const extras = expectedSection.extra.length;
+          ok = `all ${plural(declared, 'expected column')} present with matching types${extras ? ` (${plural(extras, 'extra column')} allowed)` : ''}`;
+        } else {
+          ok = prev ? `${plural(n, 'column')}, no change since the last run` : plural(n, 'column');
+        }
         const message = count === 0
-          ? `${ectx.columns.length} columns as expected${baseline}`
-          : `${count} column${count === 1 ? '' : 's'} differ: ${parts.join('; ')}${baseline}`;
+          ? `${ok}${baseline}`
+          : `${plural(count, 'column')} ${count === 1 ? 'differs' : 'differ'}: ${parts.join('; ')}${baseline}`;
         return {
           status, value: count, unit: 'columns', message,
           thresholds: { extra_columns: extraLevel, drift: driftLevel },

@@ -6,7 +6,7 @@ import { sqlCheckSchema } from '../config/schema.js';
 import { VigilError } from '../util/errors.js';
 import type { AggregateNeed, CheckKind, QueryNeed } from './kind.js';
 import { asNumber, NO_ROW } from './kind.js';
-import { isPercent, levelFor, thresholdSuffix, thresholdsRecord } from './thresholds.js';
+import { formatPercent, isPercent, levelFor, thresholdSuffix, thresholdsRecord } from './thresholds.js';
 
 const SOURCE_RE = /\{\{\s*source\s*\}\}/g;
 
@@ -44,7 +44,7 @@ export const sql: CheckKind = {
         const status = levelFor(levels, value, rows);
         return {
           status, value, unit: 'value', thresholds: thresholdsRecord(levels),
-          message: `${check.name} returned ${value}${thresholdSuffix(levels, status)}`,
+          message: `${check.name} returned ${value}${rows !== null ? ` (${formatPercent(value, rows)} of ${rows} rows)` : ''}${thresholdSuffix(levels, status)}`,
           details: rows !== null ? { rows } : {},
         };
       },

@@ -37,7 +37,7 @@ export function cleanDbError(err: unknown): string {
 
 function sourceError(ds: DatasetDef, err: unknown): string {
   const msg = cleanDbError(err);
-  const where = `${path.basename(ds.file)}`;
+  const where = path.relative(process.cwd(), ds.file) || ds.file;
   if (ds.source.type === 'file') {
     if (/No files found that match the pattern/i.test(msg)) {
       return `no files match ${ds.source.display} (${ds.source.path}) — check source: in ${where}`;
