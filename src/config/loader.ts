@@ -50,12 +50,9 @@ export function loadProject(options: LoadOptions = {}): LoadResult {
     if (configSrc.diagnostics.every((d) => d.envVar !== undefined)) {
       const raw = configSrc.value ?? {};
       const parsed = configSchema.safeParse(raw);
-      if (parsed.success) {
-        config = parsed.data;
-        diagnostics.push(...checkConfigValues(configSrc, config));
-      } else {
-        diagnostics.push(...zodIssuesToDiagnostics(configSrc, configSchema, parsed.error.issues));
-      }
+      if (parsed.success) config = parsed.data;
+      else diagnostics.push(...zodIssuesToDiagnostics(configSrc, configSchema, parsed.error.issues));
+      diagnostics.push(...checkConfigValues(configSrc, raw as Record<string, unknown>));
     }
   }
 
@@ -99,10 +96,10 @@ export function loadProject(options: LoadOptions = {}): LoadResult {
 
   // Lineage references are warnings: the upstream may be monitored elsewhere.
   for (const ds of project.datasets) {
-    ds.upstream.forEach((up) => {
+    ds.upstream.forEach((up, i) => {
       if (!seen.has(up)) {
         diagnostics.push({
-          ...ds.pos, severity: 'warning', path: ['upstream'],
+          ...(ds.upstreamPos[i] ?? ds.pos), severity: 'warning', path: ['upstream', i],
           message: `upstream ${up} of ${ds.name} is not a dataset in this project${didYouMean(up, seen.keys())}`,
         });
       }
@@ -139,13 +136,14 @@ function validSchedule(expr: string): boolean {
 const SCHEDULE_HINT = 'use cron with 5 fields (minute hour day month weekday, e.g. "*/15 * * * *") or 6 with seconds first';
 const TIMEZONE_HINT = 'use an IANA name such as UTC, Europe/Berlin or America/New_York';
 
-function checkConfigValues(src: YamlSource, config: Config): Diagnostic[] {
+function checkConfigValues(src: YamlSource, raw: Record<string, unknown>): Diagnostic[] {
   const out: Diagnostic[] = [];
-  if (!validTimezone(config.timezone)) {
-    out.push({ file: src.file, ...locate(src, ['timezone']), severity: 'error', message: `unknown timezone '${config.timezone}': ${TIMEZONE_HINT}` });
+  const unset = new Set(src.diagnostics.filter((d) => d.envVar).map((d) => String(d.path?.[0])));
+  if (typeof raw.timezone === 'string' && !unset.has('timezone') && !validTimezone(raw.timezone)) {
+    out.push({ file: src.file, ...locate(src, ['timezone']), severity: 'error', message: `unknown timezone '${raw.timezone}': ${TIMEZONE_HINT}` });
   }
-  if (!validSchedule(config.schedule)) {
-    out.push({ file: src.file, ...locate(src, ['schedule']), severity: 'error', message: `bad schedule '${config.schedule}': ${SCHEDULE_HINT}` });
+  if (typeof raw.schedule === 'string' && !unset.has('schedule') && !validSchedule(raw.schedule)) {
+    out.push({ file: src.file, ...locate(src, ['schedule']), severity: 'error', message: `bad schedule '${raw.schedule}': ${SCHEDULE_HINT}` });
   }
   return out;
 }
@@ -213,6 +211,7 @@ function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, dia
   // Checks
   const checks: CheckDef[] = [];
   const ids = new Map<string, Position>();
+  const declaredNames = new Set<string>();
   const entries = Array.isArray(data.checks) ? data.checks : [];
   entries.forEach((entry, i) => {
     const entryPath: KeyPath = ['checks', i];
@@ -233,6 +232,12 @@ function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, dia
     const kind = KINDS[kindKey as CheckKindName];
     const optionsPath: KeyPath = [...entryPath, kindKey];
     const rawOptions = (entry as Record<string, unknown>)[kindKey] ?? {};
+    // Names a broken entry would have, so an SLO naming it is not a second error.
+    try {
+      const rawName = (rawOptions as { name?: unknown }).name;
+      if (typeof rawName === 'string') declaredNames.add(rawName);
+      else for (const e of kind.expand(rawOptions as Record<string, unknown>)) declaredNames.add(e.name);
+    } catch { /* options too broken to name */ }
     const parsed = kind.schema.safeParse(rawOptions);
     if (!parsed.success) {
       problems.push(...zodIssuesToDiagnostics(src, kind.schema, parsed.error.issues, optionsPath));
@@ -259,6 +264,7 @@ function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, dia
       ids.set(id, pos);
       const def: CheckDef = {
         id, name: checkName, kind: kind.kind, dataset: name, options, pos, columnPos: {},
+        optionPos: Object.fromEntries(['where', 'query'].filter((k) => k in options).map((k) => [k, at([...optionsPath, k])])),
         tags: [...new Set([...(data.tags ?? []), ...(options.tags ?? [])])],
       };
       if (exp.column !== undefined) def.column = exp.column;
@@ -280,19 +286,24 @@ function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, dia
 
   // SLOs name checks of this file.
   let slo: DatasetDef['slo'];
-  if (data.slo && head.success) {
-    const names = checks.map((c) => c.name);
+  const rawSlo = raw.slo as { window?: unknown; objectives?: unknown } | undefined;
+  if (rawSlo && typeof rawSlo === 'object' && Array.isArray(rawSlo.objectives)) {
+    const names = [...declaredNames];
     const objectives: SloObjective[] = [];
-    data.slo.objectives.forEach((o, i) => {
-      if (!names.includes(o.check)) {
+    (rawSlo.objectives as Array<{ check?: unknown; target?: unknown }>).forEach((o, i) => {
+      if (o === null || typeof o !== 'object') return;
+      if (typeof o.check === 'string' && !names.includes(o.check)) {
         const hint = closest(o.check, names);
         err(['slo', 'objectives', i, 'check'], `SLO names check '${o.check}', which is not in this file${hint ? ` — did you mean '${hint}'?` : ` — checks are: ${names.join(', ')}`}`);
       }
-      const target = typeof o.target === 'number' ? o.target : Number(o.target.replace('%', ''));
-      if (!(target > 0 && target <= 100)) err(['slo', 'objectives', i, 'target'], `target ${String(o.target)} must be above 0% and at most 100%`);
-      objectives.push({ check: o.check, target });
+      const target = typeof o.target === 'number' ? o.target : typeof o.target === 'string' ? Number(o.target.replace('%', '')) : Number.NaN;
+      if (typeof o.target === 'number' || (typeof o.target === 'string' && /^\s*\d+(\.\d+)?\s*%\s*$/.test(o.target))) {
+        if (!(target > 0 && target <= 100)) err(['slo', 'objectives', i, 'target'], `target ${String(o.target)} must be above 0% and at most 100%`);
+      }
+      if (typeof o.check === 'string') objectives.push({ check: o.check, target });
     });
-    slo = { windowSeconds: parseDuration(data.slo.window ?? '28d') ?? 28 * 86400, objectives };
+    const windowSeconds = typeof rawSlo.window === 'string' ? parseDuration(rawSlo.window) : undefined;
+    slo = { windowSeconds: windowSeconds ?? 28 * 86400, objectives };
   }
 
   diagnostics.push(...problems);
@@ -303,11 +314,15 @@ function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, dia
     name: d.dataset, file, source, tags: d.tags ?? [], schedule, timezone,
     timeoutSeconds: parseDuration(d.timeout ?? config.timeout) ?? 300,
     upstream: d.upstream ?? [], checks, pos: at(['dataset']),
+    upstreamPos: (d.upstream ?? []).map((_, i) => at(['upstream', i])),
   };
   if (d.description !== undefined) ds.description = d.description;
   if (d.owner !== undefined) ds.owner = d.owner;
   if (d.runbook !== undefined) ds.runbook = d.runbook;
-  if (d.filter !== undefined) ds.filter = d.filter;
+  if (d.filter !== undefined) {
+    ds.filter = d.filter;
+    ds.filterPos = at(['filter']);
+  }
   if (slo) ds.slo = slo;
   return ds;
 }

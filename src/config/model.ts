@@ -34,6 +34,8 @@ export interface CheckDef {
   pos: Position;
   /** Where each column the check reads is written, for unknown-column messages. */
   columnPos: Record<string, Position>;
+  /** Where `where:` and `query:` are written. */
+  optionPos: Record<string, Position>;
 }
 
 export interface SloObjective {
@@ -54,7 +56,9 @@ export interface DatasetDef {
   timezone: string;
   timeoutSeconds: number;
   filter?: string;
+  filterPos?: Position;
   upstream: string[];
+  upstreamPos: Position[];
   slo?: { windowSeconds: number; objectives: SloObjective[] };
   checks: CheckDef[];
   pos: Position;

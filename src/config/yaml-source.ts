@@ -77,18 +77,48 @@ function toValue(src: YamlSource, node: Node | null, path: Array<string | number
   return (node as { toJSON?: () => unknown }).toJSON?.() ?? null;
 }
 
-function interpolate(src: YamlSource, node: Node, text: string, path: KeyPath, env: NodeJS.ProcessEnv): string {
-  return text.replace(ENV_RE, (_m, name: string, fallback: string | undefined) => {
+/**
+ * Replaces ${VAR} and ${VAR:-default}. An unset variable is reported at its
+ * position and its reference is left as written, so the schema does not
+ * report the same value a second time. A plain (unquoted) scalar that is a
+ * single reference takes the type of what it expands to: port: ${PORT:-8080}.
+ */
+function interpolate(src: YamlSource, node: Node, text: string, path: KeyPath, env: NodeJS.ProcessEnv): unknown {
+  let unset = false;
+  const out = text.replace(ENV_RE, (whole, name: string, fallback: string | undefined) => {
     const value = env[name];
     if (value !== undefined && value !== '') return value;
     if (fallback !== undefined) return fallback;
+    unset = true;
     const pos = positionOf(src, node);
     src.diagnostics.push({
       ...pos, file: src.file, severity: 'error', path, envVar: name,
       message: `environment variable ${name} is not set — export ${name}=… or write \${${name}:-default}`,
     });
-    return '';
+    return whole;
   });
+  if (unset) return out;
+  const single = /^\$\{[^}]+\}$/.test(text);
+  if (single && isScalar(node) && node.type === 'PLAIN') {
+    if (/^-?\d+(\.\d+)?$/.test(out)) return Number(out);
+    if (out === 'true' || out === 'false') return out === 'true';
+  }
+  return out;
+}
+
+/** Paths holding an unset ${VAR}: schema issues there repeat the env error. */
+export function envPaths(src: YamlSource): Set<string> {
+  return new Set(src.diagnostics.filter((d) => d.envVar !== undefined).map((d) => JSON.stringify(d.path ?? [])));
+}
+
+/** The plain value at `path`, or undefined when it is not there. */
+export function valueAt(root: unknown, path: KeyPath): unknown {
+  let v: unknown = root;
+  for (const seg of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[seg];
+  }
+  return v;
 }
 
 function positionOf(src: YamlSource, node: { range?: [number, number, number] | null } | null | undefined): { line: number; col: number } {

@@ -3,7 +3,7 @@
 
 import type { z } from 'zod';
 import { didYouMean, type Diagnostic } from './diagnostics.js';
-import { locate, type KeyPath, type YamlSource } from './yaml-source.js';
+import { envPaths, locate, valueAt, type KeyPath, type YamlSource } from './yaml-source.js';
 
 interface ZodDefLike {
   type: string;
@@ -62,8 +62,10 @@ export function zodIssuesToDiagnostics(
   prefix: KeyPath = [],
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const unset = envPaths(src);
   for (const issue of issues) {
     const path = [...prefix, ...(issue.path as Array<string | number>)];
+    if (unset.has(JSON.stringify(path))) continue;
     if (issue.code === 'unrecognized_keys') {
       const allowed = keysAt(schema, issue.path as KeyPath);
       for (const key of issue.keys) {
@@ -75,9 +77,9 @@ export function zodIssuesToDiagnostics(
     }
     const last = path.length ? path[path.length - 1] : undefined;
     let message = issue.message;
-    if (issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined && typeof last === 'string'
-      && /^Invalid input/.test(message)) {
-      message = `missing required key '${last}'`;
+    const generic = /^Invalid input/.test(message);
+    if (issue.code !== 'custom' && path.length > 0 && valueAt(src.value, path) === undefined && typeof last === 'string') {
+      message = generic ? `missing required key '${last}'` : `missing required key '${last}': ${message}`;
     } else if (/^Invalid input: expected (\w+), received (\w+)$/.test(message) && last !== undefined) {
       message = `${String(last)}: ${message.replace('Invalid input: ', '')}`;
     } else if (typeof last === 'string' && !message.includes(last)) {

@@ -29,6 +29,14 @@ export async function validateAgainstData(datasets: DatasetDef[], engine: Engine
         out.push({ ...ds.pos, severity: 'warning', message: `source of ${ds.name} cannot be read now, so its columns were not checked: ${cleanDbError(err)}` });
         continue;
       }
+      if (ds.filter) {
+        try {
+          await session.query(`DESCRIBE SELECT * FROM ${relation} AS src WHERE (${ds.filter})`);
+        } catch (err) {
+          out.push({ ...(ds.filterPos ?? ds.pos), severity: 'error', message: `filter of ${ds.name} does not compile: ${cleanDbError(err)}` });
+          continue;
+        }
+      }
       const ctx = makePlanContext(ds, columns, relation, engine.dialect);
       for (const check of ds.checks) {
         let plan;
@@ -50,8 +58,10 @@ export async function validateAgainstData(datasets: DatasetDef[], engine: Engine
           try {
             await session.query(`DESCRIBE ${q.sql}`);
           } catch (err) {
-            const what = q.label === 'sql' ? 'query' : check.where ? `where (${check.where})` : ds.filter ? `filter (${ds.filter})` : 'generated query';
-            out.push({ ...check.pos, severity: 'error', message: `${check.id}: ${what} does not compile: ${cleanDbError(err)}` });
+            const key = q.label === 'sql' ? 'query' : check.where ? 'where' : undefined;
+            const what = key === 'query' ? 'query' : key === 'where' ? `where (${check.where})` : 'generated query';
+            const pos = (key && check.optionPos[key]) || check.pos;
+            out.push({ ...pos, severity: 'error', message: `${check.id}: ${what} does not compile: ${cleanDbError(err)}` });
             break;
           }
         }
