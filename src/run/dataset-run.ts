@@ -49,6 +49,26 @@ function sourceError(ds: DatasetDef, err: unknown): string {
 
 class Timeout extends Error {}
 
+/**
+ * Column names and types from metadata. When a bad row sits inside the sample
+ * DuckDB sniffs, a .csv is read as one column named like "id,name,v"; reading
+ * it again with an explicit comma makes DuckDB report the real row error.
+ */
+export async function describeSource(
+  ds: DatasetDef, relation: string, dialect: Dialect, query: (sql: string) => Promise<Record<string, unknown>[]>,
+): Promise<{ relation: string; columns: ColumnInfo[] }> {
+  const describe = async (rel: string) =>
+    (await query(`DESCRIBE SELECT * FROM ${rel} AS src`)).map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+  const columns = await describe(relation);
+  const src = ds.source;
+  if (src.type === 'file' && src.format === 'csv' && !('delim' in src.options) && !('sep' in src.options)
+    && columns.length === 1 && columns[0]?.name.includes(',')) {
+    const strict = relationSql({ ...src, options: { ...src.options, delim: ',' } }, dialect);
+    return { relation: strict, columns: await describe(strict) };
+  }
+  return { relation, columns };
+}
+
 /** What a check kind sees when it plans: the described columns and the dataset's relation. */
 export function makePlanContext(ds: DatasetDef, columns: ColumnInfo[], relation: string, dialect: Dialect): PlanContext {
   const byName = new Map(columns.map((c) => [c.name, c]));
@@ -138,8 +158,7 @@ async function evaluateDataset(ds: DatasetDef, session: Session, exec: Exec, opt
 
   let columns: ColumnInfo[];
   try {
-    const rows = await exec('describe', `DESCRIBE SELECT * FROM ${relation} AS src`);
-    columns = rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    ({ relation, columns } = await describeSource(ds, relation, dialect, (sql) => exec('describe', sql)));
   } catch (err) {
     const message = err instanceof Timeout ? err.message : sourceError(ds, err);
     return { results: allError(message), schema: null, error: message };

@@ -11,7 +11,7 @@ import { compileDataset, defaultStrategy } from '../engine/compile.js';
 import type { Engine } from '../engine/engine.js';
 import { relationSql } from '../engine/relation.js';
 import { VigilError, errorMessage } from '../util/errors.js';
-import { cleanDbError, makePlanContext } from './dataset-run.js';
+import { cleanDbError, describeSource, makePlanContext } from './dataset-run.js';
 
 export async function validateAgainstData(datasets: DatasetDef[], engine: Engine): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
@@ -19,12 +19,11 @@ export async function validateAgainstData(datasets: DatasetDef[], engine: Engine
     if (ds.source.type === 'connection') continue;
     const session = await engine.acquire();
     try {
-      const relation = relationSql(ds.source, engine.dialect);
+      let relation = relationSql(ds.source, engine.dialect);
       await session.query(`SET file_search_path = ${engine.dialect.quoteLiteral(path.dirname(ds.file))}`);
       let columns;
       try {
-        const rows = await session.query(`DESCRIBE SELECT * FROM ${relation} AS src`);
-        columns = rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+        ({ relation, columns } = await describeSource(ds, relation, engine.dialect, (sql) => session.query(sql)));
       } catch (err) {
         out.push({ ...ds.pos, severity: 'warning', message: `source of ${ds.name} cannot be read now, so its columns were not checked: ${cleanDbError(err)}` });
         continue;

@@ -143,9 +143,10 @@ export class DuckDBStore implements Store {
 
   latestResults(): Promise<CheckResult[]> {
     return this.exclusive(async () => {
-      const rows = await this.rows(`SELECT * FROM check_results
-        QUALIFY row_number() OVER (PARTITION BY check_id ORDER BY evaluated_at DESC, rowid DESC) = 1
-        ORDER BY dataset, check_id`);
+      // Latest by when the run really started: evaluated_at follows --now, which may go backwards.
+      const rows = await this.rows(`SELECT c.* FROM check_results c JOIN runs r USING (run_id)
+        QUALIFY row_number() OVER (PARTITION BY c.check_id ORDER BY r.started_at DESC, c.rowid DESC) = 1
+        ORDER BY c.dataset, c.check_id`);
       return rows.map((r) => ({
         check: String(r.check_id), dataset: String(r.dataset), kind: String(r.kind), name: String(r.name),
         status: r.status as Status, value: r.value === null ? null : Number(r.value), unit: String(r.unit),

@@ -1,0 +1,10 @@
+-- compileDataset(orders, strategy: fused) — golden file, regenerate with UPDATE_GOLDEN=1 (see test/compile.test.ts)
+
+-- [1] aggregates+duplicates
+SELECT coalesce(sum(__p0), 0) AS m0, coalesce(sum(__p1), 0) AS m1, coalesce(sum(__p2), 0) AS m2, coalesce(sum(__p3), 0) AS m3, coalesce(sum(__p4), 0) AS m4, epoch_ms(timezone('Europe/Berlin', CAST(max(__p5) AS TIMESTAMP))) AS m5, epoch_ms(max(__p6)) AS m6, epoch_ms(timezone('UTC', CAST(max(__p7) AS TIMESTAMP))) AS m7, coalesce(sum(__n) FILTER (WHERE "order_id" IS NOT NULL AND "line no" IS NOT NULL), 0) - count(*) FILTER (WHERE "order_id" IS NOT NULL AND "line no" IS NOT NULL AND __n > 0) AS dup_rows, count(*) FILTER (WHERE "order_id" IS NOT NULL AND "line no" IS NOT NULL AND __n > 1) AS dup_keys, arg_max(struct_pack("key" := struct_pack("order_id" := "order_id", "line no" := "line no"), "count" := __n), __n, 5) FILTER (WHERE "order_id" IS NOT NULL AND "line no" IS NOT NULL AND __n > 1) AS sample FROM (SELECT "order_id", "line no", count(*) AS __p0, count(*) FILTER (WHERE status = 'paid') AS __p1, count("customer_id") AS __p2, count("customer_id") FILTER (WHERE status = 'paid') AS __p3, count(*) FILTER (WHERE ("email" IS NULL OR "email" IN (TRY_CAST('' AS VARCHAR), TRY_CAST('N/A' AS VARCHAR)))) AS __p4, max("updated_at") AS __p5, max("loaded at") FILTER (WHERE region = 'eu') AS __p6, max("order_date") AS __p7, count(*) AS __n FROM read_parquet('/warehouse/orders/*.parquet') AS src WHERE (status <> 'test') GROUP BY "order_id", "line no") AS g;
+
+-- [2] duplicates(customer_id)
+SELECT coalesce(sum(__n) - count(*), 0) AS dup_rows, count(*) FILTER (WHERE __n > 1) AS dup_keys, arg_max(struct_pack("key" := struct_pack("customer_id" := "customer_id"), "count" := __n), __n, 5) FILTER (WHERE __n > 1) AS sample FROM (SELECT "customer_id", count(*) AS __n FROM read_parquet('/warehouse/orders/*.parquet') AS src WHERE (status <> 'test') AND (status = 'paid') AND ("customer_id" IS NOT NULL) GROUP BY "customer_id") AS g;
+
+-- [3] sql
+select count(*) from (SELECT * FROM read_parquet('/warehouse/orders/*.parquet') AS src WHERE (status <> 'test')) where amount < 0;
