@@ -15,7 +15,9 @@ export interface CompiledQuery {
   sql: string;
   /** The needs this query answers, in the order `read` returns them. */
   needs: Need[];
-  read(rows: Row[]): Map<string, unknown>;
+  /** Rows arrive as arrays in column order (user queries: "first column" must mean first). */
+  positional?: boolean;
+  read(rows: Row[] | unknown[][]): Map<string, unknown>;
 }
 
 export interface CompileInput {
@@ -93,7 +95,7 @@ export function compileDataset(input: CompileInput): CompiledQuery[] {
     out.push({
       label: 'aggregates+duplicates', sql, needs: [...aggregates, dup],
       read: (rows) => {
-        const row = rows[0];
+        const row = (rows as Row[])[0];
         const m = new Map<string, unknown>(aggregates.map((a, i) => [needKey(a), row?.[`m${i}`] ?? null]));
         m.set(needKey(dup), readDuplicates(row));
         return m;
@@ -103,7 +105,7 @@ export function compileDataset(input: CompileInput): CompiledQuery[] {
     const select = aggregates.map((a, i) => `${aggregateSql(a)} AS m${i}`);
     out.push({
       label: 'aggregates', sql: `SELECT ${select.join(', ')} ${from}${whereClause([filter])}`, needs: aggregates,
-      read: (rows) => new Map(aggregates.map((a, i) => [needKey(a), rows[0]?.[`m${i}`] ?? null])),
+      read: (rows) => new Map(aggregates.map((a, i) => [needKey(a), (rows as Row[])[0]?.[`m${i}`] ?? null])),
     });
   }
 
@@ -113,17 +115,17 @@ export function compileDataset(input: CompileInput): CompiledQuery[] {
     const inner = `SELECT ${keyCols.join(', ')}, count(*) AS __n ${from}${whereClause([filter, dup.filter, notNull])} GROUP BY ${keyCols.join(', ')}`;
     const sql = `SELECT coalesce(sum(__n) - count(*), 0) AS dup_rows, count(*) FILTER (WHERE __n > 1) AS dup_keys, `
       + `arg_max(${samplePack(dialect, dup.keys, '__n')}, __n, 5) FILTER (WHERE __n > 1) AS sample FROM (${inner}) AS g`;
-    out.push({ label: `duplicates(${dup.keys.join(', ')})`, sql, needs: [dup], read: (rows) => new Map([[needKey(dup), readDuplicates(rows[0])]]) });
+    out.push({ label: `duplicates(${dup.keys.join(', ')})`, sql, needs: [dup], read: (rows) => new Map([[needKey(dup), readDuplicates((rows as Row[])[0])]]) });
   }
 
   for (const q of queries) {
     out.push({
       label: 'sql', sql: q.sql, needs: [q],
+      positional: true,
       read: (rows) => {
-        const row = rows[0];
+        const row = rows[0] as unknown[] | undefined;
         if (!row) return new Map([[needKey(q), NO_ROW]]);
-        const first = Object.values(row)[0];
-        return new Map([[needKey(q), first ?? null]]);
+        return new Map([[needKey(q), row[0] ?? null]]);
       },
     });
   }

@@ -57,6 +57,10 @@ export class DuckDBEngine implements Engine {
         const reader = await conn.runAndReadAll(sql);
         return reader.getRowObjectsJS() as Row[];
       },
+      queryArrays: async (sql: string): Promise<unknown[][]> => {
+        const reader = await conn.runAndReadAll(sql);
+        return reader.getRowsJS() as unknown[][];
+      },
       interrupt: () => conn.interrupt(),
       release: () => {
         if (released) return;

@@ -8,6 +8,8 @@ export type Row = Record<string, unknown>;
 export interface Session {
   /** Runs one statement and returns its rows as plain JS values. */
   query(sql: string): Promise<Row[]>;
+  /** Runs one statement and returns its rows as arrays, in column order. */
+  queryArrays(sql: string): Promise<unknown[][]>;
   /** Interrupts the statement in flight, if any (timeouts). */
   interrupt(): void;
   release(): void;

@@ -101,11 +101,16 @@ export async function runDataset(ds: DatasetDef, opts: DatasetRunOptions): Promi
   const onAbort = () => { timedOut = true; session.interrupt(); };
   opts.signal?.addEventListener('abort', onAbort);
 
-  const exec = async (label: string, sql: string) => {
+  const timed = async (label: string, sql: string, positional: boolean): Promise<Array<Record<string, unknown>> | unknown[][]> => {
     if (timedOut) throw new Timeout(timeoutMessage);
     const t0 = performance.now();
     try {
       opts.log.debug({ dataset: ds.name, label, sql }, 'query');
+      if (positional) {
+        const arrays = await session.queryArrays(sql);
+        queries.push({ label, sql, ms: performance.now() - t0 });
+        return arrays.map((r) => r.map(plain));
+      }
       const rows = await session.query(sql);
       queries.push({ label, sql, ms: performance.now() - t0 });
       return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, plain(v)])));
@@ -115,6 +120,11 @@ export async function runDataset(ds: DatasetDef, opts: DatasetRunOptions): Promi
       throw err;
     }
   };
+
+  const exec: Exec = Object.assign(
+    (label: string, sql: string) => timed(label, sql, false) as Promise<Array<Record<string, unknown>>>,
+    { arrays: (label: string, sql: string) => timed(label, sql, true) as Promise<unknown[][]> },
+  );
 
   let results: CheckResult[];
   let schema: ColumnInfo[] | null = null;
@@ -132,7 +142,11 @@ export async function runDataset(ds: DatasetDef, opts: DatasetRunOptions): Promi
   return { dataset: ds.name, startedAt: started.toISOString(), finishedAt: finished.toISOString(), results, schema, error, queries };
 }
 
-type Exec = (label: string, sql: string) => Promise<Record<string, unknown>[]>;
+interface Exec {
+  (label: string, sql: string): Promise<Array<Record<string, unknown>>>;
+  /** Rows as arrays in column order. */
+  arrays(label: string, sql: string): Promise<unknown[][]>;
+}
 
 function result(check: CheckDef, status: Status, message: string, now: Date, extra: Partial<CheckResult> = {}): CheckResult {
   return {
@@ -186,7 +200,8 @@ async function evaluateDataset(ds: DatasetDef, session: Session, exec: Exec, opt
     const failedQueries: Need[][] = [];
     for (const q of compiled) {
       try {
-        for (const [k, v] of q.read(await exec(q.label, q.sql))) values.set(k, v);
+        const rows = q.positional ? await exec.arrays(q.label, q.sql) : await exec(q.label, q.sql);
+        for (const [k, v] of q.read(rows)) values.set(k, v);
       } catch (err) {
         if (err instanceof Timeout) throw err;
         for (const n of q.needs) needErrors.set(needKey(n), cleanDbError(err));
