@@ -23,7 +23,7 @@ afterAll(cleanupProjects);
 
 const GOLDEN_DIR = path.join(REPO, 'test', 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
-const STRATEGIES: Strategy[] = ['split', 'fused'];
+const STRATEGIES: Strategy[] = ['single', 'split', 'fused'];
 
 function q(name: string): string {
   return d.quoteIdent(name);
@@ -79,7 +79,7 @@ describe('golden SQL', () => {
   for (const [name, c] of Object.entries(CASES)) {
     for (const strategy of STRATEGIES) {
       it(`${name} under ${strategy} matches test/golden/${name}.${strategy}.sql`, () => {
-        const compiled = compileDataset({ dialect: d, relation: c.relation, ...(c.filter ? { filter: c.filter } : {}), needs: c.needs(), strategy });
+        const compiled = compileDataset({ dialect: d, relation: c.relation, ...(c.filter ? { filter: c.filter } : {}), needs: c.needs(), strategy, describe: strategy === 'single' });
         const text = render(name, strategy, compiled);
         const file = path.join(GOLDEN_DIR, `${name}.${strategy}.sql`);
         if (UPDATE) {
@@ -122,8 +122,8 @@ describe('golden SQL', () => {
   });
 });
 
-describe('split and fused agree on real data', () => {
-  it('every need gets the same value under both strategies (NULL keys, repeats, where, filter)', async () => {
+describe('the three plans agree on real data', () => {
+  it('every need gets the same value under every strategy (NULL keys, repeats, where, filter)', async () => {
     const dir = makeProject();
     const file = await writeData(dir, 'data/o.parquet', `
       select
@@ -142,12 +142,14 @@ describe('split and fused agree on real data', () => {
     const needs = orderNeeds().map((n) => (n.type === 'query' ? { ...n, sql: n.sql.replace(RELATION, relation) } : n));
     const inst = await DuckDBInstance.create(':memory:');
     const conn = await inst.connect();
-    const values: Record<Strategy, Map<string, unknown>> = { split: new Map(), fused: new Map() };
+    const values: Record<Strategy, Map<string, unknown>> = { single: new Map(), split: new Map(), fused: new Map() };
     try {
       for (const strategy of STRATEGIES) {
         for (const c of compileDataset({ dialect: d, relation, filter: "status <> 'test'", needs, strategy })) {
-          const rows = ((await conn.runAndReadAll(c.sql)).getRowObjectsJS() as Record<string, unknown>[])
-            .map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, plain(v)])));
+          const reader = await conn.runAndReadAll(c.sql);
+          const rows = c.positional
+            ? (reader.getRowsJS() as unknown[][]).map((r) => r.map(plain))
+            : (reader.getRowObjectsJS() as Record<string, unknown>[]).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, plain(v)])));
           for (const [k, v] of c.read(rows)) values[strategy].set(k, v);
         }
       }
@@ -163,7 +165,11 @@ describe('split and fused agree on real data', () => {
       }
       return v;
     };
-    for (const [k, v] of values.split) expect(sortSample(values.fused.get(k)), k).toEqual(sortSample(v));
+    expect(values.single.size).toBe(needs.length - 1);
+    for (const [k, v] of values.split) {
+      expect(sortSample(values.fused.get(k)), k).toEqual(sortSample(v));
+      expect(sortSample(values.single.get(k)), k).toEqual(sortSample(v));
+    }
     // spot checks against independently computed numbers: 375 rows survive the filter (status <> 'test')
     const rowCount = values.split.get(JSON.stringify({ type: 'aggregate', fn: 'count_star' }));
     expect(rowCount).toBe(375);
@@ -184,7 +190,7 @@ describe('how many queries a dataset costs', () => {
   const SELECT = `select range as id, range as a, range as b, range as c, range as d, range as e,
     TIMESTAMP '2026-01-01 00:00:00' - range * INTERVAL 1 MINUTE as updated_at from range(100)`;
 
-  it('freshness + row_count + nulls×5 + duplicates + schema: 1 query fused, 2 split', () => {
+  it('freshness + row_count + nulls×5 + duplicates + schema: 1 statement single and fused, 2 split', () => {
     const dir = makeProject({ 'checks/t.yaml': `dataset: t\nsource: ../data/t.parquet\n${CHECKS}` });
     const { project, diagnostics } = loadProject({ cwd: dir });
     expect(diagnostics.filter((x) => x.severity === 'error')).toEqual([]);
@@ -196,30 +202,52 @@ describe('how many queries a dataset costs', () => {
     const needs = ds.checks.flatMap((c) => KINDS[c.kind].plan(c, ctx).needs);
     const fused = compileDataset({ dialect: d, relation: "read_parquet('/x/t.parquet')", needs, strategy: 'fused' });
     const split = compileDataset({ dialect: d, relation: "read_parquet('/x/t.parquet')", needs, strategy: 'split' });
+    const single = compileDataset({ dialect: d, relation: "read_parquet('/x/t.parquet')", needs, strategy: 'single', describe: true });
     expect(fused).toHaveLength(1);
     expect(split).toHaveLength(2);
-    expect(defaultStrategy('csv')).toBe('fused');
-    expect(defaultStrategy('json')).toBe('fused');
-    expect(defaultStrategy('parquet')).toBe('split');
+    expect(single).toHaveLength(1);
+    // The source appears once, in the CTE, however many metrics read it.
+    expect(single[0]?.sql.split('read_parquet(').length).toBe(2);
+    expect(single[0]?.sql).toContain('DESCRIBE src');
+    expect(defaultStrategy()).toBe('single');
   });
 
-  it('a CSV dataset is read once (plus the DESCRIBE); Parquet runs the aggregates and the GROUP BY; results agree', async () => {
+  it('each dataset costs one statement once its schema is known; the first run describes first; results agree', async () => {
     const dir = makeProject({
       'checks/c.yaml': `dataset: c\nsource: ../data/t.csv\n${CHECKS}`,
       'checks/p.yaml': `dataset: p\nsource: ../data/t.parquet\n${CHECKS}`,
     });
     await writeData(dir, 'data/t.csv', SELECT);
     await writeData(dir, 'data/t.parquet', SELECT);
-    const { report } = await runProject(dir, { now: new Date('2026-01-01T01:00:00Z') });
-    expect(report.summary).toEqual({ pass: 18, warn: 0, fail: 0, error: 0 });
-    const queriesOf = (name: string) => (report.datasets.find((x) => x.dataset === name)?.queries ?? []).filter((x) => x.label !== 'describe');
-    expect(queriesOf('c').map((x) => x.label)).toEqual(['aggregates+duplicates']);
-    expect(queriesOf('c')[0]?.sql.split('read_csv(').length).toBe(2);
-    expect(queriesOf('p').map((x) => x.label)).toEqual(['aggregates', 'duplicates(id)']);
-    const strip = (r: { check: string; status: string; value: number | null }) => ({ name: r.check.slice(2), status: r.status, value: r.value });
-    const c = report.results.filter((r) => r.dataset === 'c').map(strip);
-    const p = report.results.filter((r) => r.dataset === 'p').map(strip);
-    expect(c).toEqual(p);
+    const now = new Date('2026-01-01T01:00:00Z');
+    const first = (await runProject(dir, { now })).report;
+    const second = (await runProject(dir, { now })).report;
+    const labels = (report: typeof first, name: string) => (report.datasets.find((x) => x.dataset === name)?.queries ?? []).map((x) => x.label);
+    for (const name of ['c', 'p']) {
+      expect(labels(first, name)).toEqual(['describe', 'dataset']);
+      expect(labels(second, name)).toEqual(['dataset']);
+    }
+    const sqlOf = (name: string) => second.datasets.find((x) => x.dataset === name)?.queries[0]?.sql ?? '';
+    expect(sqlOf('c').split('read_csv(').length).toBe(2);
+    for (const report of [first, second]) {
+      expect(report.summary).toEqual({ pass: 18, warn: 0, fail: 0, error: 0 });
+      const strip = (r: { check: string; status: string; value: number | null }) => ({ name: r.check.slice(2), status: r.status, value: r.value });
+      expect(report.results.filter((r) => r.dataset === 'c').map(strip)).toEqual(report.results.filter((r) => r.dataset === 'p').map(strip));
+    }
+  });
+
+  it('a schema that changed since the last run is noticed and the dataset re-planned', async () => {
+    const dir = makeProject({ 'checks/p.yaml': `dataset: p\nsource: ../data/t.parquet\n${CHECKS}` });
+    await writeData(dir, 'data/t.parquet', SELECT);
+    const now = new Date('2026-01-01T01:00:00Z');
+    await runProject(dir, { now });
+    // updated_at becomes a DATE: the freshness expression planned from the recorded schema no longer fits.
+    await writeData(dir, 'data/t.parquet', SELECT.replace("TIMESTAMP '2026-01-01 00:00:00' - range * INTERVAL 1 MINUTE", "DATE '2026-01-01'"));
+    const { report, byId } = await runProject(dir, { now });
+    const labels = report.datasets[0]?.queries.map((x) => x.label);
+    expect(labels).toEqual(['dataset', 'describe', 'dataset']);
+    expect(byId.get('p.freshness')?.value).toBe(3600);
+    expect(byId.get('p.schema')?.details).toMatchObject({ drift: { retyped: [{ column: 'updated_at', from: 'TIMESTAMP', to: 'DATE' }] } });
   });
 });
 

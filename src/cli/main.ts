@@ -32,7 +32,7 @@ program.command('run')
   .option('--json', 'print only the run as JSON on stdout')
   .option('--now <iso>', 'fix the clock for freshness (also env VIGIL_NOW)')
   .option('--no-alerts', 'do not send alerts for this run')
-  .option('--plan <strategy>', 'force the query plan: split or fused (default: by source format)')
+  .option('--plan <strategy>', 'force the query plan: single (default), split or fused')
   .action(async (selectors: string[], o: { json?: boolean; now?: string; alerts?: boolean; plan?: string }) => {
     exitCode = await (await import('./run.js')).runCommand(selectors, { ...globalConfig(), ...o });
   });

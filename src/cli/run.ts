@@ -2,8 +2,8 @@
 // print a table (or --json). Exit 3 invalid config, 2 any error, 1 any fail, else 0.
 
 import { blockingDiagnostics, loadProject } from '../config/loader.js';
-import type { Strategy } from '../engine/compile.js';
-import { runChecks } from '../run/run.js';
+import { STRATEGIES, type Strategy } from '../engine/compile.js';
+import { createEngine, runChecks } from '../run/run.js';
 import { selectDatasets } from '../run/select.js';
 import { DuckDBStore } from '../store/duckdb-store.js';
 import { createLogger } from '../util/log.js';
@@ -51,13 +51,14 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
     const names = project.datasets.map((d) => d.name).join(', ') || '(none)';
     return usageError(opts.json, `nothing matches ${unmatched.map((u) => `'${u}'`).join(', ')} — selectors are a dataset name, tag:NAME or owner:NAME; datasets: ${names}`);
   }
-  if (opts.plan !== undefined && opts.plan !== 'split' && opts.plan !== 'fused') return usageError(opts.json, `--plan must be split or fused`);
+  if (opts.plan !== undefined && !(STRATEGIES as readonly string[]).includes(opts.plan)) return usageError(opts.json, `--plan must be one of ${STRATEGIES.join(', ')}`);
 
   const log = createLogger();
-  const store = await DuckDBStore.open(project.storePath);
+  // Opening the store and starting the engine overlap: both are native work off the main thread.
+  const [store, engine] = await Promise.all([DuckDBStore.open(project.storePath), createEngine(project, selected.length)]);
   try {
     const report = await runChecks({
-      project, datasets: selected, store, log, selectors, trigger: 'cli',
+      project, datasets: selected, store, engine, log, selectors, trigger: 'cli',
       ...(now ? { now } : {}), ...(opts.plan ? { strategy: opts.plan as Strategy } : {}),
     });
     if (opts.json) {
@@ -76,6 +77,6 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
     }
     return exitCodeFor(report.summary);
   } finally {
-    await store.close();
+    await Promise.all([store.close(), engine.close()]);
   }
 }

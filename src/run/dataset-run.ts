@@ -10,7 +10,7 @@ import { needKey, type CheckPlan, type ColumnInfo, type Need, type PlanContext, 
 import { didYouMean } from '../config/diagnostics.js';
 import { formatDuration } from '../config/duration.js';
 import type { CheckDef, DatasetDef } from '../config/model.js';
-import { compileDataset, defaultStrategy, type Strategy } from '../engine/compile.js';
+import { COLUMNS_KEY, compileDataset, defaultStrategy, type Strategy } from '../engine/compile.js';
 import type { Engine, Session } from '../engine/engine.js';
 import { plain } from '../engine/duckdb.js';
 import { relationSql } from '../engine/relation.js';
@@ -157,9 +157,15 @@ function result(check: CheckDef, status: Status, message: string, now: Date, ext
   };
 }
 
+function sameColumns(a: ColumnInfo[] | null, b: ColumnInfo[] | null): boolean {
+  if (!a || !b || a.length !== b.length) return false;
+  return a.every((c, i) => c.name === b[i]?.name && c.type === b[i]?.type);
+}
+
 async function evaluateDataset(ds: DatasetDef, session: Session, exec: Exec, opts: DatasetRunOptions) {
   const dialect = opts.engine.dialect;
   const allError = (message: string) => ds.checks.map((c) => result(c, 'error', message, opts.now()));
+  const strategy = opts.strategy ?? defaultStrategy();
 
   let relation: string;
   try {
@@ -170,12 +176,39 @@ async function evaluateDataset(ds: DatasetDef, session: Session, exec: Exec, opt
     return { results: allError(errorMessage(err)), schema: null, error: errorMessage(err) };
   }
 
+  // Planning needs column types (freshness, missing_values). The schema
+  // recorded last run is almost always still right, so plan with it and let
+  // the dataset's one statement return the real columns; only when they
+  // differ (or on the first run) is the source described up front.
+  const optimistic = strategy === 'single' && opts.previousSchema !== null && opts.previousSchema.length > 0;
+  let attempt = await attemptDataset(ds, relation, optimistic ? opts.previousSchema : null, exec, opts, strategy);
+  if (attempt.kind === 'stale') {
+    attempt = await attemptDataset(ds, relation, null, exec, opts, strategy);
+  }
+  if (attempt.kind !== 'done') throw new Error('unreachable: a described attempt is never stale');
+  return attempt.value;
+}
+
+type Attempt =
+  | { kind: 'stale' }
+  | { kind: 'done'; value: { results: CheckResult[]; schema: ColumnInfo[] | null; error: string | null } };
+
+async function attemptDataset(
+  ds: DatasetDef, baseRelation: string, assumed: ColumnInfo[] | null, exec: Exec, opts: DatasetRunOptions, strategy: Strategy,
+): Promise<Attempt> {
+  const dialect = opts.engine.dialect;
+  const allError = (message: string) => ds.checks.map((c) => result(c, 'error', message, opts.now()));
+  let relation = baseRelation;
   let columns: ColumnInfo[];
-  try {
-    ({ relation, columns } = await describeSource(ds, relation, dialect, (sql) => exec('describe', sql)));
-  } catch (err) {
-    const message = err instanceof Timeout ? err.message : sourceError(ds, err);
-    return { results: allError(message), schema: null, error: message };
+  if (assumed) {
+    columns = assumed;
+  } else {
+    try {
+      ({ relation, columns } = await describeSource(ds, relation, dialect, (sql) => exec('describe', sql)));
+    } catch (err) {
+      const message = err instanceof Timeout ? err.message : sourceError(ds, err);
+      return { kind: 'done', value: { results: allError(message), schema: null, error: message } };
+    }
   }
 
   const ctx = makePlanContext(ds, columns, relation, dialect);
@@ -189,19 +222,24 @@ async function evaluateDataset(ds: DatasetDef, session: Session, exec: Exec, opt
       failed.set(check, errorMessage(err));
     }
   }
+  // A check that cannot be planned against the assumed schema may plan against the real one.
+  if (assumed && failed.size > 0) return { kind: 'stale' };
 
   const values = new Map<string, unknown>();
   const needErrors = new Map<string, string>();
   const allNeeds = [...plans.values()].flatMap((p) => p.needs);
-  const strategy = opts.strategy ?? defaultStrategy(ds.source.type === 'file' ? ds.source.format : undefined);
+  let described: ColumnInfo[] | null = null;
 
-  const runCompiled = async (needs: Need[]) => {
-    const compiled = compileDataset({ dialect, relation, ...(ds.filter ? { filter: ds.filter } : {}), needs, strategy });
+  const runCompiled = async (needs: Need[], describe: boolean) => {
+    const compiled = compileDataset({ dialect, relation, ...(ds.filter ? { filter: ds.filter } : {}), needs, strategy, describe });
     const failedQueries: Need[][] = [];
     for (const q of compiled) {
       try {
         const rows = q.positional ? await exec.arrays(q.label, q.sql) : await exec(q.label, q.sql);
-        for (const [k, v] of q.read(rows)) values.set(k, v);
+        for (const [k, v] of q.read(rows)) {
+          if (k === COLUMNS_KEY) described = ((v as Array<{ name: unknown; type: unknown }> | null) ?? []).map((c) => ({ name: String(c.name), type: String(c.type) }));
+          else values.set(k, v);
+        }
       } catch (err) {
         if (err instanceof Timeout) throw err;
         for (const n of q.needs) needErrors.set(needKey(n), cleanDbError(err));
@@ -218,23 +256,30 @@ async function evaluateDataset(ds: DatasetDef, session: Session, exec: Exec, opt
       const files = await exec('files', `SELECT file FROM glob(${dialect.quoteLiteral(ds.source.path)})`);
       let newest: number | null = null;
       for (const f of files) {
-        const s = await stat(String(f.file));
-        newest = Math.max(newest ?? 0, s.mtimeMs);
+        const st = await stat(String(f.file));
+        newest = Math.max(newest ?? 0, st.mtimeMs);
       }
       for (const n of mtimeNeeds) values.set(needKey(n), newest);
     }
-    const failedGroups = await runCompiled(allNeeds.filter((n) => n.type !== 'mtime'));
+    const failedGroups = await runCompiled(allNeeds.filter((n) => n.type !== 'mtime'), assumed !== null);
+    if (assumed) {
+      // The real columns came back with the data: if they are not the ones we
+      // planned with, or the statement failed (perhaps on a column that has
+      // gone), start again from a fresh description.
+      if (failedGroups.length > 0 || !sameColumns(described, assumed)) return { kind: 'stale' };
+    }
     // A failed shared query is re-run per check, so one bad `where` errors one check, not all.
     const shared = failedGroups.filter((g) => g.length > 1);
     if (shared.length) {
       try {
         await exec('probe', `SELECT count(*) AS n FROM ${filtered} AS f`);
         for (const [check, plan] of plans) {
-          const mine = plan.needs.filter((n) => shared.some((g) => g.some((s) => needKey(s) === needKey(n))));
+          const mine = plan.needs.filter((n) => shared.some((g) => g.some((x) => needKey(x) === needKey(n))));
           if (!mine.length) continue;
           for (const n of mine) needErrors.delete(needKey(n));
-          await runCompiled(mine);
-          if (mine.some((n) => needErrors.has(needKey(n)))) failed.set(check, needErrors.get(needKey(mine.find((n) => needErrors.has(needKey(n))) as Need)) as string);
+          await runCompiled(mine, false);
+          const bad = mine.find((n) => needErrors.has(needKey(n)));
+          if (bad) failed.set(check, needErrors.get(needKey(bad)) as string);
         }
       } catch (err) {
         if (err instanceof Timeout) throw err;
@@ -264,5 +309,5 @@ async function evaluateDataset(ds: DatasetDef, session: Session, exec: Exec, opt
       return result(check, 'error', errorMessage(err), now);
     }
   });
-  return { results, schema: columns, error: fatal };
+  return { kind: 'done', value: { results, schema: columns, error: fatal } };
 }

@@ -9,7 +9,7 @@ import type { Strategy } from '../engine/compile.js';
 import { DuckDBEngine } from '../engine/duckdb.js';
 import type { Engine } from '../engine/engine.js';
 import type { CheckResult, DatasetRun, Store } from '../store/store.js';
-import { errorMessage } from '../util/errors.js';
+import { VigilError, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { runDataset } from './dataset-run.js';
 
@@ -39,6 +39,15 @@ export function defaultConcurrency(project: Project): number {
   return project.config.concurrency ?? Math.max(2, project.config.duckdb.threads ?? 2);
 }
 
+/** A DuckDB engine sized for this project: one connection per concurrently running dataset. */
+export function createEngine(project: Project, datasets: number): Promise<DuckDBEngine> {
+  return DuckDBEngine.create({
+    connections: Math.min(defaultConcurrency(project), Math.max(1, datasets)),
+    ...(project.config.duckdb.threads !== undefined ? { threads: project.config.duckdb.threads } : {}),
+    ...(project.config.duckdb.memory_limit !== undefined ? { memoryLimit: project.config.duckdb.memory_limit } : {}),
+  });
+}
+
 export function summarize(results: CheckResult[]): Record<Status, number> {
   const summary: Record<Status, number> = { pass: 0, warn: 0, fail: 0, error: 0 };
   for (const r of results) summary[r.status]++;
@@ -51,35 +60,37 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
   const startedAt = new Date().toISOString();
   const now = opts.now ? () => opts.now as Date : () => new Date();
   const concurrency = Math.min(defaultConcurrency(project), Math.max(1, opts.datasets.length));
-  const engine = opts.engine ?? (await DuckDBEngine.create({
-    connections: concurrency,
-    ...(project.config.duckdb.threads !== undefined ? { threads: project.config.duckdb.threads } : {}),
-    ...(project.config.duckdb.memory_limit !== undefined ? { memoryLimit: project.config.duckdb.memory_limit } : {}),
-  }));
+  const engine = opts.engine ?? (await createEngine(project, opts.datasets.length));
 
   await store.beginRun({ runId, startedAt, trigger: opts.trigger ?? 'cli', selectors: opts.selectors ?? [] });
+  const schemas = await store.lastSchemas();
   const outcomes: DatasetRun[] = new Array(opts.datasets.length);
+  // Writes queue in the store (one transaction per dataset) while the next dataset runs.
+  const writes: Array<Promise<void>> = [];
+  const writeErrors: string[] = [];
   let next = 0;
   const worker = async () => {
     while (next < opts.datasets.length) {
       const i = next++;
       const ds = opts.datasets[i] as DatasetDef;
-      const previousSchema = await store.lastSchema(ds.name);
-      const outcome = await runDataset(ds, { engine, now, previousSchema, log, ...(opts.strategy ? { strategy: opts.strategy } : {}) });
-      try {
-        await store.recordDataset(runId, outcome);
-      } catch (err) {
-        log.error({ dataset: ds.name, err: errorMessage(err) }, 'could not record results');
-        throw err;
-      }
+      const outcome = await runDataset(ds, {
+        engine, now, previousSchema: schemas.get(ds.name) ?? null, log, ...(opts.strategy ? { strategy: opts.strategy } : {}),
+      });
       outcomes[i] = outcome;
+      writes.push(store.recordDataset(runId, outcome).catch((err: unknown) => {
+        writeErrors.push(`${ds.name}: ${errorMessage(err)}`);
+        log.error({ run_id: runId, dataset: ds.name, err: errorMessage(err) }, 'could not record results');
+      }));
       const counts = summarize(outcome.results);
       log.info({ run_id: runId, dataset: ds.name, duration_ms: Date.parse(outcome.finishedAt) - Date.parse(outcome.startedAt), ...counts }, 'dataset run');
     }
   };
   try {
     await Promise.all(Array.from({ length: concurrency }, worker));
+    await Promise.all(writes);
+    if (writeErrors.length) throw new VigilError('STORE_FAILED', `could not record results of ${writeErrors.join('; ')}`);
   } catch (err) {
+    await Promise.all(writes);
     await store.finishRun(runId, new Date().toISOString(), summarize(outcomes.filter(Boolean).flatMap((o) => o.results)), 'aborted').catch(() => undefined);
     throw err;
   } finally {

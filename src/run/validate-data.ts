@@ -51,7 +51,7 @@ export async function validateAgainstData(datasets: DatasetDef[], engine: Engine
         }
         const queries = compileDataset({
           dialect: engine.dialect, relation, ...(ds.filter ? { filter: ds.filter } : {}), needs: plan.needs.filter((n) => n.type !== 'mtime'),
-          strategy: defaultStrategy(ds.source.type === 'file' ? ds.source.format : undefined),
+          strategy: defaultStrategy(),
         });
         for (const q of queries) {
           try {

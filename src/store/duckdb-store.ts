@@ -141,6 +141,14 @@ export class DuckDBStore implements Store {
     return this.exclusive(() => this.lastSchemaUnlocked(dataset));
   }
 
+  lastSchemas(): Promise<Map<string, ColumnInfo[]>> {
+    return this.exclusive(async () => {
+      const rows = await this.rows(`SELECT dataset, columns FROM schema_snapshots
+        QUALIFY row_number() OVER (PARTITION BY dataset ORDER BY recorded_at DESC, rowid DESC) = 1`);
+      return new Map(rows.map((r) => [String(r.dataset), parseJson<ColumnInfo[]>(r.columns, [])]));
+    });
+  }
+
   latestResults(): Promise<CheckResult[]> {
     return this.exclusive(async () => {
       // Latest by when the run really started: evaluated_at follows --now, which may go backwards.

@@ -57,6 +57,8 @@ export interface Store {
   recordDataset(runId: string, run: DatasetRun): Promise<void>;
   finishRun(runId: string, finishedAt: string, summary: Record<Status, number>, status: RunStatus): Promise<void>;
   lastSchema(dataset: string): Promise<ColumnInfo[] | null>;
+  /** The last recorded schema of every dataset, in one read. */
+  lastSchemas(): Promise<Map<string, ColumnInfo[]>>;
   latestResults(): Promise<CheckResult[]>;
   runs(limit: number): Promise<RunRecord[]>;
   close(): Promise<void>;

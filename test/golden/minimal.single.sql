@@ -1,0 +1,4 @@
+-- compileDataset(minimal, strategy: single) — golden file, regenerate with UPDATE_GOLDEN=1 (see test/compile.test.ts)
+
+-- [1] dataset
+WITH src AS NOT MATERIALIZED (SELECT * FROM read_csv('/warehouse/customers.csv') AS src) SELECT * FROM (SELECT count(*) AS m0 FROM src) AS a, (SELECT coalesce(sum(__n) - count(*), 0) AS dup_rows0, count(*) FILTER (WHERE __n > 1) AS dup_keys0, arg_max(struct_pack("key" := struct_pack("id" := "id"), "count" := __n), __n, 5) FILTER (WHERE __n > 1) AS sample0 FROM (SELECT "id", count(*) AS __n FROM src WHERE ("id" IS NOT NULL) GROUP BY "id") AS g) AS d0, (SELECT list(struct_pack(name := column_name, type := column_type)) AS __columns FROM (DESCRIBE src)) AS s;
