@@ -69,6 +69,18 @@ function samplePack(dialect: Dialect, keys: string[], count: string): string {
   return `struct_pack("key" := struct_pack(${fields}), "count" := ${count})`;
 }
 
+/**
+ * Duplicate rows = rows − distinct key tuples = Σ (n − 1) over the tuples
+ * that repeat. HAVING keeps only those groups above the GROUP BY, so the
+ * outer aggregate (and the sample) sees a handful of rows, not one per key.
+ */
+function duplicatesSql(dialect: Dialect, dup: DuplicatesNeed, from: string, where: Array<string | undefined>, suffix: string | number): string {
+  const keyCols = dup.keys.map((k) => dialect.quoteIdent(k));
+  const inner = `SELECT ${keyCols.join(', ')}, count(*) AS __n FROM ${from}${whereClause(where)} GROUP BY ${keyCols.join(', ')} HAVING count(*) > 1`;
+  return `SELECT coalesce(sum(__n - 1), 0) AS dup_rows${suffix}, count(*) AS dup_keys${suffix}, `
+    + `arg_max(${samplePack(dialect, dup.keys, '__n')}, __n, 5) AS sample${suffix} FROM (${inner}) AS g`;
+}
+
 function readDuplicates(row: Row | undefined): { duplicateRows: number; duplicateKeys: number; sample: unknown[] } {
   const sample = (row?.sample as Array<{ key: Record<string, unknown>; count: unknown }> | null) ?? [];
   return {
@@ -94,9 +106,7 @@ export function compileDataset(input: CompileInput): CompiledQuery[] {
     groups.forEach((dup, j) => {
       const keyCols = dup.keys.map((k) => dialect.quoteIdent(k));
       const notNull = keyCols.map((k) => `${k} IS NOT NULL`).join(' AND ');
-      const inner = `SELECT ${keyCols.join(', ')}, count(*) AS __n FROM src${whereClause([dup.filter, notNull])} GROUP BY ${keyCols.join(', ')}`;
-      parts.push(`(SELECT coalesce(sum(__n) - count(*), 0) AS dup_rows${j}, count(*) FILTER (WHERE __n > 1) AS dup_keys${j}, `
-        + `arg_max(${samplePack(dialect, dup.keys, '__n')}, __n, 5) FILTER (WHERE __n > 1) AS sample${j} FROM (${inner}) AS g) AS d${j}`);
+      parts.push(`(${duplicatesSql(dialect, dup, 'src', [dup.filter, notNull], j)}) AS d${j}`);
     });
     if (input.describe) {
       parts.push(`(SELECT list(struct_pack(name := column_name, type := column_type)) AS ${COLUMNS_KEY} FROM (DESCRIBE src)) AS s`);
@@ -148,9 +158,7 @@ export function compileDataset(input: CompileInput): CompiledQuery[] {
   for (const dup of dups) {
     const keyCols = dup.keys.map((k) => dialect.quoteIdent(k));
     const notNull = keyCols.map((k) => `${k} IS NOT NULL`).join(' AND ');
-    const inner = `SELECT ${keyCols.join(', ')}, count(*) AS __n ${from}${whereClause([filter, dup.filter, notNull])} GROUP BY ${keyCols.join(', ')}`;
-    const sql = `SELECT coalesce(sum(__n) - count(*), 0) AS dup_rows, count(*) FILTER (WHERE __n > 1) AS dup_keys, `
-      + `arg_max(${samplePack(dialect, dup.keys, '__n')}, __n, 5) FILTER (WHERE __n > 1) AS sample FROM (${inner}) AS g`;
+    const sql = duplicatesSql(dialect, dup, `${relation} AS src`, [filter, dup.filter, notNull], '');
     out.push({ label: `duplicates(${dup.keys.join(', ')})`, sql, needs: [dup], read: (rows) => new Map([[needKey(dup), readDuplicates((rows as Row[])[0])]]) });
   }
 

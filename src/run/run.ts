@@ -62,8 +62,10 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
   const concurrency = Math.min(defaultConcurrency(project), Math.max(1, opts.datasets.length));
   const engine = opts.engine ?? (await createEngine(project, opts.datasets.length));
 
-  await store.beginRun({ runId, startedAt, trigger: opts.trigger ?? 'cli', selectors: opts.selectors ?? [] });
+  // Both go through the store's one connection; neither needs to finish before the other starts.
+  const begun = store.beginRun({ runId, startedAt, trigger: opts.trigger ?? 'cli', selectors: opts.selectors ?? [] });
   const schemas = await store.lastSchemas();
+  await begun;
   const outcomes: DatasetRun[] = new Array(opts.datasets.length);
   // Writes queue in the store (one transaction per dataset) while the next dataset runs.
   const writes: Array<Promise<void>> = [];
