@@ -37,6 +37,10 @@ program.command('run')
     exitCode = await (await import('./run.js')).runCommand(selectors, { ...globalConfig(), ...o });
   });
 
+program.command('serve')
+  .description('run every dataset on its schedule, serve /healthz, /metrics and the API; reloads check files on change')
+  .action(async () => { exitCode = await (await import('./serve.js')).serveCommand(globalConfig()); });
+
 program.command('status')
   .description('the latest result of every check, from the store')
   .option('--json', 'print as JSON')

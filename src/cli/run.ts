@@ -3,7 +3,9 @@
 
 import { blockingDiagnostics, loadProject } from '../config/loader.js';
 import { STRATEGIES, type Strategy } from '../engine/compile.js';
-import { createEngine, runChecks } from '../run/run.js';
+import { createEngine, runChecks, type RunReport } from '../run/run.js';
+import type { CheckResult } from '../store/store.js';
+import { daemonRequest, findDaemon } from './daemon-client.js';
 import { selectDatasets } from '../run/select.js';
 import { DuckDBStore } from '../store/duckdb-store.js';
 import { createLogger } from '../util/log.js';
@@ -15,6 +17,30 @@ export interface RunCommandOptions {
   now?: string;
   alerts?: boolean;
   plan?: string;
+}
+
+type RunJson = ReturnType<typeof runJson>;
+
+/** The `run --json` document of SPEC §4. */
+export function runJson(report: RunReport) {
+  return {
+    run_id: report.run_id, started_at: report.started_at, finished_at: report.finished_at, summary: report.summary,
+    results: report.results.map((r) => ({
+      check: r.check, dataset: r.dataset, kind: r.kind, name: r.name, status: r.status, value: r.value, unit: r.unit,
+      message: r.message, runbook: r.runbook, owner: r.owner, tags: r.tags, thresholds: r.thresholds, details: r.details,
+      duration_ms: r.duration_ms,
+    })),
+  };
+}
+
+function printRun(run: RunJson, datasets: number, json: boolean | undefined): void {
+  if (json) {
+    writeJson(run);
+    return;
+  }
+  if (run.results.length) process.stdout.write(`${resultsTable(run.results as CheckResult[])}\n\n`);
+  const secs = ((Date.parse(run.finished_at) - Date.parse(run.started_at)) / 1000).toFixed(2);
+  process.stdout.write(`${summaryLine(run.summary)} · ${datasets} dataset${datasets === 1 ? '' : 's'} in ${secs}s · run ${run.run_id}\n`);
 }
 
 export function exitCodeFor(summary: { error: number; fail: number }): number {
@@ -53,6 +79,15 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
   }
   if (opts.plan !== undefined && !(STRATEGIES as readonly string[]).includes(opts.plan)) return usageError(opts.json, `--plan must be one of ${STRATEGIES.join(', ')}`);
 
+  // A running `vigil serve` owns the store: hand the run to it.
+  const daemon = await findDaemon(project);
+  if (daemon) {
+    const { status, body } = await daemonRequest<RunJson & { error?: string }>(daemon, 'POST', '/api/runs', { select: selectors, ...(now ? { now: now.toISOString() } : {}) });
+    if (status !== 201) return usageError(opts.json, `vigil serve refused the run: ${body.error ?? status}`);
+    printRun(body, selected.length, opts.json);
+    return exitCodeFor(body.summary);
+  }
+
   const log = createLogger();
   // Opening the store and starting the engine overlap: both are native work off the main thread.
   const [store, engine] = await Promise.all([DuckDBStore.open(project.storePath), createEngine(project, selected.length)]);
@@ -61,20 +96,7 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
       project, datasets: selected, store, engine, log, selectors, trigger: 'cli',
       ...(now ? { now } : {}), ...(opts.plan ? { strategy: opts.plan as Strategy } : {}),
     });
-    if (opts.json) {
-      writeJson({
-        run_id: report.run_id, started_at: report.started_at, finished_at: report.finished_at, summary: report.summary,
-        results: report.results.map((r) => ({
-          check: r.check, dataset: r.dataset, kind: r.kind, name: r.name, status: r.status, value: r.value, unit: r.unit,
-          message: r.message, runbook: r.runbook, owner: r.owner, tags: r.tags, thresholds: r.thresholds, details: r.details,
-          duration_ms: r.duration_ms,
-        })),
-      });
-    } else {
-      if (report.results.length) process.stdout.write(`${resultsTable(report.results)}\n\n`);
-      const secs = ((Date.parse(report.finished_at) - Date.parse(report.started_at)) / 1000).toFixed(2);
-      process.stdout.write(`${summaryLine(report.summary)} · ${selected.length} dataset${selected.length === 1 ? '' : 's'} in ${secs}s · run ${report.run_id}\n`);
-    }
+    printRun(runJson(report), selected.length, opts.json);
     return exitCodeFor(report.summary);
   } finally {
     await Promise.all([store.close(), engine.close()]);

@@ -4,10 +4,22 @@ import { existsSync } from 'node:fs';
 import { loadProject } from '../config/loader.js';
 import { summarize } from '../run/run.js';
 import { DuckDBStore } from '../store/duckdb-store.js';
-import { resultsTable, summaryLine, writeJson } from './output.js';
+import { colors, resultsTable, summaryLine, writeJson } from './output.js';
+import { formatDiagnostic } from '../config/diagnostics.js';
+import type { Status } from '../checks/kind.js';
+import type { CheckResult, RunRecord } from '../store/store.js';
+import { daemonRequest, findDaemon } from './daemon-client.js';
 
 export async function statusCommand(opts: { config?: string; json?: boolean }): Promise<number> {
-  const { project } = loadProject(opts.config !== undefined ? { configPath: opts.config } : {});
+  const { project, diagnostics } = loadProject(opts.config !== undefined ? { configPath: opts.config } : {});
+  const daemon = await findDaemon(project);
+  if (daemon) {
+    const { body } = await daemonRequest<StatusJson>(daemon, 'GET', '/api/status');
+    if (opts.json) writeJson(body);
+    else printStatus(body);
+    return 0;
+  }
+  const problems = diagnostics.filter((d) => d.severity === 'error').map((d) => ({ file: d.file, line: d.line, col: d.col, severity: d.severity, message: formatDiagnostic(d) }));
   if (!existsSync(project.storePath)) {
     if (opts.json) writeJson({ last_run: null, summary: summarize([]), results: [] });
     else process.stdout.write(`no results yet: the store ${project.storePath} does not exist — run vigil run first\n`);
@@ -15,17 +27,36 @@ export async function statusCommand(opts: { config?: string; json?: boolean }): 
   }
   const store = await DuckDBStore.open(project.storePath);
   try {
-    const [results, runs] = [await store.latestResults(), await store.runs(1)];
-    const summary = summarize(results);
-    if (opts.json) {
-      writeJson({ last_run: runs[0] ?? null, summary, results });
-    } else {
-      if (results.length) process.stdout.write(`${resultsTable(results)}\n\n`);
-      const last = runs[0];
-      process.stdout.write(`${summaryLine(summary)}${last ? ` · last run ${last.started_at} (${last.status})` : ''}\n`);
-    }
+    const [results, runs, skipped] = [await store.latestResults(), await store.runs(1), await store.skippedTicks()];
+    const body: StatusJson = {
+      last_run: runs[0] ?? null, summary: summarize(results), results,
+      datasets: [...skipped].map(([name, s]) => ({ name, skippedTicks: s.count, lastSkippedAt: s.last })),
+      config_problems: problems,
+    };
+    if (opts.json) writeJson(body);
+    else printStatus(body);
     return 0;
   } finally {
     await store.close();
   }
+}
+
+interface StatusJson {
+  last_run: RunRecord | null;
+  summary: Record<Status, number>;
+  results: CheckResult[];
+  datasets: Array<{ name: string; skippedTicks: number; lastSkippedAt?: string; running?: boolean; nextRunAt?: string | null }>;
+  config_problems: Array<{ file: string; line: number; col: number; severity: string; message: string }>;
+}
+
+function printStatus(body: StatusJson): void {
+  for (const p of body.config_problems) process.stdout.write(`${colors.red('config problem')}: ${p.message}\n`);
+  if (body.config_problems.length) process.stdout.write('\n');
+  if (body.results.length) process.stdout.write(`${resultsTable(body.results)}\n\n`);
+  const skipped = body.datasets.filter((d) => d.skippedTicks > 0);
+  for (const d of skipped) process.stdout.write(`${colors.yellow('skipped ticks')}: ${d.name} ${d.skippedTicks} (a run was still going when its next tick came)\n`);
+  const running = body.datasets.filter((d) => d.running).map((d) => d.name);
+  if (running.length) process.stdout.write(`running now: ${running.join(', ')}\n`);
+  const last = body.last_run;
+  process.stdout.write(`${summaryLine(body.summary)}${last ? ` · last run ${last.started_at} (${last.status})` : ''}\n`);
 }

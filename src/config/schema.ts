@@ -181,7 +181,8 @@ export const configSchema = z.strictObject({
   timezone: z.string().default('UTC'),
   schedule: z.string().default('0 * * * *'),
   timeout: durationSchema.default('5m').meta({ description: 'Default per-dataset run timeout' }),
-  concurrency: z.number().int().min(1).max(64).optional().meta({ description: 'Datasets run at once (default: duckdb.threads, at least 2)' }),
+  concurrency: z.number().int().min(1).max(64).optional().meta({ description: 'Datasets run at once (default 2)' }),
+  shutdown_grace: durationSchema.default('30s').meta({ description: 'vigil serve: how long runs in flight may finish at shutdown before they are interrupted' }),
   duckdb: z.strictObject({
     memory_limit: z.string().optional(),
     threads: z.number().int().min(1).optional(),

@@ -92,17 +92,21 @@ export async function runDataset(ds: DatasetDef, opts: DatasetRunOptions): Promi
   const started = new Date();
   const queries: QueryTiming[] = [];
   const session = await opts.engine.acquire();
-  let timedOut = false;
-  const timeoutMessage = `timed out after ${formatDuration(ds.timeoutSeconds)} (timeout: ${formatDuration(ds.timeoutSeconds).replace(' ', '')}) — the query was interrupted; raise timeout: in the check file or vigil.yaml, or narrow the source`;
-  const timer = setTimeout(() => {
-    timedOut = true;
+  // Set when the dataset must stop: its timeout, or a shutdown past its grace period.
+  let stopped: string | null = null;
+  const timeoutMessage = `timed out after ${formatDuration(ds.timeoutSeconds)} — the query was interrupted; raise timeout: in the check file or vigil.yaml, or narrow the source`;
+  const stop = (message: string) => {
+    if (stopped) return;
+    stopped = message;
     session.interrupt();
-  }, ds.timeoutSeconds * 1000);
-  const onAbort = () => { timedOut = true; session.interrupt(); };
+  };
+  const timer = setTimeout(() => stop(timeoutMessage), ds.timeoutSeconds * 1000);
+  const onAbort = () => stop('interrupted: vigil serve was shutting down and the grace period ran out');
+  if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort);
 
   const timed = async (label: string, sql: string, positional: boolean): Promise<Array<Record<string, unknown>> | unknown[][]> => {
-    if (timedOut) throw new Timeout(timeoutMessage);
+    if (stopped) throw new Timeout(stopped);
     const t0 = performance.now();
     try {
       opts.log.debug({ dataset: ds.name, label, sql }, 'query');
@@ -116,7 +120,7 @@ export async function runDataset(ds: DatasetDef, opts: DatasetRunOptions): Promi
       return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, plain(v)])));
     } catch (err) {
       queries.push({ label, sql, ms: performance.now() - t0, error: cleanDbError(err) });
-      if (timedOut) throw new Timeout(timeoutMessage);
+      if (stopped) throw new Timeout(stopped);
       throw err;
     }
   };

@@ -33,10 +33,12 @@ export interface RunOptions {
   selectors?: string[];
   engine?: Engine;
   strategy?: Strategy;
+  /** Aborting interrupts the datasets in flight; the run is then recorded as aborted. */
+  signal?: AbortSignal;
 }
 
 export function defaultConcurrency(project: Project): number {
-  return project.config.concurrency ?? Math.max(2, project.config.duckdb.threads ?? 2);
+  return project.config.concurrency ?? 2;
 }
 
 /** A DuckDB engine sized for this project: one connection per concurrently running dataset. */
@@ -72,11 +74,12 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
   const writeErrors: string[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < opts.datasets.length) {
+    while (next < opts.datasets.length && !opts.signal?.aborted) {
       const i = next++;
       const ds = opts.datasets[i] as DatasetDef;
       const outcome = await runDataset(ds, {
-        engine, now, previousSchema: schemas.get(ds.name) ?? null, log, ...(opts.strategy ? { strategy: opts.strategy } : {}),
+        engine, now, previousSchema: schemas.get(ds.name) ?? null, log,
+        ...(opts.strategy ? { strategy: opts.strategy } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
       });
       outcomes[i] = outcome;
       writes.push(store.recordDataset(runId, outcome).catch((err: unknown) => {
@@ -98,9 +101,9 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
   } finally {
     if (!opts.engine) await engine.close();
   }
-  const results = outcomes.flatMap((o) => o.results);
+  const results = outcomes.filter(Boolean).flatMap((o) => o.results);
   const summary = summarize(results);
   const finishedAt = new Date().toISOString();
-  await store.finishRun(runId, finishedAt, summary, 'completed');
-  return { run_id: runId, started_at: startedAt, finished_at: finishedAt, summary, results, datasets: outcomes };
+  await store.finishRun(runId, finishedAt, summary, opts.signal?.aborted ? 'aborted' : 'completed');
+  return { run_id: runId, started_at: startedAt, finished_at: finishedAt, summary, results, datasets: outcomes.filter(Boolean) };
 }

@@ -176,6 +176,33 @@ export class DuckDBStore implements Store {
     });
   }
 
+  abortRunning(at: string): Promise<number> {
+    return this.exclusive(async () => {
+      const rows = await this.rows(`UPDATE runs SET status = 'aborted', finished_at = ?::TIMESTAMPTZ WHERE status = 'running' RETURNING run_id`, [at]);
+      return rows.length;
+    });
+  }
+
+  lastDatasetRuns(): Promise<Map<string, Date>> {
+    return this.exclusive(async () => {
+      const rows = await this.rows(`SELECT dataset, max(finished_at) AS last_at FROM dataset_runs GROUP BY dataset`);
+      return new Map(rows.map((r) => [String(r.dataset), new Date(iso(r.last_at))]));
+    });
+  }
+
+  recordSkippedTick(dataset: string, at: string, reason: string): Promise<void> {
+    return this.exclusive(async () => {
+      await this.conn.run(`INSERT INTO skipped_ticks VALUES (?, ?::TIMESTAMPTZ, ?)`, [dataset, at, reason]);
+    });
+  }
+
+  skippedTicks(): Promise<Map<string, { count: number; last: string }>> {
+    return this.exclusive(async () => {
+      const rows = await this.rows(`SELECT dataset, count(*) AS n, max(skipped_at) AS last FROM skipped_ticks GROUP BY dataset`);
+      return new Map(rows.map((r) => [String(r.dataset), { count: Number(r.n), last: iso(r.last) }]));
+    });
+  }
+
   close(): Promise<void> {
     return this.exclusive(async () => {
       this.conn.closeSync();

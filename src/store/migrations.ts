@@ -50,6 +50,17 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; s
       )`,
     ],
   },
+  {
+    version: 2,
+    description: 'ticks of vigil serve that were skipped because the dataset was still running',
+    sql: [
+      `CREATE TABLE skipped_ticks (
+        dataset VARCHAR NOT NULL,
+        skipped_at TIMESTAMPTZ NOT NULL,
+        reason VARCHAR NOT NULL
+      )`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -61,5 +61,12 @@ export interface Store {
   lastSchemas(): Promise<Map<string, ColumnInfo[]>>;
   latestResults(): Promise<CheckResult[]>;
   runs(limit: number): Promise<RunRecord[]>;
+  /** Marks runs left `running` by a process that died as `aborted`; returns how many. */
+  abortRunning(at: string): Promise<number>;
+  /** When each dataset last finished a run. */
+  lastDatasetRuns(): Promise<Map<string, Date>>;
+  recordSkippedTick(dataset: string, at: string, reason: string): Promise<void>;
+  /** Skipped ticks per dataset: how many and the latest. */
+  skippedTicks(): Promise<Map<string, { count: number; last: string }>>;
   close(): Promise<void>;
 }

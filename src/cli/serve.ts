@@ -1,0 +1,36 @@
+// vigil serve: scheduler + HTTP (health, metrics, API) in one long-running
+// process. SIGTERM/SIGINT stop it gracefully; it exits 0.
+
+import { startDaemon } from '../server/daemon.js';
+import { errorMessage } from '../util/errors.js';
+import { createLogger } from '../util/log.js';
+
+export async function serveCommand(opts: { config?: string }): Promise<number> {
+  const log = createLogger(process.env.VIGIL_LOG_LEVEL ?? 'info');
+  let daemon;
+  try {
+    daemon = await startDaemon(opts.config !== undefined ? { configPath: opts.config } : {}, log);
+  } catch (err) {
+    process.stderr.write(`vigil serve: ${errorMessage(err)}\n`);
+    return 3;
+  }
+  process.stderr.write(`vigil serve: listening on ${daemon.url} (health ${daemon.url}/healthz, metrics ${daemon.url}/metrics) — Ctrl-C to stop\n`);
+  const d = daemon;
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        process.stderr.write(`vigil serve: ${signal} again — exiting now\n`);
+        process.exit(130);
+      }
+      log.info({ signal }, 'signal received');
+      d.stop().then(() => resolve(0), (err: unknown) => {
+        log.error({ err: errorMessage(err) }, 'shutdown failed');
+        resolve(1);
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}

@@ -1,0 +1,199 @@
+// The clock of `vigil serve`: one cron task per dataset calling the same
+// runChecks() the CLI calls. A dataset never runs twice at once (a tick that
+// finds it in flight is recorded as skipped), the engine's connection pool
+// caps how many run together, missed ticks are caught up once at start-up,
+// and a reload keeps the last valid version of a file that turned invalid.
+
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Diagnostic } from '../config/diagnostics.js';
+import type { DatasetDef, Project } from '../config/model.js';
+import type { Engine } from '../engine/engine.js';
+import { runChecks, type RunReport } from '../run/run.js';
+import type { Store } from '../store/store.js';
+import { errorMessage } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import { intervalSeconds, needsCatchUp } from './catch-up.js';
+
+export interface DatasetState {
+  name: string;
+  schedule: string;
+  running: boolean;
+  lastRunAt: string | null;
+  lastStatus: string | null;
+  nextRunAt: string | null;
+  skippedTicks: number;
+}
+
+export interface SchedulerEvents {
+  onRun?(report: RunReport): void;
+  onSkip?(dataset: string): void;
+}
+
+export class Scheduler {
+  private datasets = new Map<string, DatasetDef>();
+  private readonly tasks = new Map<string, ScheduledTask>();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly lastRun = new Map<string, { at: string; status: string }>();
+  private readonly skipped = new Map<string, number>();
+  private readonly abort = new AbortController();
+  private stopping = false;
+  problems: Diagnostic[] = [];
+  readonly startedAt = new Date();
+
+  constructor(
+    private project: Project,
+    private readonly store: Store,
+    private readonly engine: Engine,
+    private readonly log: Logger,
+    private readonly events: SchedulerEvents = {},
+  ) {}
+
+  get timezone(): string {
+    return this.project.config.timezone;
+  }
+
+  /** Marks crashed runs aborted, schedules every dataset and catches up the overdue ones, once. */
+  async start(datasets: DatasetDef[], problems: Diagnostic[]): Promise<void> {
+    const aborted = await this.store.abortRunning(new Date().toISOString());
+    if (aborted > 0) this.log.warn({ aborted }, 'runs left running by a previous process marked aborted');
+    for (const [name, n] of await this.store.skippedTicks()) this.skipped.set(name, n.count);
+    const last = await this.store.lastDatasetRuns();
+    this.problems = problems;
+    this.apply(datasets);
+    const now = new Date();
+    for (const ds of datasets) {
+      const task = this.tasks.get(ds.name);
+      const at = last.get(ds.name) ?? null;
+      if (at) this.lastRun.set(ds.name, { at: at.toISOString(), status: 'recorded' });
+      if (task && needsCatchUp(at, now, intervalSeconds(task))) {
+        this.log.info({ dataset: ds.name, last_run: at?.toISOString() ?? null }, 'catching up a missed schedule');
+        this.tick(ds.name, 'catch-up');
+      }
+    }
+  }
+
+  /** Replaces the dataset set: unchanged datasets keep their task, changed ones are rescheduled. */
+  apply(datasets: DatasetDef[]): void {
+    const next = new Map(datasets.map((d) => [d.name, d]));
+    for (const [name, task] of this.tasks) {
+      const before = this.datasets.get(name);
+      const after = next.get(name);
+      if (!after || !before || before.schedule !== after.schedule) {
+        void task.stop();
+        void task.destroy();
+        this.tasks.delete(name);
+        if (!after) this.log.info({ dataset: name }, 'dataset removed from the schedule');
+      }
+    }
+    this.datasets = next;
+    for (const ds of datasets) {
+      if (this.tasks.has(ds.name)) continue;
+      const task = cron.schedule(ds.schedule, () => this.tick(ds.name, 'schedule'), {
+        timezone: this.timezone, name: ds.name,
+      });
+      this.tasks.set(ds.name, task);
+    }
+  }
+
+  /** A reload from disk: `invalidFiles` keep their previous datasets. */
+  reload(project: Project, datasets: DatasetDef[], problems: Diagnostic[], invalidFiles: string[]): void {
+    const kept = [...this.datasets.values()].filter((d) => invalidFiles.includes(d.file) && !datasets.some((n) => n.name === d.name));
+    this.project = project;
+    this.problems = problems;
+    for (const p of problems.filter((x) => x.severity === 'error')) {
+      this.log.error({ file: p.file, line: p.line, col: p.col, problem: p.message }, 'invalid check file: keeping its last valid version');
+    }
+    this.apply([...datasets, ...kept]);
+    this.log.info({ datasets: this.datasets.size, kept_from_invalid_files: kept.map((d) => d.name), problems: problems.length }, 'configuration reloaded');
+  }
+
+  tick(name: string, trigger: string): void {
+    if (this.stopping) return;
+    if (this.inFlight.has(name)) {
+      this.skipped.set(name, (this.skipped.get(name) ?? 0) + 1);
+      this.log.warn({ dataset: name, trigger }, 'tick skipped: the previous run of this dataset is still going');
+      void this.store.recordSkippedTick(name, new Date().toISOString(), 'previous run still in progress')
+        .catch((err: unknown) => this.log.error({ dataset: name, err: errorMessage(err) }, 'could not record a skipped tick'));
+      this.events.onSkip?.(name);
+      return;
+    }
+    const ds = this.datasets.get(name);
+    if (!ds) return;
+    const done = this.runDatasets([ds], trigger).then(() => undefined, () => undefined);
+    this.inFlight.set(name, done);
+    void done.finally(() => this.inFlight.delete(name));
+  }
+
+  /** Runs datasets now (API, catch-up, ticks); waits for any of them already in flight first. */
+  async runNow(datasets: DatasetDef[], trigger: string, options: { now?: Date; selectors?: string[] } = {}): Promise<RunReport> {
+    for (;;) {
+      const busy = datasets.map((d) => this.inFlight.get(d.name)).filter((p): p is Promise<void> => p !== undefined);
+      if (busy.length === 0) break;
+      await Promise.all(busy);
+    }
+    const run = this.runDatasets(datasets, trigger, options);
+    const done = run.then(() => undefined, () => undefined);
+    for (const d of datasets) this.inFlight.set(d.name, done);
+    void done.finally(() => { for (const d of datasets) if (this.inFlight.get(d.name) === done) this.inFlight.delete(d.name); });
+    return run;
+  }
+
+  private async runDatasets(datasets: DatasetDef[], trigger: string, options: { now?: Date; selectors?: string[] } = {}): Promise<RunReport> {
+    try {
+      const report = await runChecks({
+        project: this.project, datasets, store: this.store, engine: this.engine, log: this.log, trigger,
+        signal: this.abort.signal, ...(options.now ? { now: options.now } : {}), ...(options.selectors ? { selectors: options.selectors } : {}),
+      });
+      for (const d of report.datasets) {
+        const worst = d.results.reduce((w, r) => (['pass', 'warn', 'fail', 'error'].indexOf(r.status) > ['pass', 'warn', 'fail', 'error'].indexOf(w) ? r.status : w), 'pass');
+        this.lastRun.set(d.dataset, { at: d.finishedAt, status: worst });
+      }
+      this.events.onRun?.(report);
+      return report;
+    } catch (err) {
+      this.log.error({ datasets: datasets.map((d) => d.name), err: errorMessage(err) }, 'run failed');
+      throw err;
+    }
+  }
+
+  datasetsNow(): DatasetDef[] {
+    return [...this.datasets.values()];
+  }
+
+  state(): DatasetState[] {
+    return [...this.datasets.values()].map((d) => ({
+      name: d.name,
+      schedule: d.schedule,
+      running: this.inFlight.has(d.name),
+      lastRunAt: this.lastRun.get(d.name)?.at ?? null,
+      lastStatus: this.lastRun.get(d.name)?.status ?? null,
+      nextRunAt: this.tasks.get(d.name)?.getNextRun()?.toISOString() ?? null,
+      skippedTicks: this.skipped.get(d.name) ?? 0,
+    }));
+  }
+
+  /**
+   * Stops taking ticks, lets runs in flight finish for up to `graceMs`, then
+   * interrupts them (they are recorded as aborted). Resolves when all settled.
+   */
+  async stop(graceMs: number): Promise<{ interrupted: boolean }> {
+    this.stopping = true;
+    for (const task of this.tasks.values()) {
+      void task.stop();
+      void task.destroy();
+    }
+    this.tasks.clear();
+    const all = () => Promise.all([...new Set(this.inFlight.values())]);
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'grace'>((resolve) => { timer = setTimeout(() => resolve('grace'), graceMs); });
+    const outcome = await Promise.race([all().then(() => 'done' as const), graceOver]);
+    clearTimeout(timer);
+    if (outcome === 'grace') {
+      this.log.warn({ running: [...this.inFlight.keys()] }, 'grace period over: interrupting runs in flight');
+      this.abort.abort();
+      await all();
+      return { interrupted: true };
+    }
+    return { interrupted: false };
+  }
+}

@@ -1,0 +1,117 @@
+// The HTTP side of `vigil serve`: health, Prometheus metrics, and the API the
+// CLI uses to hand `run` and `status` to a running daemon (which owns the
+// store). Bound to 127.0.0.1 unless configured otherwise.
+
+import { timingSafeEqual } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { formatDiagnostic } from '../config/diagnostics.js';
+import { selectDatasets } from '../run/select.js';
+import { summarize } from '../run/run.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import type { Store } from '../store/store.js';
+import { errorMessage } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import type { Metrics } from './metrics.js';
+
+export interface AppDeps {
+  scheduler: Scheduler;
+  store: Store;
+  metrics: Metrics;
+  log: Logger;
+  /** dashboard.token, when set: every API call then needs it as `Authorization: Bearer …`. */
+  token: string | null;
+  /** The daemon's own token (in .vigil/serve.json, mode 0600), which the CLI sends; always accepted. */
+  internalToken: string;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function bearer(req: Request): string | null {
+  const h = req.get('authorization') ?? '';
+  return h.startsWith('Bearer ') ? h.slice(7) : null;
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const { scheduler, store, metrics, log } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '100kb' }));
+
+  const requireAuth = (req: Request, res: Response, next: NextFunction) => {
+    if (deps.token === null) return next();
+    const got = bearer(req);
+    if (got !== null && (sameSecret(got, deps.token) || sameSecret(got, deps.internalToken))) return next();
+    res.status(401).json({ error: 'unauthorized: send Authorization: Bearer <dashboard.token>' });
+  };
+
+  app.get('/healthz', (_req, res) => {
+    res.json({
+      status: 'ok',
+      scheduler: { alive: true, started_at: scheduler.startedAt.toISOString(), timezone: scheduler.timezone },
+      datasets: scheduler.state().map((s) => ({
+        name: s.name, schedule: s.schedule, running: s.running, last_run: s.lastRunAt, last_status: s.lastStatus,
+        next_run: s.nextRunAt, skipped_ticks: s.skippedTicks,
+      })),
+      config_problems: scheduler.problems.map((p) => ({ file: p.file, line: p.line, col: p.col, severity: p.severity, message: p.message })),
+    });
+  });
+
+  app.get('/metrics', requireAuth, async (_req, res) => {
+    res.set('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+
+  app.get('/api/status', requireAuth, async (_req, res, next) => {
+    try {
+      const [results, runs] = [await store.latestResults(), await store.runs(1)];
+      res.json({
+        last_run: runs[0] ?? null, summary: summarize(results), results,
+        datasets: scheduler.state(),
+        config_problems: scheduler.problems.map((p) => ({ file: p.file, line: p.line, col: p.col, severity: p.severity, message: formatDiagnostic(p) })),
+      });
+    } catch (err) { next(err); }
+  });
+
+  app.get('/api/runs', requireAuth, async (req, res, next) => {
+    try {
+      const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 50) || 50));
+      res.json({ runs: await store.runs(limit) });
+    } catch (err) { next(err); }
+  });
+
+  // Trigger a run. { select?: string[], now?: ISO } — waits for the run and returns it (the CLI's `vigil run`).
+  app.post('/api/runs', requireAuth, (req, res, next) => {
+    const body = (req.body ?? {}) as { select?: unknown; now?: unknown };
+    const selectors = Array.isArray(body.select) ? body.select.map(String) : [];
+    let now: Date | undefined;
+    if (typeof body.now === 'string' && body.now !== '') {
+      now = new Date(body.now);
+      if (Number.isNaN(now.getTime())) { res.status(400).json({ error: `now ${body.now} is not an ISO-8601 time` }); return; }
+    }
+    const { selected, unmatched } = selectDatasets(scheduler.datasetsNow(), selectors);
+    if (unmatched.length) {
+      res.status(400).json({ error: `nothing matches ${unmatched.map((u) => `'${u}'`).join(', ')}`, datasets: scheduler.datasetsNow().map((d) => d.name) });
+      return;
+    }
+    scheduler.runNow(selected, 'api', { selectors, ...(now ? { now } : {}) })
+      .then((report) => res.status(201).json({
+        run_id: report.run_id, started_at: report.started_at, finished_at: report.finished_at, summary: report.summary,
+        results: report.results.map((r) => ({
+          check: r.check, dataset: r.dataset, kind: r.kind, name: r.name, status: r.status, value: r.value, unit: r.unit,
+          message: r.message, runbook: r.runbook, owner: r.owner, tags: r.tags, thresholds: r.thresholds, details: r.details,
+          duration_ms: r.duration_ms,
+        })),
+      }))
+      .catch(next);
+  });
+
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    log.error({ err: errorMessage(err) }, 'API error');
+    res.status(500).json({ error: errorMessage(err) });
+  });
+  return app;
+}

@@ -1,0 +1,118 @@
+// `vigil serve` assembled: one store and one engine for the life of the
+// process, the scheduler, the HTTP server, a watcher that reloads check files,
+// and a discovery file (.vigil/serve.json) through which the CLI hands runs
+// and status reads to the daemon — DuckDB allows one writer per file.
+
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import { loadProject, type LoadOptions } from '../config/loader.js';
+import { parseDuration } from '../config/duration.js';
+import { createEngine, defaultConcurrency } from '../run/run.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { DuckDBStore } from '../store/duckdb-store.js';
+import { VigilError, errorMessage } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import { createApp } from './app.js';
+import { daemonFilePath, type DaemonFile } from './discovery.js';
+import { Metrics } from './metrics.js';
+
+export interface Daemon {
+  url: string;
+  scheduler: Scheduler;
+  /** Graceful stop: no new ticks, runs in flight get the grace period, then everything closes. */
+  stop(): Promise<void>;
+}
+
+export async function startDaemon(load: LoadOptions, log: Logger): Promise<Daemon> {
+  const first = loadProject(load);
+  const project = first.project;
+  const configErrors = first.diagnostics.filter((d) => d.severity === 'error' && d.file === project.configFile && d.envVar === undefined);
+  if (configErrors.length) {
+    throw new VigilError('CONFIG_INVALID', `vigil.yaml is invalid:\n${configErrors.map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`).join('\n')}`);
+  }
+  for (const p of first.diagnostics.filter((d) => d.severity === 'error')) {
+    log.error({ file: p.file, line: p.line, col: p.col, problem: p.message }, 'invalid check file: its datasets are not scheduled until it is fixed');
+  }
+
+  const [store, engine] = await Promise.all([
+    DuckDBStore.open(project.storePath),
+    createEngine(project, defaultConcurrency(project)),
+  ]);
+  const metrics = new Metrics();
+  const scheduler = new Scheduler(project, store, engine, log, {
+    onRun: (report) => metrics.observe(report),
+    onSkip: (dataset) => metrics.skippedTicks.inc({ dataset }),
+  });
+  const problems = () => scheduler.problems.filter((p) => p.severity === 'error').length;
+
+  const internalToken = randomBytes(24).toString('hex');
+  const token = project.config.dashboard.token && !project.config.dashboard.token.includes('${') ? project.config.dashboard.token : null;
+  const app = createApp({ scheduler, store, metrics, log, token, internalToken });
+  const { host, port } = project.config.dashboard;
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(port, host, () => resolve(s));
+    s.once('error', (err: NodeJS.ErrnoException) => reject(new VigilError('CONFIG_INVALID',
+      err.code === 'EADDRINUSE' ? `port ${port} on ${host} is in use — is another vigil serve running? Set dashboard.port in vigil.yaml` : errorMessage(err), { cause: err })));
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+
+  const file = daemonFilePath(project);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const info: DaemonFile = { pid: process.pid, url, token: internalToken, started_at: new Date().toISOString() };
+  writeFileSync(file, JSON.stringify(info), { mode: 0o600 });
+
+  await scheduler.start(first.project.datasets, first.diagnostics);
+  metrics.configProblems.set(problems());
+
+  // Reload on any change to vigil.yaml or the check folders, debounced.
+  const folders = (Array.isArray(project.config.checks) ? project.config.checks : [project.config.checks]).map((f) => path.resolve(project.root, f));
+  const watcher: FSWatcher = watch([project.configFile, ...folders], { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 25 } });
+  let pending: NodeJS.Timeout | undefined;
+  watcher.on('all', (_event, changed) => {
+    if (!/\.ya?ml$/i.test(changed)) return;
+    clearTimeout(pending);
+    pending = setTimeout(() => {
+      try {
+        const next = loadProject(load);
+        const badConfig = next.diagnostics.filter((d) => d.severity === 'error' && d.file === project.configFile && d.envVar === undefined);
+        if (badConfig.length) {
+          scheduler.problems = next.diagnostics;
+          for (const p of badConfig) log.error({ file: p.file, line: p.line, col: p.col, problem: p.message }, 'invalid vigil.yaml: keeping the running configuration');
+        } else {
+          scheduler.reload(next.project, next.project.datasets, next.diagnostics, next.invalidFiles);
+        }
+        metrics.configProblems.set(problems());
+      } catch (err) {
+        log.error({ err: errorMessage(err) }, 'reload failed: keeping the running configuration');
+      }
+    }, 150);
+  });
+
+  log.info({ url, datasets: first.project.datasets.length, store: project.storePath }, 'vigil serve: listening');
+  const graceMs = (parseDuration(project.config.shutdown_grace) ?? 30) * 1000;
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    scheduler,
+    stop: () => {
+      stopping ??= (async () => {
+        log.info({ grace_ms: graceMs }, 'vigil serve: shutting down');
+        clearTimeout(pending);
+        await watcher.close();
+        const { interrupted } = await scheduler.stop(graceMs);
+        if (interrupted) log.warn('runs interrupted at shutdown were recorded as aborted');
+        await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+        await store.close();
+        await engine.close();
+        rmSync(file, { force: true });
+        log.info('vigil serve: stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,57 @@
+// Prometheus metrics of `vigil serve`, updated from run reports.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Status } from '../checks/kind.js';
+import type { RunReport } from '../run/run.js';
+
+const STATUS_VALUE: Record<Status, number> = { pass: 0, warn: 1, fail: 2, error: 3 };
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly checkStatus = new Gauge({
+    name: 'vigil_check_status', help: 'Latest status of a check: 0 pass, 1 warn, 2 fail, 3 error',
+    labelNames: ['dataset', 'check', 'kind'], registers: [this.registry],
+  });
+  private readonly checkValue = new Gauge({
+    name: 'vigil_check_value', help: 'Latest observed value of a check (its unit is in the label)',
+    labelNames: ['dataset', 'check', 'kind', 'unit'], registers: [this.registry],
+  });
+  private readonly freshness = new Gauge({
+    name: 'vigil_freshness_age_seconds', help: 'Age of the newest row (or file) at the latest freshness check',
+    labelNames: ['dataset', 'check'], registers: [this.registry],
+  });
+  private readonly duration = new Histogram({
+    name: 'vigil_dataset_run_duration_seconds', help: 'How long a dataset run took',
+    labelNames: ['dataset'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300], registers: [this.registry],
+  });
+  private readonly runs = new Counter({
+    name: 'vigil_dataset_runs_total', help: 'Dataset runs, by worst check status',
+    labelNames: ['dataset', 'status'], registers: [this.registry],
+  });
+  readonly skippedTicks = new Counter({
+    name: 'vigil_skipped_ticks_total', help: 'Scheduled ticks skipped because the previous run of the dataset was still going',
+    labelNames: ['dataset'], registers: [this.registry],
+  });
+  readonly configProblems = new Gauge({
+    name: 'vigil_config_problems', help: 'Problems in the configuration files at the last (re)load; invalid files keep their last valid version',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'vigil_process_' });
+  }
+
+  observe(report: RunReport): void {
+    for (const d of report.datasets) {
+      this.duration.observe({ dataset: d.dataset }, (Date.parse(d.finishedAt) - Date.parse(d.startedAt)) / 1000);
+      let worst: Status = 'pass';
+      for (const r of d.results) {
+        if (STATUS_VALUE[r.status] > STATUS_VALUE[worst]) worst = r.status;
+        this.checkStatus.set({ dataset: r.dataset, check: r.check, kind: r.kind }, STATUS_VALUE[r.status]);
+        if (r.value !== null) this.checkValue.set({ dataset: r.dataset, check: r.check, kind: r.kind, unit: r.unit }, r.value);
+        if (r.kind === 'freshness' && r.value !== null) this.freshness.set({ dataset: r.dataset, check: r.check }, r.value);
+      }
+      this.runs.inc({ dataset: d.dataset, status: worst });
+    }
+  }
+}
