@@ -1,16 +1,16 @@
 /**
  * `npm run demo`: builds the demo warehouse (demo/warehouse, with timestamps
  * relative to now and a few planted problems, see demo-warehouse.ts), then
- * runs every check of the bundled project once:
+ * runs every check of the bundled project once and then keeps serving:
  *
  *   bin/vigil run --config <repo>/vigil.yaml
+ *   bin/vigil serve --config <repo>/vigil.yaml     (unless --once)
  *
  * Checks that warn, fail or error are the point of the demo, so vigil's exit
  * codes 0, 1 and 2 all end the demo with 0. Exit code 3 (configuration
  * invalid, nothing ran) or a crash ends it non-zero.
  *
- * Options: --once   run the checks once and exit (currently the only mode; a
- *                   long-running `vigil serve` mode will come later)
+ * Options: --once   run the checks once and exit
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -46,18 +46,25 @@ function runVigil(bin: string, args: string[]): Promise<{ code: number | null; s
   return new Promise((resolve, reject) => {
     // Through the current node binary, so it works without the exec bit or a shebang-aware shell.
     const child = spawn(process.execPath, [bin, ...args], { stdio: 'inherit' });
+    // Ctrl-C reaches the child from the terminal too; the demo waits for its graceful stop.
+    const forward = (sig: NodeJS.Signals) => { child.kill(sig); };
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
     child.on('error', reject);
-    child.on('exit', (code, signal) => resolve({ code, signal }));
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      resolve({ code, signal });
+    });
   });
 }
 
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
   if ('help' in opts) {
-    process.stdout.write(`${USAGE}\n\nBuilds demo/warehouse and runs every check in checks/ once.\n`);
+    process.stdout.write(`${USAGE}\n\nBuilds demo/warehouse, runs every check in checks/ once, then keeps running them on their schedules with vigil serve (--once: exit after the first run).\n`);
     return 0;
   }
-  // --once is the only mode for now: build, run once, exit.
 
   const root = repoRoot();
   const config = path.join(root, 'vigil.yaml');
@@ -74,6 +81,21 @@ async function main(): Promise<number> {
   );
   process.stdout.write(`demo: vigil run --config ${display(config)}\n\n`);
 
+  const first = await runOnce(bin, config);
+  if (first !== 0 || opts.once) return first;
+
+  process.stdout.write(
+    `\ndemo: now serving — every dataset runs on its schedule. Look at:\n` +
+      `  http://127.0.0.1:8080/healthz   scheduler and datasets\n` +
+      `  http://127.0.0.1:8080/metrics   Prometheus metrics\n` +
+      `  ${display(bin)} status --config ${display(config)}   latest results (through the daemon)\n` +
+      `Ctrl-C stops it (npm run demo -- --once runs once and exits).\n\n`,
+  );
+  const served = await runVigil(bin, ['serve', '--config', config]);
+  return served.code ?? (served.signal === 'SIGINT' || served.signal === 'SIGTERM' ? 0 : 1);
+}
+
+async function runOnce(bin: string, config: string): Promise<number> {
   const { code, signal } = await runVigil(bin, ['run', '--config', config]);
   if (signal) {
     process.stderr.write(`\ndemo: vigil was killed by ${signal}\n`);
