@@ -58,7 +58,7 @@ describe('${ENV} interpolation (loader)', () => {
     });
     const { diagnostics } = loadProject({ cwd: dir, env: {} });
     const errors = errorsOf(diagnostics);
-    expect(errors.map((d) => at(d, dir)), show(diagnostics)).toEqual(['checks/t.yaml:3:14', 'checks/t.yaml:5:28']);
+    expect(errors.map((d) => at(d, dir)), show(diagnostics)).toEqual(['checks/t.yaml:3:24', 'checks/t.yaml:5:74']);
     expect(errors[0]?.message).toMatch(/environment variable LOADER_NAME is not set/);
     expect(errors[0]?.message).toMatch(/\$\{LOADER_NAME:-/);
     expect(errors[1]?.message).toMatch(/SQL_KEY/);
@@ -71,7 +71,7 @@ describe('${ENV} interpolation (loader)', () => {
     });
     const { diagnostics } = loadProject({ cwd: dir, env: {} });
     const errors = errorsOf(diagnostics);
-    expect(errors.map((d) => at(d, dir)), show(diagnostics)).toEqual(['vigil.yaml:4:15']);
+    expect(errors.map((d) => at(d, dir)), show(diagnostics)).toEqual(['vigil.yaml:4:24']);
     expect(errors[0]?.message).toMatch(/environment variable VIGIL_HOST is not set/);
   });
 

@@ -7,8 +7,13 @@ import type { CheckKindName } from '../config/schema.js';
 import type { Dialect } from '../sql/dialect.js';
 
 export type Status = 'pass' | 'warn' | 'fail' | 'error';
-export const STATUSES: readonly Status[] = ['pass', 'warn', 'fail', 'error'];
 export const STATUS_RANK: Record<Status, number> = { pass: 0, warn: 1, fail: 2, error: 3 };
+
+export function worstStatus(statuses: Iterable<Status>): Status {
+  let worst: Status = 'pass';
+  for (const s of statuses) if (STATUS_RANK[s] > STATUS_RANK[worst]) worst = s;
+  return worst;
+}
 
 export interface ColumnInfo {
   name: string;

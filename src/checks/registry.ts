@@ -18,7 +18,3 @@ export const KINDS: Readonly<Record<CheckKindName, CheckKind>> = {
   schema,
   sql,
 };
-
-export function kindOf(name: CheckKindName): CheckKind {
-  return KINDS[name];
-}

@@ -28,7 +28,7 @@ export const rowCount: CheckKind = {
         const status = levelFor(levels, rows, rows);
         return {
           status, value: rows, unit: 'rows', thresholds: thresholdsRecord(levels),
-          message: `${rows} rows${thresholdSuffix(levels, status)}`,
+          message: `${rows} ${rows === 1 ? 'row' : 'rows'}${thresholdSuffix(levels, status)}`,
           details: {},
         };
       },

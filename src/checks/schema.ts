@@ -70,6 +70,9 @@ export const schema: CheckKind = {
       needs: [],
       evaluate(ectx) {
         const actual = new Map(ectx.columns.map((c) => [c.name, c.type]));
+        // SQL identifiers are case-insensitive: an expected ID finds a column id when no ID exists.
+        const find = (name: string) => actual.get(name) ?? ectx.columns.find((c) => c.name.toLowerCase() === name.toLowerCase())?.type;
+        const expectedNames = new Set(Object.keys(o.columns ?? {}).map((n) => n.toLowerCase()));
         const flagged = new Map<string, Lvl>();
         const flag = (column: string, level: Lvl) => {
           const prev = flagged.get(column);
@@ -78,7 +81,7 @@ export const schema: CheckKind = {
         const expectedSection = { missing: [] as string[], retyped: [] as Array<{ column: string; expected: string; actual: string }>, extra: [] as string[] };
         if (o.columns) {
           for (const [name, type] of Object.entries(o.columns)) {
-            const got = actual.get(name);
+            const got = find(name);
             if (got === undefined) {
               expectedSection.missing.push(name);
               flag(name, 'fail');
@@ -88,7 +91,7 @@ export const schema: CheckKind = {
             }
           }
           for (const c of ectx.columns) {
-            if (!(c.name in o.columns)) {
+            if (!(c.name in o.columns) && !expectedNames.has(c.name.toLowerCase())) {
               expectedSection.extra.push(c.name);
               if (extraLevel !== 'allow') flag(c.name, extraLevel);
             }

@@ -20,9 +20,10 @@ export function statusLabel(status: Status): string {
 
 export function formatValue(r: Pick<CheckResult, 'value' | 'unit'>): string {
   if (r.value === null) return '—';
-  if (r.unit === 'seconds') return formatDuration(r.value);
+  if (r.unit === 'seconds') return r.value < 0 ? `-${formatDuration(-r.value)}` : formatDuration(r.value);
   const n = Number.isInteger(r.value) ? r.value.toLocaleString('en-US') : String(Number(r.value.toPrecision(6)));
-  return r.unit === 'value' ? n : `${n} ${r.unit}`;
+  if (r.unit === 'value') return n;
+  return `${n} ${r.value === 1 && r.unit.endsWith('s') ? r.unit.slice(0, -1) : r.unit}`;
 }
 
 function visibleLength(s: string): number {

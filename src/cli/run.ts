@@ -3,7 +3,8 @@
 
 import { blockingDiagnostics, loadProject } from '../config/loader.js';
 import { STRATEGIES, type Strategy } from '../engine/compile.js';
-import { createEngine, runChecks, type RunReport } from '../run/run.js';
+import { createEngine, runChecks } from '../run/run.js';
+import { runJson, type RunJson } from '../run/report.js';
 import type { CheckResult } from '../store/store.js';
 import { daemonRequest, findDaemon } from './daemon-client.js';
 import { selectDatasets } from '../run/select.js';
@@ -19,28 +20,24 @@ export interface RunCommandOptions {
   plan?: string;
 }
 
-type RunJson = ReturnType<typeof runJson>;
-
-/** The `run --json` document of SPEC §4. */
-export function runJson(report: RunReport) {
-  return {
-    run_id: report.run_id, started_at: report.started_at, finished_at: report.finished_at, summary: report.summary,
-    results: report.results.map((r) => ({
-      check: r.check, dataset: r.dataset, kind: r.kind, name: r.name, status: r.status, value: r.value, unit: r.unit,
-      message: r.message, runbook: r.runbook, owner: r.owner, tags: r.tags, thresholds: r.thresholds, details: r.details,
-      duration_ms: r.duration_ms,
-    })),
-  };
-}
-
 function printRun(run: RunJson, datasets: number, json: boolean | undefined): void {
   if (json) {
     writeJson(run);
     return;
   }
   if (run.results.length) process.stdout.write(`${resultsTable(run.results as CheckResult[])}\n\n`);
+  for (const e of run.record_errors ?? []) process.stderr.write(`vigil run: could not record results of ${e}\n`);
   const secs = ((Date.parse(run.finished_at) - Date.parse(run.started_at)) / 1000).toFixed(2);
   process.stdout.write(`${summaryLine(run.summary)} · ${datasets} dataset${datasets === 1 ? '' : 's'} in ${secs}s · run ${run.run_id}\n`);
+}
+
+/** ISO-8601 date or date-time; without an offset it is UTC (never the machine's local zone). */
+export function parseNow(text: string): Date | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?$/.exec(text.trim());
+  if (!m) return undefined;
+  const iso = `${m[1]}T${m[2] ?? '00:00:00'}${m[3] ?? 'Z'}`;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
 export function exitCodeFor(summary: { error: number; fail: number }): number {
@@ -59,8 +56,8 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
   const nowText = opts.now ?? process.env.VIGIL_NOW;
   let now: Date | undefined;
   if (nowText !== undefined && nowText !== '') {
-    now = new Date(nowText);
-    if (Number.isNaN(now.getTime())) return usageError(opts.json, `--now ${nowText} is not an ISO-8601 time, e.g. 2026-01-01T00:00:00Z`);
+    now = parseNow(nowText);
+    if (!now) return usageError(opts.json, `--now ${nowText} is not an ISO-8601 time, e.g. 2026-01-01T00:00:00Z`);
   }
   const { project, diagnostics } = loadProject(opts.config !== undefined ? { configPath: opts.config } : {});
   const blocking = blockingDiagnostics(diagnostics, 'run', project);
@@ -73,6 +70,7 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
     return 3;
   }
   const { selected, unmatched } = selectDatasets(project.datasets, selectors);
+  // Any selector that matches nothing is refused: a typo must not silently run less.
   if (unmatched.length > 0) {
     const names = project.datasets.map((d) => d.name).join(', ') || '(none)';
     return usageError(opts.json, `nothing matches ${unmatched.map((u) => `'${u}'`).join(', ')} — selectors are a dataset name, tag:NAME or owner:NAME; datasets: ${names}`);
@@ -85,7 +83,7 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
     const { status, body } = await daemonRequest<RunJson & { error?: string }>(daemon, 'POST', '/api/runs', { select: selectors, ...(now ? { now: now.toISOString() } : {}) });
     if (status !== 201) return usageError(opts.json, `vigil serve refused the run: ${body.error ?? status}`);
     printRun(body, selected.length, opts.json);
-    return exitCodeFor(body.summary);
+    return body.record_errors?.length ? 2 : exitCodeFor(body.summary);
   }
 
   const log = createLogger();
@@ -97,6 +95,7 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
       ...(now ? { now } : {}), ...(opts.plan ? { strategy: opts.plan as Strategy } : {}),
     });
     printRun(runJson(report), selected.length, opts.json);
+    if (report.record_errors.length) return 2;
     return exitCodeFor(report.summary);
   } finally {
     await Promise.all([store.close(), engine.close()]);

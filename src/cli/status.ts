@@ -1,7 +1,7 @@
 // vigil status: the latest result of every check, read from the store.
 
 import { existsSync } from 'node:fs';
-import { loadProject } from '../config/loader.js';
+import { blockingDiagnostics, loadProject } from '../config/loader.js';
 import { summarize } from '../run/run.js';
 import { DuckDBStore } from '../store/duckdb-store.js';
 import { colors, resultsTable, summaryLine, writeJson } from './output.js';
@@ -19,9 +19,9 @@ export async function statusCommand(opts: { config?: string; json?: boolean }): 
     else printStatus(body);
     return 0;
   }
-  const problems = diagnostics.filter((d) => d.severity === 'error').map((d) => ({ file: d.file, line: d.line, col: d.col, severity: d.severity, message: formatDiagnostic(d) }));
+  const problems = blockingDiagnostics(diagnostics, 'run', project).map((d) => ({ file: d.file, line: d.line, col: d.col, severity: d.severity, message: d.message }));
   if (!existsSync(project.storePath)) {
-    if (opts.json) writeJson({ last_run: null, summary: summarize([]), results: [] });
+    if (opts.json) writeJson({ last_run: null, summary: summarize([]), results: [], datasets: [], config_problems: problems } satisfies StatusJson);
     else process.stdout.write(`no results yet: the store ${project.storePath} does not exist — run vigil run first\n`);
     return 0;
   }
@@ -50,7 +50,7 @@ interface StatusJson {
 }
 
 function printStatus(body: StatusJson): void {
-  for (const p of body.config_problems) process.stdout.write(`${colors.red('config problem')}: ${p.message}\n`);
+  for (const p of body.config_problems) process.stdout.write(`${colors.red('config problem')}: ${formatDiagnostic({ ...p, severity: p.severity === 'warning' ? 'warning' : 'error' })}\n`);
   if (body.config_problems.length) process.stdout.write('\n');
   if (body.results.length) process.stdout.write(`${resultsTable(body.results)}\n\n`);
   const skipped = body.datasets.filter((d) => d.skippedTicks > 0);

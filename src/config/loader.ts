@@ -51,7 +51,10 @@ export function loadProject(options: LoadOptions = {}): LoadResult {
       const raw = configSrc.value ?? {};
       const parsed = configSchema.safeParse(raw);
       if (parsed.success) config = parsed.data;
-      else diagnostics.push(...zodIssuesToDiagnostics(configSrc, configSchema, parsed.error.issues));
+      else {
+        diagnostics.push(...zodIssuesToDiagnostics(configSrc, configSchema, parsed.error.issues));
+        config = salvageConfig(raw);
+      }
       diagnostics.push(...checkConfigValues(configSrc, raw as Record<string, unknown>));
     }
   }
@@ -108,6 +111,23 @@ export function loadProject(options: LoadOptions = {}): LoadResult {
   return { project, diagnostics, invalidFiles };
 }
 
+/**
+ * The keys of a partly invalid vigil.yaml that are valid on their own, with
+ * defaults for the rest: one typo must not silently send the checks folder
+ * or the store elsewhere while its error is being reported.
+ */
+function salvageConfig(raw: unknown): Config {
+  const shape = configSchema.shape as Record<string, z.ZodType>;
+  const kept: Record<string, unknown> = {};
+  if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
+    for (const [key, value] of Object.entries(raw)) {
+      if (shape[key]?.safeParse(value).success) kept[key] = value;
+    }
+  }
+  const parsed = configSchema.safeParse(kept);
+  return parsed.success ? parsed.data : configSchema.parse({});
+}
+
 function listYamlFiles(dir: string): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -141,6 +161,9 @@ function checkConfigValues(src: YamlSource, raw: Record<string, unknown>): Diagn
   const unset = new Set(src.diagnostics.filter((d) => d.envVar).map((d) => String(d.path?.[0])));
   if (typeof raw.timezone === 'string' && !unset.has('timezone') && !validTimezone(raw.timezone)) {
     out.push({ file: src.file, ...locate(src, ['timezone']), severity: 'error', message: `unknown timezone '${raw.timezone}': ${TIMEZONE_HINT}` });
+  }
+  if (typeof raw.store === 'string' && raw.store.includes('://')) {
+    out.push({ file: src.file, ...locate(src, ['store']), severity: 'error', message: 'store: URLs (e.g. postgres://…) are not supported yet — use a DuckDB file path such as .vigil/vigil.duckdb' });
   }
   if (typeof raw.schedule === 'string' && !unset.has('schedule') && !validSchedule(raw.schedule)) {
     out.push({ file: src.file, ...locate(src, ['schedule']), severity: 'error', message: `bad schedule '${raw.schedule}': ${SCHEDULE_HINT}` });
@@ -328,13 +351,14 @@ function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, dia
 }
 
 /** Diagnostics that stop a command: every error for validate; for run, unset variables it does not need are let through. */
-export function blockingDiagnostics(list: Diagnostic[], command: 'validate' | 'run', project: Project): Diagnostic[] {
+export function blockingDiagnostics(list: Diagnostic[], command: 'validate' | 'run' | 'serve', project: Project): Diagnostic[] {
   return list.filter((d) => {
     if (d.severity !== 'error') return false;
     if (command === 'validate' || d.envVar === undefined) return true;
     if (d.file !== project.configFile) return true;
     const top = d.path?.[0];
-    if (top === 'dashboard') return false;
+    // The dashboard (its token above all) is serve's business, never run's.
+    if (top === 'dashboard') return command === 'serve';
     if (top === 'connections') {
       const conn = String(d.path?.[1]);
       return project.datasets.some((ds) => ds.source.type === 'connection' && ds.source.connection === conn);

@@ -9,6 +9,14 @@ export const durationSchema = z
   .refine((s) => parseDuration(s) !== undefined, { error: (iss) => `bad duration '${String(iss.input)}': ${DURATION_HINT}` })
   .meta({ description: 'A duration: an integer and a unit (s, m, h, d, w), concatenations allowed: 90s, 15m, 2h, 1d, 1h30m', pattern: '^(\\d+[smhdw])+$' });
 
+/**
+ * A number, also when written as a numeric string: ${VAR} references expand
+ * to strings (min: ${MIN_ROWS:-1}), and a string stays a string everywhere else.
+ */
+export function numberish<T extends z.ZodType>(schema: T) {
+  return z.preprocess((v) => (typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v), schema);
+}
+
 const PERCENT_RE = /^\s*\d+(\.\d+)?\s*%\s*$/;
 
 export const percentSchema = z
@@ -17,8 +25,8 @@ export const percentSchema = z
 
 const minMaxSchema = z
   .strictObject({
-    min: z.number({ error: 'min must be a number' }).optional(),
-    max: z.number({ error: 'max must be a number' }).optional(),
+    min: numberish(z.number({ error: 'min must be a number' })).optional(),
+    max: numberish(z.number({ error: 'max must be a number' })).optional(),
   })
   .refine((r) => r.min !== undefined || r.max !== undefined, { error: 'give min, max or both, e.g. { min: 1 }' })
   .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, {
@@ -30,7 +38,7 @@ const minMaxSchema = z
 
 /** N (level when value > N), "P%" (value / rows * 100 > P) or { min, max } (outside the range). */
 export const thresholdSchema = z
-  .union([z.number().min(0, { error: 'a count threshold cannot be negative' }), percentSchema, minMaxSchema], {
+  .union([numberish(z.number().min(0, { error: 'a count threshold cannot be negative' })), percentSchema, minMaxSchema], {
     error: 'expected a threshold: a number (max allowed), a percent like "1.5%", or { min: A, max: B }',
   })
   .meta({ description: 'N: the level applies when value > N; "P%": when value / row_count * 100 > P; { min, max }: when value is outside [min, max]' });
@@ -181,15 +189,15 @@ export const configSchema = z.strictObject({
   timezone: z.string().default('UTC'),
   schedule: z.string().default('0 * * * *'),
   timeout: durationSchema.default('5m').meta({ description: 'Default per-dataset run timeout' }),
-  concurrency: z.number().int().min(1).max(64).optional().meta({ description: 'Datasets run at once (default 2)' }),
+  concurrency: numberish(z.number().int().min(1).max(64)).optional().meta({ description: 'Datasets run at once (default 2)' }),
   shutdown_grace: durationSchema.default('30s').meta({ description: 'vigil serve: how long runs in flight may finish at shutdown before they are interrupted' }),
   duckdb: z.strictObject({
-    memory_limit: z.string().optional(),
-    threads: z.number().int().min(1).optional(),
+    memory_limit: z.string().regex(/^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i, { error: (iss) => `bad memory_limit '${String(iss.input)}': write a size such as 2GB or 512MiB` }).optional(),
+    threads: numberish(z.number().int().min(1)).optional(),
   }).default({}),
   dashboard: z.strictObject({
     host: z.string().default('127.0.0.1'),
-    port: z.number().int().min(0).max(65535).default(8080),
+    port: numberish(z.number().int().min(0).max(65535)).default(8080),
     public_url: z.string().optional(),
     token: z.string().optional(),
   }).default({ host: '127.0.0.1', port: 8080 }),

@@ -2,7 +2,7 @@
 // (by zod, by a cross-check, by the data) can point at file:line:col.
 
 import { readFileSync } from 'node:fs';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import type { Diagnostic } from './diagnostics.js';
 
 export type KeyPath = ReadonlyArray<string | number>;
@@ -14,7 +14,17 @@ export interface YamlSource {
   /** Plain JS value after ${ENV} interpolation. */
   value: unknown;
   diagnostics: Diagnostic[];
+  /** ${…} references by source offset (masked while parsing). */
+  refs?: Array<{ start: number; text: string }>;
 }
+
+/**
+ * ${…} references are replaced by the same number of private-use characters
+ * before parsing: "{" and "}" would otherwise end a flow mapping
+ * (dashboard: { token: ${TOKEN} }), and equal length keeps every position
+ * exact. Each scalar gets its references back when it is converted.
+ */
+const MASK = '\uE000';
 
 const ENV_RE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
@@ -36,7 +46,12 @@ export function readYamlFile(file: string, env: NodeJS.ProcessEnv): YamlSource {
 
 export function parseYamlText(file: string, text: string, env: NodeJS.ProcessEnv): YamlSource {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const refs: Array<{ start: number; text: string }> = [];
+  const masked = text.replace(ENV_RE, (whole: string, _name: string, _fallback: string | undefined, offset: number) => {
+    refs.push({ start: offset, text: whole });
+    return MASK.repeat(whole.length);
+  });
+  const doc = parseDocument(masked, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const diagnostics: Diagnostic[] = [];
   for (const e of doc.errors) {
     const pos = lineCounter.linePos(e.pos[0]);
@@ -46,7 +61,7 @@ export function parseYamlText(file: string, text: string, env: NodeJS.ProcessEnv
     });
   }
   if (doc.errors.length > 0) return { file, doc, lineCounter, value: undefined, diagnostics };
-  const src: YamlSource = { file, doc, lineCounter, value: undefined, diagnostics };
+  const src: YamlSource = { file, doc, lineCounter, value: undefined, diagnostics, refs };
   src.value = toValue(src, doc.contents as Node | null, [], env);
   return src;
 }
@@ -58,6 +73,7 @@ function firstLine(message: string): string {
 /** Converts the document to plain values, interpolating ${VAR} in string scalars. */
 function toValue(src: YamlSource, node: Node | null, path: Array<string | number>, env: NodeJS.ProcessEnv): unknown {
   if (node === null || node === undefined) return null;
+  if (isAlias(node)) return toValue(src, node.resolve(src.doc) as Node | null, path, env);
   if (isMap(node)) {
     const out: Record<string, unknown> = {};
     for (const pair of node.items) {
@@ -71,7 +87,7 @@ function toValue(src: YamlSource, node: Node | null, path: Array<string | number
   }
   if (isScalar(node)) {
     const v = node.value;
-    if (typeof v === 'string' && v.includes('${')) return interpolate(src, node, v, path, env);
+    if (typeof v === 'string' && v.includes(MASK)) return interpolate(src, node, v, path, env);
     return v;
   }
   return (node as { toJSON?: () => unknown }).toJSON?.() ?? null;
@@ -83,25 +99,26 @@ function toValue(src: YamlSource, node: Node | null, path: Array<string | number
  * report the same value a second time. A plain (unquoted) scalar that is a
  * single reference takes the type of what it expands to: port: ${PORT:-8080}.
  */
-function interpolate(src: YamlSource, node: Node, text: string, path: KeyPath, env: NodeJS.ProcessEnv): unknown {
-  let unset = false;
-  const out = text.replace(ENV_RE, (whole, name: string, fallback: string | undefined) => {
+function interpolate(src: YamlSource, node: Node, text: string, path: KeyPath, env: NodeJS.ProcessEnv): string {
+  const [from, , to] = node.range ?? [0, 0, 0];
+  let out = text;
+  for (const ref of (src.refs ?? []).filter((r) => r.start >= from && r.start < to)) {
+    const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}$/.exec(ref.text);
+    const name = m?.[1] as string;
+    const fallback = m?.[2];
     const value = env[name];
-    if (value !== undefined && value !== '') return value;
-    if (fallback !== undefined) return fallback;
-    unset = true;
-    const pos = positionOf(src, node);
-    src.diagnostics.push({
-      ...pos, file: src.file, severity: 'error', path, envVar: name,
-      message: `environment variable ${name} is not set — export ${name}=… or write \${${name}:-default}`,
-    });
-    return whole;
-  });
-  if (unset) return out;
-  const single = /^\$\{[^}]+\}$/.test(text);
-  if (single && isScalar(node) && node.type === 'PLAIN') {
-    if (/^-?\d+(\.\d+)?$/.test(out)) return Number(out);
-    if (out === 'true' || out === 'false') return out === 'true';
+    let replacement: string;
+    if (value !== undefined && value !== '') replacement = value;
+    else if (fallback !== undefined) replacement = fallback;
+    else {
+      const pos = src.lineCounter.linePos(ref.start);
+      src.diagnostics.push({
+        line: pos.line, col: pos.col, file: src.file, severity: 'error', path, envVar: name,
+        message: `environment variable ${name} is not set — export ${name}=… or write \${${name}:-default}`,
+      });
+      replacement = ref.text;
+    }
+    out = out.replace(MASK.repeat(ref.text.length), () => replacement);
   }
   return out;
 }

@@ -16,7 +16,8 @@ function optionValue(dialect: Dialect, value: unknown): string {
 export function relationSql(source: ResolvedSource, dialect: Dialect): string {
   switch (source.type) {
     case 'sql':
-      return `(${source.sql.trim().replace(/;\s*$/, '')})`;
+      // On its own lines: a trailing -- comment must not swallow the closing parenthesis.
+      return `(\n${source.sql.trim().replace(/;\s*$/, '')}\n)`;
     case 'connection':
       throw new Error(`warehouse connections are not available in this version (source ${source.display})`);
     case 'file': {

@@ -9,7 +9,7 @@ import type { Strategy } from '../engine/compile.js';
 import { DuckDBEngine } from '../engine/duckdb.js';
 import type { Engine } from '../engine/engine.js';
 import type { CheckResult, DatasetRun, Store } from '../store/store.js';
-import { VigilError, errorMessage } from '../util/errors.js';
+import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { runDataset } from './dataset-run.js';
 
@@ -20,6 +20,8 @@ export interface RunReport {
   summary: Record<Status, number>;
   results: CheckResult[];
   datasets: DatasetRun[];
+  /** Datasets whose results could not be recorded (the run is then recorded as aborted). */
+  record_errors: string[];
 }
 
 export interface RunOptions {
@@ -93,7 +95,6 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
   try {
     await Promise.all(Array.from({ length: concurrency }, worker));
     await Promise.all(writes);
-    if (writeErrors.length) throw new VigilError('STORE_FAILED', `could not record results of ${writeErrors.join('; ')}`);
   } catch (err) {
     await Promise.all(writes);
     await store.finishRun(runId, new Date().toISOString(), summarize(outcomes.filter(Boolean).flatMap((o) => o.results)), 'aborted').catch(() => undefined);
@@ -104,6 +105,7 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
   const results = outcomes.filter(Boolean).flatMap((o) => o.results);
   const summary = summarize(results);
   const finishedAt = new Date().toISOString();
-  await store.finishRun(runId, finishedAt, summary, opts.signal?.aborted ? 'aborted' : 'completed');
-  return { run_id: runId, started_at: startedAt, finished_at: finishedAt, summary, results, datasets: outcomes.filter(Boolean) };
+  // Results that could not be recorded are still reported to the caller; the run is marked aborted.
+  await store.finishRun(runId, finishedAt, summary, opts.signal?.aborted || writeErrors.length ? 'aborted' : 'completed');
+  return { run_id: runId, started_at: startedAt, finished_at: finishedAt, summary, results, datasets: outcomes.filter(Boolean), record_errors: writeErrors };
 }

@@ -5,6 +5,7 @@
 // and a reload keeps the last valid version of a file that turned invalid.
 
 import cron, { type ScheduledTask } from 'node-cron';
+import { worstStatus } from '../checks/kind.js';
 import type { Diagnostic } from '../config/diagnostics.js';
 import type { DatasetDef, Project } from '../config/model.js';
 import type { Engine } from '../engine/engine.js';
@@ -145,8 +146,7 @@ export class Scheduler {
         signal: this.abort.signal, ...(options.now ? { now: options.now } : {}), ...(options.selectors ? { selectors: options.selectors } : {}),
       });
       for (const d of report.datasets) {
-        const worst = d.results.reduce((w, r) => (['pass', 'warn', 'fail', 'error'].indexOf(r.status) > ['pass', 'warn', 'fail', 'error'].indexOf(w) ? r.status : w), 'pass');
-        this.lastRun.set(d.dataset, { at: d.finishedAt, status: worst });
+        this.lastRun.set(d.dataset, { at: d.finishedAt, status: worstStatus(d.results.map((r) => r.status)) });
       }
       this.events.onRun?.(report);
       return report;

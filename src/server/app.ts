@@ -4,8 +4,8 @@
 
 import { timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { formatDiagnostic } from '../config/diagnostics.js';
 import { selectDatasets } from '../run/select.js';
+import { runJson } from '../run/report.js';
 import { summarize } from '../run/run.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { Store } from '../store/store.js';
@@ -71,7 +71,7 @@ export function createApp(deps: AppDeps): express.Express {
       res.json({
         last_run: runs[0] ?? null, summary: summarize(results), results,
         datasets: scheduler.state(),
-        config_problems: scheduler.problems.map((p) => ({ file: p.file, line: p.line, col: p.col, severity: p.severity, message: formatDiagnostic(p) })),
+        config_problems: scheduler.problems.map((p) => ({ file: p.file, line: p.line, col: p.col, severity: p.severity, message: p.message })),
       });
     } catch (err) { next(err); }
   });
@@ -93,19 +93,12 @@ export function createApp(deps: AppDeps): express.Express {
       if (Number.isNaN(now.getTime())) { res.status(400).json({ error: `now ${body.now} is not an ISO-8601 time` }); return; }
     }
     const { selected, unmatched } = selectDatasets(scheduler.datasetsNow(), selectors);
-    if (unmatched.length) {
+    if (unmatched.length > 0) {
       res.status(400).json({ error: `nothing matches ${unmatched.map((u) => `'${u}'`).join(', ')}`, datasets: scheduler.datasetsNow().map((d) => d.name) });
       return;
     }
     scheduler.runNow(selected, 'api', { selectors, ...(now ? { now } : {}) })
-      .then((report) => res.status(201).json({
-        run_id: report.run_id, started_at: report.started_at, finished_at: report.finished_at, summary: report.summary,
-        results: report.results.map((r) => ({
-          check: r.check, dataset: r.dataset, kind: r.kind, name: r.name, status: r.status, value: r.value, unit: r.unit,
-          message: r.message, runbook: r.runbook, owner: r.owner, tags: r.tags, thresholds: r.thresholds, details: r.details,
-          duration_ms: r.duration_ms,
-        })),
-      }))
+      .then((report) => res.status(201).json(runJson(report)))
       .catch(next);
   });
 

@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { loadProject, type LoadOptions } from '../config/loader.js';
+import { blockingDiagnostics, loadProject, type LoadOptions } from '../config/loader.js';
 import { parseDuration } from '../config/duration.js';
 import { createEngine, defaultConcurrency } from '../run/run.js';
 import { Scheduler } from '../scheduler/scheduler.js';
@@ -30,7 +30,8 @@ export interface Daemon {
 export async function startDaemon(load: LoadOptions, log: Logger): Promise<Daemon> {
   const first = loadProject(load);
   const project = first.project;
-  const configErrors = first.diagnostics.filter((d) => d.severity === 'error' && d.file === project.configFile && d.envVar === undefined);
+  // serve needs all of vigil.yaml, secrets included (an unset dashboard token must not mean an open API).
+  const configErrors = blockingDiagnostics(first.diagnostics, 'serve', project).filter((d) => d.file === project.configFile);
   if (configErrors.length) {
     throw new VigilError('CONFIG_INVALID', `vigil.yaml is invalid:\n${configErrors.map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`).join('\n')}`);
   }
@@ -50,7 +51,7 @@ export async function startDaemon(load: LoadOptions, log: Logger): Promise<Daemo
   const problems = () => scheduler.problems.filter((p) => p.severity === 'error').length;
 
   const internalToken = randomBytes(24).toString('hex');
-  const token = project.config.dashboard.token && !project.config.dashboard.token.includes('${') ? project.config.dashboard.token : null;
+  const token = project.config.dashboard.token ? project.config.dashboard.token : null;
   const app = createApp({ scheduler, store, metrics, log, token, internalToken });
   const { host, port } = project.config.dashboard;
   const server = await new Promise<Server>((resolve, reject) => {
@@ -79,7 +80,7 @@ export async function startDaemon(load: LoadOptions, log: Logger): Promise<Daemo
     pending = setTimeout(() => {
       try {
         const next = loadProject(load);
-        const badConfig = next.diagnostics.filter((d) => d.severity === 'error' && d.file === project.configFile && d.envVar === undefined);
+        const badConfig = blockingDiagnostics(next.diagnostics, 'serve', next.project).filter((d) => d.file === project.configFile);
         if (badConfig.length) {
           scheduler.problems = next.diagnostics;
           for (const p of badConfig) log.error({ file: p.file, line: p.line, col: p.col, problem: p.message }, 'invalid vigil.yaml: keeping the running configuration');

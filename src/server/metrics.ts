@@ -1,10 +1,9 @@
 // Prometheus metrics of `vigil serve`, updated from run reports.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Status } from '../checks/kind.js';
+import { STATUS_RANK, worstStatus } from '../checks/kind.js';
 import type { RunReport } from '../run/run.js';
 
-const STATUS_VALUE: Record<Status, number> = { pass: 0, warn: 1, fail: 2, error: 3 };
 
 export class Metrics {
   readonly registry = new Registry();
@@ -44,14 +43,12 @@ export class Metrics {
   observe(report: RunReport): void {
     for (const d of report.datasets) {
       this.duration.observe({ dataset: d.dataset }, (Date.parse(d.finishedAt) - Date.parse(d.startedAt)) / 1000);
-      let worst: Status = 'pass';
       for (const r of d.results) {
-        if (STATUS_VALUE[r.status] > STATUS_VALUE[worst]) worst = r.status;
-        this.checkStatus.set({ dataset: r.dataset, check: r.check, kind: r.kind }, STATUS_VALUE[r.status]);
+        this.checkStatus.set({ dataset: r.dataset, check: r.check, kind: r.kind }, STATUS_RANK[r.status]);
         if (r.value !== null) this.checkValue.set({ dataset: r.dataset, check: r.check, kind: r.kind, unit: r.unit }, r.value);
         if (r.kind === 'freshness' && r.value !== null) this.freshness.set({ dataset: r.dataset, check: r.check }, r.value);
       }
-      this.runs.inc({ dataset: d.dataset, status: worst });
+      this.runs.inc({ dataset: d.dataset, status: worstStatus(d.results.map((r) => r.status)) });
     }
   }
 }

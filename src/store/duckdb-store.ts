@@ -103,15 +103,18 @@ export class DuckDBStore implements Store {
     return this.exclusive(() => this.transaction(async () => {
       const duration = Date.parse(run.finishedAt) - Date.parse(run.startedAt);
       await this.conn.run(
-        `INSERT INTO dataset_runs VALUES (?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?, ?, ?::JSON)`,
-        [runId, run.dataset, run.startedAt, run.finishedAt, duration, run.error, JSON.stringify(run.queries)],
+        `INSERT INTO dataset_runs VALUES (?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?::DOUBLE, ?, ?::JSON)`,
+        [runId, run.dataset, run.startedAt, run.finishedAt, String(duration), run.error, JSON.stringify(run.queries)],
       );
       if (run.results.length > 0) {
-        const placeholders = run.results.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::JSON, ?::JSON, ?::JSON, ?::TIMESTAMPTZ, ?)').join(', ');
+        // Numbers go in as text cast to DOUBLE: a JS number with an integral value would be
+        // bound as BIGINT and overflow past 2^63 (a sql check may return anything).
+        const placeholders = run.results.map(() => '(?, ?, ?, ?, ?, ?, ?::DOUBLE, ?, ?, ?, ?, ?::JSON, ?::JSON, ?::JSON, ?::TIMESTAMPTZ, ?::DOUBLE)').join(', ');
         const values: DuckDBValue[] = [];
         for (const r of run.results) {
-          values.push(runId, r.check, r.dataset, r.kind, r.name, r.status, r.value, r.unit, r.message, r.runbook, r.owner,
-            JSON.stringify(r.tags), JSON.stringify(r.thresholds), JSON.stringify(r.details), r.evaluated_at, r.duration_ms);
+          values.push(runId, r.check, r.dataset, r.kind, r.name, r.status, typeof r.value === 'number' ? (Number.isFinite(r.value) ? String(r.value) : null) : r.value,
+            r.unit, r.message, r.runbook, r.owner,
+            JSON.stringify(r.tags), JSON.stringify(r.thresholds), JSON.stringify(r.details), r.evaluated_at, String(r.duration_ms));
         }
         await this.conn.run(`INSERT INTO check_results VALUES ${placeholders}`, values);
       }

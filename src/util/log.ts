@@ -4,8 +4,13 @@ import { pino, type Logger as PinoLogger } from 'pino';
 
 export type Logger = PinoLogger;
 
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
 export function createLogger(level = process.env.VIGIL_LOG_LEVEL ?? 'warn'): Logger {
-  return pino({ level, base: { name: 'vigil' } }, pino.destination({ fd: 2, sync: true }));
+  const known = LEVELS.includes(level);
+  const logger = pino({ level: known ? level : 'info', base: { name: 'vigil' } }, pino.destination({ fd: 2, sync: true }));
+  if (!known) logger.warn({ VIGIL_LOG_LEVEL: level, levels: LEVELS }, 'unknown log level, using info');
+  return logger;
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });
