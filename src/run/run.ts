@@ -37,6 +37,8 @@ export interface RunOptions {
   strategy?: Strategy;
   /** Aborting interrupts the datasets in flight; the run is then recorded as aborted. */
   signal?: AbortSignal;
+  /** Called as each dataset finishes (before the whole run does). */
+  onDataset?: (outcome: DatasetRun) => void;
 }
 
 export function defaultConcurrency(project: Project): number {
@@ -84,6 +86,7 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
         ...(opts.strategy ? { strategy: opts.strategy } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
       });
       outcomes[i] = outcome;
+      opts.onDataset?.(outcome);
       writes.push(store.recordDataset(runId, outcome).catch((err: unknown) => {
         writeErrors.push(`${ds.name}: ${errorMessage(err)}`);
         log.error({ run_id: runId, dataset: ds.name, err: errorMessage(err) }, 'could not record results');

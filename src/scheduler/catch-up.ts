@@ -1,21 +1,23 @@
-// When a dataset is due at start-up: its last completed run is older than one
-// schedule interval (so at least one tick was missed). Pure, for testing.
+// When a dataset is due at start-up: a scheduled fire time fell between its
+// last completed run and now, i.e. at least one tick was missed. Asking for
+// the previous fire time (not comparing ages with an interval) is right for
+// uneven schedules too (09:00 and 17:00; weekdays only; monthly). Pure.
 
-export interface CronLike {
-  /** The next `count` fire times after now. */
-  getNextRuns(count: number): Date[];
+import { CronExpressionParser } from 'cron-parser';
+
+/** The latest fire time of `schedule` at or before `now`, in `timezone`; null if none can be found. */
+export function previousTick(schedule: string, timezone: string, now: Date): Date | null {
+  try {
+    const it = CronExpressionParser.parse(schedule, { currentDate: new Date(now.getTime() + 1), tz: timezone });
+    return it.prev().toDate();
+  } catch {
+    return null;
+  }
 }
 
-/** Seconds between two consecutive ticks of the schedule (the next two). */
-export function intervalSeconds(task: CronLike): number | null {
-  const [a, b] = task.getNextRuns(2);
-  if (!a || !b) return null;
-  return (b.getTime() - a.getTime()) / 1000;
-}
-
-/** Catch up once when never run, or when the last run is older than one interval. */
-export function needsCatchUp(lastRunAt: Date | null, now: Date, interval: number | null): boolean {
-  if (interval === null) return false;
+/** Catch up once when the dataset never ran, or when a tick fired after its last run. */
+export function needsCatchUp(lastRunAt: Date | null, prevTick: Date | null): boolean {
+  if (prevTick === null) return false;
   if (lastRunAt === null) return true;
-  return (now.getTime() - lastRunAt.getTime()) / 1000 > interval;
+  return prevTick.getTime() > lastRunAt.getTime();
 }

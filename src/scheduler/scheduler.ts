@@ -10,10 +10,10 @@ import type { Diagnostic } from '../config/diagnostics.js';
 import type { DatasetDef, Project } from '../config/model.js';
 import type { Engine } from '../engine/engine.js';
 import { runChecks, type RunReport } from '../run/run.js';
-import type { Store } from '../store/store.js';
+import type { DatasetRun, Store } from '../store/store.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { intervalSeconds, needsCatchUp } from './catch-up.js';
+import { needsCatchUp, previousTick } from './catch-up.js';
 
 export interface DatasetState {
   name: string;
@@ -34,6 +34,8 @@ export class Scheduler {
   private datasets = new Map<string, DatasetDef>();
   private readonly tasks = new Map<string, ScheduledTask>();
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Whole runs, until their last write: what a graceful stop waits for. */
+  private readonly active = new Set<Promise<unknown>>();
   private readonly lastRun = new Map<string, { at: string; status: string }>();
   private readonly skipped = new Map<string, number>();
   private readonly abort = new AbortController();
@@ -66,7 +68,7 @@ export class Scheduler {
       const task = this.tasks.get(ds.name);
       const at = last.get(ds.name) ?? null;
       if (at) this.lastRun.set(ds.name, { at: at.toISOString(), status: 'recorded' });
-      if (task && needsCatchUp(at, now, intervalSeconds(task))) {
+      if (task && needsCatchUp(at, previousTick(ds.schedule, this.timezone, now))) {
         this.log.info({ dataset: ds.name, last_run: at?.toISOString() ?? null }, 'catching up a missed schedule');
         this.tick(ds.name, 'catch-up');
       }
@@ -119,30 +121,49 @@ export class Scheduler {
       return;
     }
     const ds = this.datasets.get(name);
-    if (!ds) return;
-    const done = this.runDatasets([ds], trigger).then(() => undefined, () => undefined);
-    this.inFlight.set(name, done);
-    void done.finally(() => this.inFlight.delete(name));
+    if (ds) this.launch([ds], trigger).catch(() => undefined);
   }
 
-  /** Runs datasets now (API, catch-up, ticks); waits for any of them already in flight first. */
+  /** Runs datasets now (API, CLI handoff); waits for any of them already in flight first. */
   async runNow(datasets: DatasetDef[], trigger: string, options: { now?: Date; selectors?: string[] } = {}): Promise<RunReport> {
     for (;;) {
       const busy = datasets.map((d) => this.inFlight.get(d.name)).filter((p): p is Promise<void> => p !== undefined);
       if (busy.length === 0) break;
       await Promise.all(busy);
     }
-    const run = this.runDatasets(datasets, trigger, options);
-    const done = run.then(() => undefined, () => undefined);
-    for (const d of datasets) this.inFlight.set(d.name, done);
-    void done.finally(() => { for (const d of datasets) if (this.inFlight.get(d.name) === done) this.inFlight.delete(d.name); });
+    return this.launch(datasets, trigger, options);
+  }
+
+  /**
+   * Starts a run and marks each of its datasets in flight until that dataset
+   * (not the whole run) is done, so a slow dataset in a multi-dataset run
+   * does not make the others skip their ticks.
+   */
+  private launch(datasets: DatasetDef[], trigger: string, options: { now?: Date; selectors?: string[] } = {}): Promise<RunReport> {
+    const release = new Map<string, () => void>();
+    for (const d of datasets) {
+      const done = new Promise<void>((resolve) => release.set(d.name, resolve));
+      this.inFlight.set(d.name, done);
+      void done.then(() => { if (this.inFlight.get(d.name) === done) this.inFlight.delete(d.name); });
+    }
+    const finish = (name: string) => { release.get(name)?.(); release.delete(name); };
+    const run = this.runDatasets(datasets, trigger, { ...options, onDataset: (o) => finish(o.dataset) });
+    const settled = run.then(() => undefined, () => undefined);
+    this.active.add(settled);
+    void settled.then(() => {
+      this.active.delete(settled);
+      for (const name of [...release.keys()]) finish(name);
+    });
     return run;
   }
 
-  private async runDatasets(datasets: DatasetDef[], trigger: string, options: { now?: Date; selectors?: string[] } = {}): Promise<RunReport> {
+  private async runDatasets(
+    datasets: DatasetDef[], trigger: string, options: { now?: Date; selectors?: string[]; onDataset?: (o: DatasetRun) => void } = {},
+  ): Promise<RunReport> {
     try {
       const report = await runChecks({
         project: this.project, datasets, store: this.store, engine: this.engine, log: this.log, trigger,
+        ...(options.onDataset ? { onDataset: options.onDataset } : {}),
         signal: this.abort.signal, ...(options.now ? { now: options.now } : {}), ...(options.selectors ? { selectors: options.selectors } : {}),
       });
       for (const d of report.datasets) {
@@ -183,7 +204,7 @@ export class Scheduler {
       void task.destroy();
     }
     this.tasks.clear();
-    const all = () => Promise.all([...new Set(this.inFlight.values())]);
+    const all = () => Promise.all([...this.active]);
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'grace'>((resolve) => { timer = setTimeout(() => resolve('grace'), graceMs); });
     const outcome = await Promise.race([all().then(() => 'done' as const), graceOver]);

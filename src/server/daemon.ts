@@ -50,15 +50,27 @@ export async function startDaemon(load: LoadOptions, log: Logger): Promise<Daemo
   });
   const problems = () => scheduler.problems.filter((p) => p.severity === 'error').length;
 
+  // The scheduler knows its datasets before the server answers or serve.json announces it.
+  await scheduler.start(first.project.datasets, first.diagnostics);
+  metrics.configProblems.set(problems());
+
   const internalToken = randomBytes(24).toString('hex');
   const token = project.config.dashboard.token ? project.config.dashboard.token : null;
   const app = createApp({ scheduler, store, metrics, log, token, internalToken });
   const { host, port } = project.config.dashboard;
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(port, host, () => resolve(s));
-    s.once('error', (err: NodeJS.ErrnoException) => reject(new VigilError('CONFIG_INVALID',
-      err.code === 'EADDRINUSE' ? `port ${port} on ${host} is in use — is another vigil serve running? Set dashboard.port in vigil.yaml` : errorMessage(err), { cause: err })));
-  });
+  let server: Server;
+  try {
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(port, host, () => resolve(s));
+      s.once('error', (err: NodeJS.ErrnoException) => reject(new VigilError('CONFIG_INVALID',
+        err.code === 'EADDRINUSE' ? `port ${port} on ${host} is in use — is another vigil serve running? Set dashboard.port in vigil.yaml` : errorMessage(err), { cause: err })));
+    });
+  } catch (err) {
+    await scheduler.stop(0);
+    await store.close();
+    await engine.close();
+    throw err;
+  }
   const address = server.address() as AddressInfo;
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
 
@@ -67,8 +79,6 @@ export async function startDaemon(load: LoadOptions, log: Logger): Promise<Daemo
   const info: DaemonFile = { pid: process.pid, url, token: internalToken, started_at: new Date().toISOString() };
   writeFileSync(file, JSON.stringify(info), { mode: 0o600 });
 
-  await scheduler.start(first.project.datasets, first.diagnostics);
-  metrics.configProblems.set(problems());
 
   // Reload on any change to vigil.yaml or the check folders, debounced.
   const folders = (Array.isArray(project.config.checks) ? project.config.checks : [project.config.checks]).map((f) => path.resolve(project.root, f));
