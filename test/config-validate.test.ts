@@ -4,13 +4,13 @@
 // form through the real CLI.
 
 import path from 'node:path';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../src/config/diagnostics.js';
 import { loadProject } from '../src/config/loader.js';
-import { cleanupProjects, makeProject, vigil } from './helpers.js';
+import { cleanupProjects, makeProject, REPO, vigil } from './helpers.js';
 
 afterAll(cleanupProjects);
 
@@ -505,51 +505,5 @@ describe('the loader never throws (fast-check)', () => {
   });
 });
 
-const SPEC_EXAMPLE = `# yaml-language-server: $schema=../vigil-checks.schema.json
-dataset: orders
-description: One row per order, loaded hourly
-source: ../warehouse/orders/*.parquet
-owner: payments-data
-tags: [tier-1, finance]
-runbook: https://runbooks.example.com/data/orders
-schedule: "*/15 * * * *"
-timezone: UTC
-filter: "status <> 'test'"
-upstream: [raw_orders, customers]
-slo:
-  window: 28d
-  objectives:
-    - check: freshness
-      target: 99.5%
-checks:
-  - freshness:
-      column: updated_at
-      warn_after: 2h
-      fail_after: 6h
-  - row_count:
-      warn: { min: 1000, max: 5000000 }
-      fail: { min: 1 }
-  - nulls:
-      column: customer_id
-      fail: 0
-  - nulls:
-      column: email
-      missing_values: ["", "N/A"]
-      warn: 1%
-      fail: 5%
-  - duplicates:
-      keys: [order_id]
-      fail: 0
-  - schema:
-      columns:
-        order_id: BIGINT
-        customer_id: BIGINT
-        amount: DECIMAL(18,2)
-        updated_at: TIMESTAMP
-      extra_columns: warn
-      drift: warn
-  - sql:
-      name: negative_amounts
-      query: "select count(*) from {{ source }} where amount < 0"
-      fail: 0
-`;
+// The check file of SPEC §2, verbatim.
+const SPEC_EXAMPLE = readFileSync(path.join(REPO, 'test', 'fixtures', 'spec-example.yaml'), 'utf8');

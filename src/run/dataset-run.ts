@@ -161,6 +161,11 @@ function result(check: CheckDef, status: Status, message: string, now: Date, ext
   };
 }
 
+/** Every check of the dataset as `error` with one message (the source could not be read). */
+function allError(ds: DatasetDef, message: string, now: Date): CheckResult[] {
+  return ds.checks.map((c) => result(c, 'error', message, now));
+}
+
 function sameColumns(a: ColumnInfo[] | null, b: ColumnInfo[] | null): boolean {
   if (!a || !b || a.length !== b.length) return false;
   return a.every((c, i) => c.name === b[i]?.name && c.type === b[i]?.type);
@@ -168,7 +173,6 @@ function sameColumns(a: ColumnInfo[] | null, b: ColumnInfo[] | null): boolean {
 
 async function evaluateDataset(ds: DatasetDef, session: Session, exec: Exec, opts: DatasetRunOptions) {
   const dialect = opts.engine.dialect;
-  const allError = (message: string) => ds.checks.map((c) => result(c, 'error', message, opts.now()));
   const strategy = opts.strategy ?? defaultStrategy();
 
   let relation: string;
@@ -177,7 +181,7 @@ async function evaluateDataset(ds: DatasetDef, session: Session, exec: Exec, opt
     // Relative paths inside sql sources and sql checks resolve from the check file's folder.
     await session.query(`SET file_search_path = ${dialect.quoteLiteral(path.dirname(ds.file))}`);
   } catch (err) {
-    return { results: allError(errorMessage(err)), schema: null, error: errorMessage(err) };
+    return { results: allError(ds, errorMessage(err), opts.now()), schema: null, error: errorMessage(err) };
   }
 
   // Planning needs column types (freshness, missing_values). The schema
@@ -201,7 +205,6 @@ async function attemptDataset(
   ds: DatasetDef, baseRelation: string, assumed: ColumnInfo[] | null, exec: Exec, opts: DatasetRunOptions, strategy: Strategy,
 ): Promise<Attempt> {
   const dialect = opts.engine.dialect;
-  const allError = (message: string) => ds.checks.map((c) => result(c, 'error', message, opts.now()));
   let relation = baseRelation;
   let columns: ColumnInfo[];
   if (assumed) {
@@ -211,7 +214,7 @@ async function attemptDataset(
       ({ relation, columns } = await describeSource(ds, relation, dialect, (sql) => exec('describe', sql)));
     } catch (err) {
       const message = err instanceof Timeout ? err.message : sourceError(ds, err);
-      return { kind: 'done', value: { results: allError(message), schema: null, error: message } };
+      return { kind: 'done', value: { results: allError(ds, message, opts.now()), schema: null, error: message } };
     }
   }
 
