@@ -9,6 +9,7 @@ import { daemonFilePath, type DaemonFile } from '../server/discovery.js';
 export interface DaemonHandle {
   url: string;
   token: string;
+  pid: number;
 }
 
 function alive(pid: number): boolean {
@@ -36,7 +37,7 @@ export async function findDaemon(project: Project): Promise<DaemonHandle | null>
   } catch {
     return null;
   }
-  return { url: info.url, token: info.token };
+  return { url: info.url, token: info.token, pid: info.pid };
 }
 
 export async function daemonRequest<T>(d: DaemonHandle, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }> {

@@ -1,12 +1,20 @@
 // vigil serve: scheduler + HTTP (health, metrics, API) in one long-running
 // process. SIGTERM/SIGINT stop it gracefully; it exits 0.
 
+import { loadProject } from '../config/loader.js';
 import { startDaemon } from '../server/daemon.js';
+import { findDaemon } from './daemon-client.js';
 import { errorMessage } from '../util/errors.js';
 import { createLogger } from '../util/log.js';
 
 export async function serveCommand(opts: { config?: string }): Promise<number> {
   const log = createLogger(process.env.VIGIL_LOG_LEVEL ?? 'info');
+  const { project } = loadProject(opts.config !== undefined ? { configPath: opts.config } : {});
+  const running = await findDaemon(project);
+  if (running) {
+    process.stderr.write(`vigil serve: already running for this project at ${running.url} (pid ${running.pid}) — stop it first, or use vigil run / vigil status, which go through it\n`);
+    return 3;
+  }
   let daemon;
   try {
     daemon = await startDaemon(opts.config !== undefined ? { configPath: opts.config } : {}, log);
