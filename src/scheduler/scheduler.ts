@@ -101,6 +101,12 @@ export class Scheduler {
   /** A reload from disk: `invalidFiles` keep their previous datasets. */
   reload(project: Project, datasets: DatasetDef[], problems: Diagnostic[], invalidFiles: string[]): void {
     const kept = [...this.datasets.values()].filter((d) => invalidFiles.includes(d.file) && !datasets.some((n) => n.name === d.name));
+    if (project.config.timezone !== this.project.config.timezone) {
+      // Every task fires in the config timezone: reschedule them all.
+      for (const task of this.tasks.values()) { void task.stop(); void task.destroy(); }
+      this.tasks.clear();
+      this.datasets = new Map();
+    }
     this.project = project;
     this.problems = problems;
     for (const p of problems.filter((x) => x.severity === 'error')) {

@@ -95,6 +95,16 @@ export async function startDaemon(load: LoadOptions, log: Logger): Promise<Daemo
           scheduler.problems = next.diagnostics;
           for (const p of badConfig) log.error({ file: p.file, line: p.line, col: p.col, problem: p.message }, 'invalid vigil.yaml: keeping the running configuration');
         } else {
+          // The store, the HTTP address and the engine are fixed for the life of the process.
+          const before = project.config;
+          const after = next.project.config;
+          const fixed = [
+            next.project.storePath !== project.storePath ? 'store' : '',
+            after.dashboard.host !== before.dashboard.host || after.dashboard.port !== before.dashboard.port ? 'dashboard host/port' : '',
+            after.dashboard.token !== before.dashboard.token ? 'dashboard.token' : '',
+            after.concurrency !== before.concurrency || JSON.stringify(after.duckdb) !== JSON.stringify(before.duckdb) ? 'concurrency/duckdb' : '',
+          ].filter(Boolean);
+          if (fixed.length) log.warn({ changed: fixed }, 'vigil.yaml changed settings that take effect only after a restart of vigil serve');
           scheduler.reload(next.project, next.project.datasets, next.diagnostics, next.invalidFiles);
         }
         metrics.configProblems.set(problems());
