@@ -153,7 +153,9 @@ export class Scheduler {
       void done.then(() => { if (this.inFlight.get(d.name) === done) this.inFlight.delete(d.name); });
     }
     const finish = (name: string) => { release.get(name)?.(); release.delete(name); };
-    const run = this.runDatasets(datasets, trigger, { ...options, onDataset: (o) => finish(o.dataset) });
+    // A single dataset is held until its run is fully recorded; in a multi-dataset run each one is
+    // released as soon as its own part is done.
+    const run = this.runDatasets(datasets, trigger, datasets.length > 1 ? { ...options, onDataset: (o) => finish(o.dataset) } : options);
     const settled = run.then(() => undefined, () => undefined);
     this.active.add(settled);
     void settled.then(() => {
