@@ -33,7 +33,8 @@ export async function findDaemon(project: Project): Promise<DaemonHandle | null>
   if (!alive(info.pid)) return null;
   try {
     const res = await fetch(`${info.url}/healthz`, { signal: AbortSignal.timeout(2000) });
-    if (!res.ok) return null;
+    const body = (await res.json()) as { scheduler?: { alive?: unknown } };
+    if (!res.ok || body.scheduler?.alive !== true) return null;
   } catch {
     return null;
   }
@@ -46,5 +47,10 @@ export async function daemonRequest<T>(d: DaemonHandle, method: 'GET' | 'POST', 
     headers: { authorization: `Bearer ${d.token}`, 'content-type': 'application/json' },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
-  return { status: res.status, body: (await res.json()) as T };
+  const text = await res.text();
+  try {
+    return { status: res.status, body: JSON.parse(text) as T };
+  } catch {
+    throw new Error(`vigil serve at ${d.url} answered ${res.status} with something that is not JSON`);
+  }
 }

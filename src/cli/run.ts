@@ -81,7 +81,13 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
   const daemon = await findDaemon(project);
   if (daemon) {
     const { status, body } = await daemonRequest<RunJson & { error?: string }>(daemon, 'POST', '/api/runs', { select: selectors, ...(now ? { now: now.toISOString() } : {}) });
-    if (status !== 201) return usageError(opts.json, `vigil serve refused the run: ${body.error ?? status}`);
+    if (status === 400) return usageError(opts.json, `${body.error ?? 'bad request'}`);
+    if (status !== 201) {
+      // The daemon could not run it (shutting down, store failure): an error, as on the direct path.
+      if (opts.json) writeJson({ errors: [{ file: '', line: 0, col: 0, message: `vigil serve could not run it: ${body.error ?? status}` }] });
+      else process.stderr.write(`vigil run: vigil serve could not run it: ${body.error ?? status}\n`);
+      return 2;
+    }
     printRun(body, selected.length, opts.json);
     return body.record_errors?.length ? 2 : exitCodeFor(body.summary);
   }

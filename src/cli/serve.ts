@@ -25,13 +25,14 @@ export async function serveCommand(opts: { config?: string }): Promise<number> {
   process.stderr.write(`vigil serve: listening on ${daemon.url} (health ${daemon.url}/healthz, metrics ${daemon.url}/metrics) — Ctrl-C to stop\n`);
   const d = daemon;
   return new Promise<number>((resolve) => {
-    let signals = 0;
+    let firstAt = 0;
     const onSignal = (signal: NodeJS.Signals) => {
-      signals++;
-      if (signals > 1) {
+      if (firstAt > 0 && Date.now() - firstAt < 1500) return; // the same Ctrl-C, delivered twice
+      if (firstAt > 0) {
         process.stderr.write(`vigil serve: ${signal} again — exiting now\n`);
         process.exit(130);
       }
+      firstAt = Date.now();
       log.info({ signal }, 'signal received');
       d.stop().then(() => resolve(0), (err: unknown) => {
         log.error({ err: errorMessage(err) }, 'shutdown failed');

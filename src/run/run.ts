@@ -87,6 +87,9 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
       });
       outcomes[i] = outcome;
       opts.onDataset?.(outcome);
+      // Interrupted by a shutdown: its 'interrupted' errors are not results. Not recording them keeps
+      // the run aborted and lets the restart catch the dataset up.
+      if (opts.signal?.aborted) continue;
       writes.push(store.recordDataset(runId, outcome).catch((err: unknown) => {
         writeErrors.push(`${ds.name}: ${errorMessage(err)}`);
         log.error({ run_id: runId, dataset: ds.name, err: errorMessage(err) }, 'could not record results');

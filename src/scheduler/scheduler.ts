@@ -11,7 +11,7 @@ import type { DatasetDef, Project } from '../config/model.js';
 import type { Engine } from '../engine/engine.js';
 import { runChecks, type RunReport } from '../run/run.js';
 import type { DatasetRun, Store } from '../store/store.js';
-import { errorMessage } from '../util/errors.js';
+import { VigilError, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { needsCatchUp, previousTick } from './catch-up.js';
 
@@ -133,6 +133,7 @@ export class Scheduler {
   /** Runs datasets now (API, CLI handoff); waits for any of them already in flight first. */
   async runNow(datasets: DatasetDef[], trigger: string, options: { now?: Date; selectors?: string[] } = {}): Promise<RunReport> {
     for (;;) {
+      if (this.stopping) throw new VigilError('SHUTTING_DOWN', 'vigil serve is shutting down: the run was not started — run it again when the daemon is back, or without it');
       const busy = datasets.map((d) => this.inFlight.get(d.name)).filter((p): p is Promise<void> => p !== undefined);
       if (busy.length === 0) break;
       await Promise.all(busy);
@@ -212,7 +213,8 @@ export class Scheduler {
       void task.destroy();
     }
     this.tasks.clear();
-    const all = () => Promise.all([...this.active]);
+    // Until no run is left, including any that began while we waited.
+    const all = async () => { while (this.active.size > 0) await Promise.all([...this.active]); };
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'grace'>((resolve) => { timer = setTimeout(() => resolve('grace'), graceMs); });
     const outcome = await Promise.race([all().then(() => 'done' as const), graceOver]);

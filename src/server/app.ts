@@ -9,7 +9,7 @@ import { runJson } from '../run/report.js';
 import { summarize } from '../run/run.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { Store } from '../store/store.js';
-import { errorMessage } from '../util/errors.js';
+import { VigilError, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import type { Metrics } from './metrics.js';
 
@@ -99,7 +99,10 @@ export function createApp(deps: AppDeps): express.Express {
     }
     scheduler.runNow(selected, 'api', { selectors, ...(now ? { now } : {}) })
       .then((report) => res.status(201).json(runJson(report)))
-      .catch(next);
+      .catch((err: unknown) => {
+        if (err instanceof VigilError && err.code === 'SHUTTING_DOWN') res.status(503).json({ error: err.message });
+        else next(err);
+      });
   });
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

@@ -5,7 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
@@ -50,27 +50,26 @@ export async function startDaemon(load: LoadOptions, log: Logger): Promise<Daemo
   });
   const problems = () => scheduler.problems.filter((p) => p.severity === 'error').length;
 
-  // The scheduler knows its datasets before the server answers or serve.json announces it.
-  await scheduler.start(first.project.datasets, first.diagnostics);
-  metrics.configProblems.set(problems());
-
   const internalToken = randomBytes(24).toString('hex');
   const token = project.config.dashboard.token ? project.config.dashboard.token : null;
   const app = createApp({ scheduler, store, metrics, log, token, internalToken });
   const { host, port } = project.config.dashboard;
-  let server: Server;
+  // The port first: if it is taken, nothing has been scheduled yet and the process can simply exit.
+  const server = createServer(app);
   try {
-    server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(port, host, () => resolve(s));
-      s.once('error', (err: NodeJS.ErrnoException) => reject(new VigilError('CONFIG_INVALID',
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => reject(new VigilError('CONFIG_INVALID',
         err.code === 'EADDRINUSE' ? `port ${port} on ${host} is in use — is another vigil serve running? Set dashboard.port in vigil.yaml` : errorMessage(err), { cause: err })));
+      server.listen(port, host, () => resolve());
     });
   } catch (err) {
-    await scheduler.stop(0);
     await store.close();
     await engine.close();
     throw err;
   }
+  // The scheduler knows its datasets before serve.json announces the daemon to the CLI.
+  await scheduler.start(first.project.datasets, first.diagnostics);
+  metrics.configProblems.set(problems());
   const address = server.address() as AddressInfo;
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
 

@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'QUERY_FAILED'
   | 'TIMEOUT'
   | 'STORE_FAILED'
-  | 'NO_MATCH';
+  | 'NO_MATCH'
+  | 'SHUTTING_DOWN';
 
 export class VigilError extends Error {
   readonly code: ErrorCode;
