@@ -101,3 +101,14 @@ describe('runs', () => {
     expect(res.stderr).toContain('VIGIL_TEST_UNSET_TOKEN');
   });
 });
+
+it('two files claiming one dataset: neither is taken (a dataset: typo must not run one file\'s checks under the other\'s name)', () => {
+  const dir = makeProject({
+    'checks/a.yaml': 'dataset: b\nsource: data.csv\nchecks:\n  - row_count: { name: rows_a, fail: { min: 1 } }\n',
+    'checks/b.yaml': 'dataset: b\nsource: data.csv\nchecks:\n  - row_count: { name: rows_b, fail: { min: 1 } }\n',
+  });
+  const { project, diagnostics, invalidFiles } = loadProject({ cwd: dir });
+  expect(project.datasets.map((d) => d.name)).toEqual([]);
+  expect(invalidFiles.map((f) => f.slice(dir.length + 1)).sort()).toEqual(['checks/a.yaml', 'checks/b.yaml']);
+  expect(diagnostics.find((d) => /already defined/.test(d.message))?.file.endsWith('checks/b.yaml')).toBe(true);
+});

@@ -79,6 +79,7 @@ export function loadProject(options: LoadOptions = {}): LoadResult {
 
   const invalidFiles: string[] = [];
   const seen = new Map<string, DatasetDef>();
+  const claimed = new Set<string>();
   for (const file of files) {
     const before = diagnostics.length;
     const ds = loadCheckFile(file, config, env, diagnostics);
@@ -89,6 +90,14 @@ export function loadProject(options: LoadOptions = {}): LoadResult {
           ...ds.pos, severity: 'error', path: ['dataset'],
           message: `dataset ${ds.name} is already defined in ${path.relative(root, other.file)}:${other.pos.line} — dataset names must be unique`,
         });
+        // Which of the two is the typo cannot be known here: neither file's dataset is taken, so
+        // vigil serve keeps the last valid version of both rather than running one file's checks
+        // under the other's name.
+        if (!claimed.has(other.file)) {
+          claimed.add(other.file);
+          project.datasets = project.datasets.filter((d) => d !== other);
+          invalidFiles.push(other.file);
+        }
       } else {
         seen.set(ds.name, ds);
         project.datasets.push(ds);

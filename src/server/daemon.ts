@@ -4,7 +4,7 @@
 // and status reads to the daemon — DuckDB allows one writer per file.
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -29,6 +29,7 @@ export interface Daemon {
 
 export async function startDaemon(load: LoadOptions, log: Logger): Promise<Daemon> {
   const first = loadProject(load);
+  const configExisted = existsSync(first.project.configFile);
   const project = first.project;
   // serve needs all of vigil.yaml, secrets included (an unset dashboard token must not mean an open API).
   const configErrors = blockingDiagnostics(first.diagnostics, 'serve', project).filter((d) => d.file === project.configFile);
@@ -88,6 +89,11 @@ export async function startDaemon(load: LoadOptions, log: Logger): Promise<Daemo
     clearTimeout(pending);
     pending = setTimeout(() => {
       try {
+        if (!existsSync(project.configFile) && first.project.configFile === project.configFile && configExisted) {
+          // Without vigil.yaml the loader would fall back to defaults (another checks folder, timezone, store).
+          log.error({ file: project.configFile }, 'vigil.yaml is gone: keeping the running configuration until it is back');
+          return;
+        }
         const next = loadProject(load);
         const badConfig = blockingDiagnostics(next.diagnostics, 'serve', next.project).filter((d) => d.file === project.configFile);
         if (badConfig.length) {
