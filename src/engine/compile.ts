@@ -69,6 +69,20 @@ function samplePack(dialect: Dialect, keys: string[], count: string): string {
   return `struct_pack("key" := struct_pack(${fields}), "count" := ${count})`;
 }
 
+/** Rows with a NULL in any key column take no part in duplicate detection. */
+function keysNotNull(keyCols: string[]): string {
+  return keyCols.map((k) => `${k} IS NOT NULL`).join(' AND ');
+}
+
+/** Every aggregate as `m<i>` in one select list, and reading them back from its row. */
+function aggregateList(aggregates: AggregateNeed[], sql: (a: AggregateNeed, i: number) => string = (a) => aggregateSql(a)): string {
+  return aggregates.map((a, i) => `${sql(a, i)} AS m${i}`).join(', ');
+}
+
+function readAggregates(aggregates: AggregateNeed[], row: Row | undefined): Map<string, unknown> {
+  return new Map<string, unknown>(aggregates.map((a, i) => [needKey(a), row?.[`m${i}`] ?? null]));
+}
+
 /**
  * Duplicate rows = rows − distinct key tuples = Σ (n − 1) over the tuples
  * that repeat. HAVING keeps only those groups above the GROUP BY, so the
@@ -76,7 +90,7 @@ function samplePack(dialect: Dialect, keys: string[], count: string): string {
  */
 function duplicatesSql(dialect: Dialect, dup: DuplicatesNeed, from: string, where: Array<string | undefined>, suffix: string | number): string {
   const keyCols = dup.keys.map((k) => dialect.quoteIdent(k));
-  const inner = `SELECT ${keyCols.join(', ')}, count(*) AS __n FROM ${from}${whereClause(where)} GROUP BY ${keyCols.join(', ')} HAVING count(*) > 1`;
+  const inner = `SELECT ${keyCols.join(', ')}, count(*) AS __n FROM ${from}${whereClause([...where, keysNotNull(keyCols)])} GROUP BY ${keyCols.join(', ')} HAVING count(*) > 1`;
   return `SELECT coalesce(sum(__n - 1), 0) AS dup_rows${suffix}, count(*) AS dup_keys${suffix}, `
     + `arg_max(${samplePack(dialect, dup.keys, '__n')}, __n, 5) AS sample${suffix} FROM (${inner}) AS g`;
 }
@@ -102,12 +116,8 @@ export function compileDataset(input: CompileInput): CompiledQuery[] {
   if (input.strategy === 'single' && (aggregates.length > 0 || dups.length > 0 || input.describe)) {
     const parts: string[] = [];
     const groups = dups.splice(0);
-    if (aggregates.length > 0) parts.push(`(SELECT ${aggregates.map((a, i) => `${aggregateSql(a)} AS m${i}`).join(', ')} FROM src) AS a`);
-    groups.forEach((dup, j) => {
-      const keyCols = dup.keys.map((k) => dialect.quoteIdent(k));
-      const notNull = keyCols.map((k) => `${k} IS NOT NULL`).join(' AND ');
-      parts.push(`(${duplicatesSql(dialect, dup, 'src', [dup.filter, notNull], j)}) AS d${j}`);
-    });
+    if (aggregates.length > 0) parts.push(`(SELECT ${aggregateList(aggregates)} FROM src) AS a`);
+    groups.forEach((dup, j) => parts.push(`(${duplicatesSql(dialect, dup, 'src', [dup.filter], j)}) AS d${j}`));
     if (input.describe) {
       parts.push(`(SELECT list(struct_pack(name := column_name, type := column_type)) AS ${COLUMNS_KEY} FROM (DESCRIBE src)) AS s`);
     }
@@ -116,7 +126,7 @@ export function compileDataset(input: CompileInput): CompiledQuery[] {
       label: 'dataset', sql, needs: [...aggregates, ...groups],
       read: (rows) => {
         const row = (rows as Row[])[0];
-        const m = new Map<string, unknown>(aggregates.map((a, i) => [needKey(a), row?.[`m${i}`] ?? null]));
+        const m = readAggregates(aggregates, row);
         groups.forEach((dup, j) => m.set(needKey(dup), readDuplicates({ dup_rows: row?.[`dup_rows${j}`], dup_keys: row?.[`dup_keys${j}`], sample: row?.[`sample${j}`] })));
         if (input.describe) m.set(COLUMNS_KEY, row?.[COLUMNS_KEY] ?? null);
         return m;
@@ -130,9 +140,9 @@ export function compileDataset(input: CompileInput): CompiledQuery[] {
     const keyCols = dup.keys.map((k) => dialect.quoteIdent(k));
     const partials = aggregates.map((a, i) => `${partialSql(a)} AS __p${i}`);
     const n = dup.filter ? `count(*) FILTER (WHERE ${dup.filter})` : 'count(*)';
-    const notNull = keyCols.map((k) => `${k} IS NOT NULL`).join(' AND ');
+    const notNull = keysNotNull(keyCols);
     const select = [
-      ...aggregates.map((a, i) => `${aggregateSql(a, combineSql(a, `__p${i}`))} AS m${i}`),
+      aggregateList(aggregates, (a, i) => aggregateSql(a, combineSql(a, `__p${i}`))),
       `coalesce(sum(__n) FILTER (WHERE ${notNull}), 0) - count(*) FILTER (WHERE ${notNull} AND __n > 0) AS dup_rows`,
       `count(*) FILTER (WHERE ${notNull} AND __n > 1) AS dup_keys`,
       `arg_max(${samplePack(dialect, dup.keys, '__n')}, __n, 5) FILTER (WHERE ${notNull} AND __n > 1) AS sample`,
@@ -142,23 +152,20 @@ export function compileDataset(input: CompileInput): CompiledQuery[] {
       label: 'aggregates+duplicates', sql, needs: [...aggregates, dup],
       read: (rows) => {
         const row = (rows as Row[])[0];
-        const m = new Map<string, unknown>(aggregates.map((a, i) => [needKey(a), row?.[`m${i}`] ?? null]));
+        const m = readAggregates(aggregates, row);
         m.set(needKey(dup), readDuplicates(row));
         return m;
       },
     });
   } else if (aggregates.length > 0 && input.strategy !== 'single') {
-    const select = aggregates.map((a, i) => `${aggregateSql(a)} AS m${i}`);
     out.push({
-      label: 'aggregates', sql: `SELECT ${select.join(', ')} ${from}${whereClause([filter])}`, needs: aggregates,
-      read: (rows) => new Map(aggregates.map((a, i) => [needKey(a), (rows as Row[])[0]?.[`m${i}`] ?? null])),
+      label: 'aggregates', sql: `SELECT ${aggregateList(aggregates)} ${from}${whereClause([filter])}`, needs: aggregates,
+      read: (rows) => readAggregates(aggregates, (rows as Row[])[0]),
     });
   }
 
   for (const dup of dups) {
-    const keyCols = dup.keys.map((k) => dialect.quoteIdent(k));
-    const notNull = keyCols.map((k) => `${k} IS NOT NULL`).join(' AND ');
-    const sql = duplicatesSql(dialect, dup, `${relation} AS src`, [filter, dup.filter, notNull], '');
+    const sql = duplicatesSql(dialect, dup, `${relation} AS src`, [filter, dup.filter], '');
     out.push({ label: `duplicates(${dup.keys.join(', ')})`, sql, needs: [dup], read: (rows) => new Map([[needKey(dup), readDuplicates((rows as Row[])[0])]]) });
   }
 
