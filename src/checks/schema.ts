@@ -3,7 +3,7 @@
 
 import type { SchemaCheckSpec } from '../config/schema.js';
 import { schemaCheckSchema } from '../config/schema.js';
-import type { CheckKind, ColumnInfo } from './kind.js';
+import type { CheckKind } from './kind.js';
 
 const ALIASES: Record<string, string> = {
   INT: 'INTEGER', INT4: 'INTEGER', SIGNED: 'INTEGER',

@@ -5,7 +5,7 @@ import { blockingDiagnostics, loadProject } from '../config/loader.js';
 import { summarize } from '../run/run.js';
 import { DuckDBStore } from '../store/duckdb-store.js';
 import { colors, resultsTable, summaryLine, writeJson } from './output.js';
-import { formatDiagnostic } from '../config/diagnostics.js';
+import { formatDiagnostic, problemJson } from '../config/diagnostics.js';
 import type { Status } from '../checks/kind.js';
 import type { CheckResult, RunRecord } from '../store/store.js';
 import { daemonRequest, findDaemon } from './daemon-client.js';
@@ -19,7 +19,7 @@ export async function statusCommand(opts: { config?: string; json?: boolean }): 
     else printStatus(body);
     return 0;
   }
-  const problems = blockingDiagnostics(diagnostics, 'run', project).map((d) => ({ file: d.file, line: d.line, col: d.col, severity: d.severity, message: d.message }));
+  const problems = blockingDiagnostics(diagnostics, 'run', project).map(problemJson);
   if (!existsSync(project.storePath)) {
     if (opts.json) writeJson({ last_run: null, summary: summarize([]), results: [], datasets: [], config_problems: problems } satisfies StatusJson);
     else process.stdout.write(`no results yet: the store ${project.storePath} does not exist — run vigil run first\n`);

@@ -26,6 +26,11 @@ function relativeFile(file: string, cwd: string): string {
   return file;
 }
 
+/** A problem as the API and `status --json` show it. */
+export function problemJson(d: Diagnostic): { file: string; line: number; col: number; severity: Severity; message: string } {
+  return { file: d.file, line: d.line, col: d.col, severity: d.severity, message: d.message };
+}
+
 export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
   return [...list].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
 }

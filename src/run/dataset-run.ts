@@ -69,6 +69,16 @@ export async function describeSource(
   return { relation, columns };
 }
 
+/**
+ * The dataset's FROM-clause relation, with the session set up so relative
+ * paths inside sql sources and sql checks resolve from the check file's folder.
+ */
+export async function openSource(ds: DatasetDef, session: Session, dialect: Dialect): Promise<string> {
+  const relation = relationSql(ds.source, dialect);
+  await session.query(`SET file_search_path = ${dialect.quoteLiteral(path.dirname(ds.file))}`);
+  return relation;
+}
+
 /** What a check kind sees when it plans: the described columns and the dataset's relation. */
 export function makePlanContext(ds: DatasetDef, columns: ColumnInfo[], relation: string, dialect: Dialect): PlanContext {
   const byName = new Map(columns.map((c) => [c.name, c]));
@@ -177,9 +187,7 @@ async function evaluateDataset(ds: DatasetDef, session: Session, exec: Exec, opt
 
   let relation: string;
   try {
-    relation = relationSql(ds.source, dialect);
-    // Relative paths inside sql sources and sql checks resolve from the check file's folder.
-    await session.query(`SET file_search_path = ${dialect.quoteLiteral(path.dirname(ds.file))}`);
+    relation = await openSource(ds, session, dialect);
   } catch (err) {
     return { results: allError(ds, errorMessage(err), opts.now()), schema: null, error: errorMessage(err) };
   }

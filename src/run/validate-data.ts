@@ -3,15 +3,13 @@
 // query the run would send must bind (filter, where, sql checks) — checked
 // with DESCRIBE, which reads metadata and never scans.
 
-import path from 'node:path';
 import { KINDS } from '../checks/registry.js';
 import type { Diagnostic } from '../config/diagnostics.js';
 import type { DatasetDef } from '../config/model.js';
 import { compileDataset, defaultStrategy } from '../engine/compile.js';
 import type { Engine } from '../engine/engine.js';
-import { relationSql } from '../engine/relation.js';
 import { VigilError, errorMessage } from '../util/errors.js';
-import { cleanDbError, describeSource, makePlanContext } from './dataset-run.js';
+import { cleanDbError, describeSource, makePlanContext, openSource } from './dataset-run.js';
 
 export async function validateAgainstData(datasets: DatasetDef[], engine: Engine): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
@@ -22,8 +20,7 @@ export async function validateAgainstData(datasets: DatasetDef[], engine: Engine
     }
     const session = await engine.acquire();
     try {
-      let relation = relationSql(ds.source, engine.dialect);
-      await session.query(`SET file_search_path = ${engine.dialect.quoteLiteral(path.dirname(ds.file))}`);
+      let relation = await openSource(ds, session, engine.dialect);
       let columns;
       try {
         ({ relation, columns } = await describeSource(ds, relation, engine.dialect, (sql) => session.query(sql)));

@@ -5,6 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { selectDatasets } from '../run/select.js';
+import { problemJson } from '../config/diagnostics.js';
 import { runJson } from '../run/report.js';
 import { summarize } from '../run/run.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
@@ -56,7 +57,7 @@ export function createApp(deps: AppDeps): express.Express {
         name: s.name, schedule: s.schedule, running: s.running, last_run: s.lastRunAt, last_status: s.lastStatus,
         next_run: s.nextRunAt, skipped_ticks: s.skippedTicks,
       })),
-      config_problems: scheduler.problems.map((p) => ({ file: p.file, line: p.line, col: p.col, severity: p.severity, message: p.message })),
+      config_problems: scheduler.problems.map(problemJson),
     });
   });
 
@@ -71,7 +72,7 @@ export function createApp(deps: AppDeps): express.Express {
       res.json({
         last_run: runs[0] ?? null, summary: summarize(results), results,
         datasets: scheduler.state(),
-        config_problems: scheduler.problems.map((p) => ({ file: p.file, line: p.line, col: p.col, severity: p.severity, message: p.message })),
+        config_problems: scheduler.problems.map(problemJson),
       });
     } catch (err) { next(err); }
   });
