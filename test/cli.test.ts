@@ -4,9 +4,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupProjects, makeProject, vigil, writeData, writeFile, type CliResult } from './helpers.js';
+import { cleanupProjects, makeProject, queryDb, type CliResult, type SpecResult, type SpecRun, vigil, writeData, writeFile } from './helpers.js';
 
 const extraDirs: string[] = [];
 afterAll(() => {
@@ -20,25 +19,8 @@ function emptyDir(): string {
   return d;
 }
 
-interface JsonResult {
-  check: string;
-  dataset: string;
-  kind: string;
-  status: string;
-  value: number | null;
-  unit: string;
-  message: string;
-  runbook: string | null;
-  details: Record<string, unknown>;
-}
-
-interface RunJson {
-  run_id: string;
-  started_at: string;
-  finished_at: string;
-  summary: { pass: number; warn: number; fail: number; error: number };
-  results: JsonResult[];
-}
+type JsonResult = SpecResult;
+type RunJson = SpecRun;
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 const ANSI = /\x1b\[/; // eslint-disable-line no-control-regex
@@ -48,17 +30,6 @@ function parseRun(res: CliResult): RunJson {
     return JSON.parse(res.stdout) as RunJson;
   } catch (err) {
     throw new Error(`stdout is not one JSON document (exit ${res.code}):\n${res.stdout}\n--- stderr ---\n${res.stderr}`, { cause: err });
-  }
-}
-
-async function queryDb(file: string, sql: string): Promise<Record<string, unknown>[]> {
-  const inst = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
-  const conn = await inst.connect();
-  try {
-    return (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
-  } finally {
-    conn.closeSync();
-    inst.closeSync();
   }
 }
 

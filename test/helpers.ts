@@ -59,6 +59,41 @@ export async function writeData(dir: string, rel: string, selectSql: string): Pr
   return full;
 }
 
+/** Reads a store file with a plain DuckDB (read-only unless `write`). BIGINTs come back as numbers. */
+export async function queryDb(file: string, sql: string, opts: { write?: boolean } = {}): Promise<Record<string, unknown>[]> {
+  const inst = await DuckDBInstance.create(file, opts.write ? {} : { access_mode: 'READ_ONLY' });
+  const conn = await inst.connect();
+  try {
+    const rows = (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+    return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
+  } finally {
+    conn.closeSync();
+    inst.closeSync();
+  }
+}
+
+/** One result of `vigil run --json`, as SPEC §4 promises it (declared here, not imported: tests check the contract). */
+export interface SpecResult {
+  check: string;
+  dataset: string;
+  kind: string;
+  status: string;
+  value: number | null;
+  unit: string;
+  message: string;
+  runbook: string | null;
+  details: Record<string, unknown>;
+}
+
+/** The whole `vigil run --json` document of SPEC §4. */
+export interface SpecRun<R = SpecResult> {
+  run_id: string;
+  started_at: string;
+  finished_at: string;
+  summary: { pass: number; warn: number; fail: number; error: number };
+  results: R[];
+}
+
 export interface InProcessRun {
   report: RunReport;
   /** Latest result per check id. */

@@ -7,8 +7,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { VIGIL } from './helpers.js';
+import { queryDb, VIGIL } from './helpers.js';
 
 export interface ServeFile {
   pid: number;
@@ -207,15 +206,7 @@ export function metricValue(text: string, name: string, labels: Record<string, s
 export async function queryStore(dir: string, sql: string, opts: { write?: boolean } = {}): Promise<Record<string, unknown>[]> {
   const file = path.join(dir, '.vigil', 'vigil.duckdb');
   if (!existsSync(file)) throw new Error(`no store at ${file}`);
-  const inst = await DuckDBInstance.create(file, opts.write ? {} : { access_mode: 'READ_ONLY' });
-  const conn = await inst.connect();
-  try {
-    const rows = (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
-    return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
-  } finally {
-    conn.closeSync();
-    inst.closeSync();
-  }
+  return queryDb(file, sql, opts);
 }
 
 /**

@@ -9,21 +9,9 @@ import { loadProject } from '../src/config/loader.js';
 import { DuckDBStore } from '../src/store/duckdb-store.js';
 import { SCHEMA_VERSION } from '../src/store/migrations.js';
 import type { CheckResult, DatasetRun } from '../src/store/store.js';
-import { cleanupProjects, makeProject, runProject, vigil, writeData } from './helpers.js';
+import { cleanupProjects, makeProject, queryDb, runProject, vigil, writeData } from './helpers.js';
 
 afterAll(cleanupProjects);
-
-async function queryDb(file: string, sql: string): Promise<Record<string, unknown>[]> {
-  const inst = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
-  const conn = await inst.connect();
-  try {
-    const rows = (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
-    return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
-  } finally {
-    conn.closeSync();
-    inst.closeSync();
-  }
-}
 
 async function count(file: string, sql: string): Promise<number> {
   const rows = await queryDb(file, `select count(*) as n from (${sql})`);
