@@ -12,7 +12,7 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupProjects, makeProject, vigil, writeData, writeFile, type CliResult } from './helpers.js';
+import { cleanupProjects, makeProject, vigil, writeData, writeFile, type CliResult, type SpecResult, type SpecRun } from './helpers.js';
 import {
   api, health, healthOf, killAllDaemons, metricValue, queryStore, readServeFile, serveFilePath, sleep, startServe,
   stopServe, storeInvariantProblems, waitFor, type Daemon, type LogLine,
@@ -26,24 +26,12 @@ afterAll(async () => {
 const SPIN = 'select count(*) from range(1000000000000) t(x) where x % 7 = 3';
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 
-interface Result {
-  check: string;
-  dataset: string;
-  kind: string;
-  status: string;
-  value: number | null;
-  unit: string;
-  message: string;
+/** A result as `vigil status --json` shows it: the run result plus when it was evaluated. */
+interface Result extends SpecResult {
   evaluated_at: string;
 }
 
-interface RunJson {
-  run_id: string;
-  started_at: string;
-  finished_at: string;
-  summary: { pass: number; warn: number; fail: number; error: number };
-  results: Result[];
-}
+type RunJson = SpecRun<Result>;
 
 interface RunRecord {
   run_id: string;
@@ -167,9 +155,14 @@ checks:
     // Every stderr line that looks like a log record is exactly one JSON object.
     for (const line of d.lines().filter((x) => x.startsWith('{'))) expect(() => JSON.parse(line) as unknown).not.toThrow();
 
-    const runs = await api<{ runs: RunRecord[] }>(d, '/api/runs?limit=500', { auth: TOKEN });
-    expect(runs.status).toBe(200);
-    const byId = new Map(runs.body.runs.map((r) => [r.run_id, r]));
+    // A dataset's log line is written as it finishes, a moment before its run is marked completed:
+    // wait until every logged run has left `running`, then check how it was recorded.
+    const byId = await waitFor('the logged runs of fast recorded', async () => {
+      const runs = await api<{ runs: RunRecord[] }>(d, '/api/runs?limit=500', { auth: TOKEN });
+      expect(runs.status).toBe(200);
+      const m = new Map(runs.body.runs.map((r) => [r.run_id, r]));
+      return lines.every((l) => m.get(l.run_id as string)?.status !== 'running') ? m : null;
+    }, { daemon: d });
     const fastRuns = lines.map((l) => byId.get(l.run_id as string));
     for (const r of fastRuns) {
       expect(r).toBeDefined();
