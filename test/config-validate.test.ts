@@ -268,6 +268,16 @@ describe('one problem, its exact position and a message that says how to fix it'
     expect(l.warnings[0]?.message).toMatch(/did you mean 'raw_orders'/);
   });
 
+  it('an upstream cycle is an error at each upstream entry along it, naming the cycle', () => {
+    const l = load({
+      'checks/a.yaml': 'dataset: a\nsource: a.csv\nupstream: [c]\nchecks:\n  - row_count: { fail: 0 }\n',
+      'checks/b.yaml': 'dataset: b\nsource: b.csv\nupstream: [a]\nchecks:\n  - row_count: { fail: 0 }\n',
+      'checks/c.yaml': 'dataset: c\nsource: c.csv\nupstream: [x, b]\nchecks:\n  - row_count: { fail: 0 }\n',
+    });
+    expect(l.errors.map(at).sort()).toEqual(['checks/a.yaml:3:12', 'checks/b.yaml:3:12', 'checks/c.yaml:3:15']);
+    for (const e of l.errors) expect(e.message).toMatch(/cycle: a → b → c → a/);
+  });
+
   it('the complete check file of SPEC section 2 is valid', () => {
     const l = load({ 'checks/orders.yaml': SPEC_EXAMPLE });
     expect(l.errors, show(l.diags)).toEqual([]);

@@ -14,6 +14,7 @@ import type { CheckDef, DatasetDef, Position, Project, ResolvedSource, SloObject
 import {
   CHECK_KINDS, configSchema, datasetFileSchema, type CheckKindName, type Config, type DatasetFile, type SourceFormat, type Threshold,
 } from './schema.js';
+import { buildLineage } from '../lineage/graph.js';
 import { zodIssuesToDiagnostics } from './zod-issues.js';
 import { findScalar, locate, readYamlFile, type KeyPath, type YamlSource } from './yaml-source.js';
 
@@ -116,6 +117,19 @@ export function loadProject(options: LoadOptions = {}): LoadResult {
         });
       }
     });
+  }
+  // A cycle is an error on every dataset along it: lineage (and "at risk") would have no order.
+  const byName = new Map(project.datasets.map((d) => [d.name, d]));
+  for (const cycle of buildLineage(project.datasets).cycles()) {
+    for (let i = 0; i < cycle.length - 1; i++) {
+      const ds = byName.get(cycle[i] as string);
+      if (!ds) continue;
+      const k = ds.upstream.indexOf(cycle[i - 1 < 0 ? cycle.length - 2 : i - 1] as string);
+      diagnostics.push({
+        ...(ds.upstreamPos[k] ?? ds.pos), severity: 'error', path: ['upstream', Math.max(k, 0)],
+        message: `lineage cycle: ${cycle.join(' → ')} — a dataset cannot be (indirectly) upstream of itself; remove one of these upstream: entries`,
+      });
+    }
   }
   return { project, diagnostics, invalidFiles };
 }
