@@ -4,6 +4,7 @@
 
 import { timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
 import { selectDatasets } from '../run/select.js';
 import { problemJson } from '../config/diagnostics.js';
 import { runJson } from '../run/report.js';
@@ -13,6 +14,7 @@ import type { Store } from '../store/store.js';
 import { VigilError, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import type { Metrics } from './metrics.js';
+import { pagesRouter } from './pages.js';
 
 export interface AppDeps {
   scheduler: Scheduler;
@@ -40,6 +42,15 @@ export function createApp(deps: AppDeps): express.Express {
   const { scheduler, store, metrics, log } = deps;
   const app = express();
   app.disable('x-powered-by');
+  // Pages load only their own scripts and styles: text from check files or data can never run.
+  app.use(helmet({
+    contentSecurityPolicy: {
+      useDefaults: true,
+      directives: { 'script-src': ["'self'"], 'style-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'connect-src': ["'self'"], 'upgrade-insecure-requests': null },
+    },
+    // Served over plain http on localhost by default: no HSTS/upgrade that would lock a browser out.
+    strictTransportSecurity: false,
+  }));
   app.use(express.json({ limit: '100kb' }));
 
   const requireAuth = (req: Request, res: Response, next: NextFunction) => {
@@ -105,6 +116,8 @@ export function createApp(deps: AppDeps): express.Express {
         else next(err);
       });
   });
+
+  app.use(pagesRouter());
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     log.error({ err: errorMessage(err) }, 'API error');

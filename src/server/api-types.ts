@@ -1,0 +1,187 @@
+// The JSON the dashboard API answers with (SPEC section 6). One declaration
+// shared by the server that builds it and the pages that read it; the README
+// shows an example of each.
+
+import type { Status } from '../checks/kind.js';
+
+/** `unknown`: configured but never run (or no result recorded yet). */
+export type DatasetStatus = Status | 'unknown';
+
+export interface ConfigProblem {
+  file: string;
+  line: number;
+  col: number;
+  severity: 'error' | 'warning';
+  message: string;
+}
+
+export interface FreshnessState {
+  check: string;
+  status: Status;
+  /** Seconds between the check's evaluation and the newest timestamp; null when there was none. */
+  age_seconds: number | null;
+  warn_after_seconds: number | null;
+  fail_after_seconds: number | null;
+  evaluated_at: string;
+}
+
+export interface SloSummary {
+  check: string;
+  /** percent, e.g. 99.5 */
+  target: number;
+  window_seconds: number;
+  /** percent of runs in the window where the check was not failing; null with no runs */
+  attainment: number | null;
+  /** percent of the error budget left (can go below 0 when overspent); null with no runs */
+  budget_remaining: number | null;
+}
+
+/** One row of the overview: GET /api/datasets → { generated_at, config_problems, datasets: DatasetSummary[] } */
+export interface DatasetSummary {
+  name: string;
+  description: string | null;
+  owner: string | null;
+  tags: string[];
+  runbook: string | null;
+  /** check file, relative to the project root */
+  file: string;
+  schedule: string;
+  status: DatasetStatus;
+  counts: Record<Status, number>;
+  last_run_at: string | null;
+  freshness: FreshnessState | null;
+  slos: SloSummary[];
+  upstream: string[];
+  downstream: string[];
+  /** open incidents of this dataset's checks */
+  open_incidents: number;
+}
+
+export interface DatasetsResponse {
+  generated_at: string;
+  config_problems: ConfigProblem[];
+  datasets: DatasetSummary[];
+}
+
+export interface CheckState {
+  id: string;
+  name: string;
+  kind: string;
+  status: DatasetStatus;
+  value: number | null;
+  unit: string | null;
+  message: string | null;
+  thresholds: Record<string, unknown>;
+  details: Record<string, unknown>;
+  runbook: string | null;
+  evaluated_at: string | null;
+}
+
+export interface SchemaChange {
+  at: string;
+  run_id: string;
+  added: Array<{ name: string; type: string }>;
+  removed: Array<{ name: string; type: string }>;
+  retyped: Array<{ column: string; from: string; to: string }>;
+}
+
+export interface RunBrief {
+  run_id: string;
+  started_at: string;
+  finished_at: string;
+  duration_ms: number;
+  status: DatasetStatus;
+  error: string | null;
+}
+
+/** GET /api/datasets/:name (404 { error } when unknown) */
+export interface DatasetDetail extends DatasetSummary {
+  source: string;
+  checks: CheckState[];
+  schema: Array<{ name: string; type: string }> | null;
+  schema_changes: SchemaChange[];
+  recent_runs: RunBrief[];
+  upstream_status: Array<{ name: string; status: DatasetStatus }>;
+  downstream_status: Array<{ name: string; status: DatasetStatus }>;
+}
+
+export interface HistoryPoint {
+  /** bucket start (or the run's evaluation time when not downsampled) */
+  at: string;
+  /** last value in the bucket */
+  value: number | null;
+  min: number | null;
+  max: number | null;
+  /** worst status in the bucket */
+  status: Status;
+  runs: number;
+}
+
+/**
+ * GET /api/checks/:id/history?days=30 (default 30, at most 400)
+ * → { check, dataset, kind, unit, thresholds, resolution, points }
+ * resolution: 'run' (every result, short windows), 'hour' or 'day' (downsampled).
+ */
+export interface CheckHistory {
+  check: string;
+  dataset: string;
+  kind: string;
+  unit: string | null;
+  thresholds: Record<string, unknown>;
+  resolution: 'run' | 'hour' | 'day';
+  from: string;
+  to: string;
+  points: HistoryPoint[];
+}
+
+/** GET /api/lineage → LineageResponse */
+export interface LineageResponse {
+  nodes: Array<{ name: string; external: boolean; status: DatasetStatus; owner: string | null; at_risk: string[] }>;
+  edges: Array<{ from: string; to: string }>;
+}
+
+export interface SloDetail extends SloSummary {
+  dataset: string;
+  /** check id */
+  check_id: string;
+  runs_in_window: number;
+  failing_runs: number;
+  /** failing runs the budget allows over the window at the current run rate */
+  budget_runs: number | null;
+  /** budget left as time, seconds (budget share × window) */
+  budget_remaining_seconds: number | null;
+  burn_rates: { '1h': number | null; '6h': number | null; '24h': number | null; '3d': number | null };
+  /** error budget remaining (percent) over the window, for the burn-down chart */
+  burndown: Array<{ at: string; budget_remaining: number }>;
+}
+
+/** GET /api/slos → { slos: SloDetail[] } */
+export interface SlosResponse {
+  slos: SloDetail[];
+}
+
+export interface IncidentJson {
+  id: string;
+  check: string;
+  dataset: string;
+  kind: string;
+  /** current (or last, when resolved) status of the check */
+  status: Status;
+  state: 'open' | 'resolved';
+  opened_at: string;
+  last_seen_at: string;
+  resolved_at: string | null;
+  duration_seconds: number;
+  last_notification_at: string | null;
+  last_event: 'opened' | 'escalated' | 'reminder' | 'resolved' | null;
+  silenced: { reason: string; until: string } | null;
+  runbook: string | null;
+  owner: string | null;
+  message: string;
+  history: Array<{ at: string; status: Status; event: string | null }>;
+}
+
+/** GET /api/incidents?state=open|resolved|all (default all, newest first, limit 200) → { incidents } */
+export interface IncidentsResponse {
+  incidents: IncidentJson[];
+}
