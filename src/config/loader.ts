@@ -15,6 +15,8 @@ import {
   CHECK_KINDS, configSchema, datasetFileSchema, type CheckKindName, type Config, type DatasetFile, type SourceFormat, type Threshold,
 } from './schema.js';
 import { buildLineage } from '../lineage/graph.js';
+import { loadAlerts } from '../alerts/load.js';
+import { emptyAlerts } from '../alerts/schema.js';
 import { zodIssuesToDiagnostics } from './zod-issues.js';
 import { findScalar, locate, readYamlFile, type KeyPath, type YamlSource } from './yaml-source.js';
 
@@ -61,7 +63,7 @@ export function loadProject(options: LoadOptions = {}): LoadResult {
   }
 
   const storePath = config.store.includes('://') ? config.store : path.resolve(root, config.store);
-  const project: Project = { configFile, root, config, storePath, datasets: [] };
+  const project: Project = { configFile, root, config, storePath, datasets: [], alerts: emptyAlerts() };
 
   const folders = Array.isArray(config.checks) ? config.checks : [config.checks];
   const files: string[] = [];
@@ -131,6 +133,10 @@ export function loadProject(options: LoadOptions = {}): LoadResult {
       });
     }
   }
+  const rawConfig = configSrc?.value;
+  const alertsExplicit = configSrc && rawConfig && typeof rawConfig === 'object' && 'alerts' in rawConfig
+    ? { file: configFile, pos: locate(configSrc, ['alerts']) } : null;
+  project.alerts = loadAlerts(root, config, alertsExplicit, env, diagnostics).alerts;
   return { project, diagnostics, invalidFiles };
 }
 
@@ -373,15 +379,22 @@ function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, dia
   return ds;
 }
 
-/** Diagnostics that stop a command: every error for validate; for run, unset variables it does not need are let through. */
-export function blockingDiagnostics(list: Diagnostic[], command: 'validate' | 'run' | 'serve', project: Project): Diagnostic[] {
+/**
+ * Diagnostics that stop a command: every error for validate; for run, unset variables it does not need are let through.
+ * Alert files (and the dashboard link alerts carry) matter to run only when it sends alerts (not with --no-alerts).
+ */
+export function blockingDiagnostics(list: Diagnostic[], command: 'validate' | 'run' | 'serve', project: Project, opts: { alerts?: boolean } = {}): Diagnostic[] {
+  const alerts = opts.alerts ?? true;
+  const alertFiles = new Set(project.alerts.files);
   return list.filter((d) => {
     if (d.severity !== 'error') return false;
-    if (command === 'validate' || d.envVar === undefined) return true;
+    if (command === 'validate') return true;
+    if (alertFiles.has(d.file)) return command !== 'run' || alerts;
+    if (d.envVar === undefined) return true;
     if (d.file !== project.configFile) return true;
     const top = d.path?.[0];
-    // The dashboard (its token above all) is serve's business, never run's.
-    if (top === 'dashboard') return command === 'serve';
+    // The dashboard (its token above all) is serve's business, never run's — except the link alerts carry.
+    if (top === 'dashboard') return command === 'serve' || (alerts && d.path?.[1] === 'public_url');
     if (top === 'connections') {
       const conn = String(d.path?.[1]);
       return project.datasets.some((ds) => ds.source.type === 'connection' && ds.source.connection === conn);

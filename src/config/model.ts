@@ -1,6 +1,7 @@
 // The loaded project: what the loader hands to the planner. Plain data,
 // resolved (absolute paths, defaults applied), with positions for messages.
 
+import type { AlertsConfig } from '../alerts/schema.js';
 import type { CheckKindName, Config, SourceFormat, Threshold } from './schema.js';
 
 export interface Position {
@@ -71,4 +72,6 @@ export interface Project {
   config: Config;
   storePath: string;
   datasets: DatasetDef[];
+  /** Channels, routes, policy and silences merged from every valid alert file. */
+  alerts: AlertsConfig;
 }
