@@ -1,0 +1,144 @@
+// The message model: one dataset's notifications of one run for one channel,
+// as stored in the outbox (no secrets) and rendered by render/slack.ts and
+// render/email.ts. Also the wording both renderers share.
+
+import { STATUS_RANK, type Status } from '../checks/kind.js';
+import type { NotificationItem } from './routing.js';
+
+export interface AlertMessage {
+  /** Idempotency key of the outbox row (also the email Message-ID). */
+  key: string;
+  channel: string;
+  dataset: string;
+  runId: string | null;
+  createdAt: string;
+  /** A `vigil alerts test` message. */
+  test?: boolean;
+  description: string | null;
+  owner: string | null;
+  tags: string[];
+  /** The dataset's runbook (a check's own runbook is on its item). */
+  runbook: string | null;
+  dashboardUrl: string | null;
+  /** Datasets downstream of this one (transitively), put at risk by its failure. */
+  atRisk: string[];
+  items: NotificationItem[];
+}
+
+export const STATUS_EMOJI: Record<Status | 'resolved', string> = {
+  pass: '✅', resolved: '✅', warn: '🟡', fail: '🔴', error: '🟣',
+};
+
+/** Worst status among the items still failing, or null when every item is a recovery. */
+export function messageStatus(m: AlertMessage): Status | null {
+  let worst: Status | null = null;
+  for (const i of m.items) {
+    if (i.event === 'resolved') continue;
+    if (worst === null || STATUS_RANK[i.status] > STATUS_RANK[worst]) worst = i.status;
+  }
+  return worst;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** "2 checks failing, 1 warning, 1 resolved" */
+export function summaryText(m: AlertMessage): string {
+  const count = (pred: (i: NotificationItem) => boolean) => m.items.filter(pred).length;
+  const failing = count((i) => i.event !== 'resolved' && i.status === 'fail');
+  const errors = count((i) => i.event !== 'resolved' && i.status === 'error');
+  const warning = count((i) => i.event !== 'resolved' && i.status === 'warn');
+  const resolved = count((i) => i.event === 'resolved');
+  const parts: string[] = [];
+  if (failing) parts.push(`${plural(failing, 'check')} failing`);
+  if (errors) parts.push(`${plural(errors, 'check')} in error`);
+  if (warning) parts.push(parts.length ? `${warning} warning` : `${plural(warning, 'check')} warning`);
+  if (resolved) parts.push(parts.length ? `${resolved} resolved` : `${plural(resolved, 'check')} back to pass`);
+  return parts.join(', ') || 'no change';
+}
+
+/** The inbox subject and Slack header: "[FAIL] orders: 2 checks failing". */
+export function subjectLine(m: AlertMessage): string {
+  const s = messageStatus(m);
+  const tag = s === null ? 'RESOLVED' : s.toUpperCase();
+  return `${m.test ? '[TEST] ' : ''}[${tag}] ${m.dataset}: ${summaryText(m)}`;
+}
+
+export function headerText(m: AlertMessage): string {
+  const s = messageStatus(m);
+  return `${m.test ? '[TEST] ' : ''}${STATUS_EMOJI[s ?? 'resolved']} ${m.dataset}: ${summaryText(m)}`;
+}
+
+const EVENT_TEXT: Record<NotificationItem['event'], string> = {
+  opened: 'new', escalated: 'escalated', reminder: 'still failing', resolved: 'resolved',
+};
+
+/** "fail (escalated from warn)", "resolved (was fail)" */
+export function eventText(i: NotificationItem): string {
+  if (i.event === 'resolved') return `resolved${i.previousStatus ? ` (was ${i.previousStatus})` : ''}`;
+  if (i.event === 'escalated' && i.previousStatus) return `${i.status} (escalated from ${i.previousStatus})`;
+  return `${i.status} (${EVENT_TEXT[i.event]})`;
+}
+
+function formatNumber(v: number): string {
+  return Number.isInteger(v) ? v.toLocaleString('en-US') : String(Number(v.toPrecision(6)));
+}
+
+export function formatObserved(i: Pick<NotificationItem, 'value' | 'unit'>): string {
+  if (i.value === null) return 'no value';
+  if (i.unit === 'seconds') return formatSeconds(i.value);
+  if (i.unit === 'value') return formatNumber(i.value);
+  return `${formatNumber(i.value)} ${i.value === 1 && i.unit.endsWith('s') ? i.unit.slice(0, -1) : i.unit}`;
+}
+
+function formatSeconds(s: number): string {
+  const abs = Math.abs(Math.round(s));
+  const units: Array<[string, number]> = [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]];
+  const parts: string[] = [];
+  let rest = abs;
+  for (const [u, size] of units) {
+    if (parts.length === 2) break;
+    const n = Math.floor(rest / size);
+    if (n > 0 || (u === 's' && parts.length === 0)) { parts.push(`${n}${u}`); rest -= n * size; }
+  }
+  return `${s < 0 ? '-' : ''}${parts.join(' ')}`;
+}
+
+function thresholdText(t: unknown, unit: string): string {
+  if (typeof t === 'number') return unit === 'seconds' ? formatSeconds(t) : formatNumber(t);
+  if (typeof t === 'string') return t;
+  if (t && typeof t === 'object') {
+    const r = t as { min?: number; max?: number };
+    if (r.min !== undefined && r.max !== undefined) return `outside ${formatNumber(r.min)}..${formatNumber(r.max)}`;
+    if (r.min !== undefined) return `below ${formatNumber(r.min)}`;
+    if (r.max !== undefined) return `above ${formatNumber(r.max)}`;
+  }
+  return JSON.stringify(t);
+}
+
+/** "observed 3 rows; fail above 0, warn above 1%" */
+export function observedVsThreshold(i: NotificationItem): string {
+  const parts: string[] = [];
+  for (const level of ['fail', 'warn'] as const) {
+    const t = i.thresholds[level] ?? i.thresholds[`${level}_after`];
+    if (t === undefined || t === null) continue;
+    const text = thresholdText(t, i.unit);
+    parts.push(/^(outside|below|above)/.test(text) ? `${level} ${text}` : `${level} above ${text}`);
+  }
+  return `observed ${formatObserved(i)}${parts.length ? `; ${parts.join(', ')}` : ''}`;
+}
+
+/** Only http(s) URLs become links; anything else (javascript:, data:) is shown as text or dropped. */
+export function safeUrl(u: string | null | undefined): string | null {
+  if (!u) return null;
+  try {
+    const url = new URL(u);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.toString() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The runbook of an item: the check's own, else its dataset's. */
+export function runbookOf(m: AlertMessage, i: NotificationItem): string | null {
+  return safeUrl(i.runbook) ?? safeUrl(m.runbook);
+}

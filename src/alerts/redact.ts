@@ -1,0 +1,41 @@
+// Secrets (webhook URLs, SMTP URLs and passwords) never reach a log line, an
+// error, CLI output or the store: every text leaving a channel goes through
+// redact(), which knows the configured secrets and the shapes of unknown ones.
+
+import type { ChannelDef } from './schema.js';
+
+export const REDACTED = '[redacted]';
+
+/** The secret strings of channels: whole URLs, their paths and userinfo, decoded and raw. */
+export function channelSecrets(channels: ChannelDef[]): string[] {
+  const out = new Set<string>();
+  const addUrl = (raw: string) => {
+    out.add(raw);
+    try {
+      const u = new URL(raw);
+      if (u.password) { out.add(u.password); out.add(decodeURIComponent(u.password)); }
+      if (u.pathname.length > 8) out.add(u.pathname);
+      if (u.search.length > 8) out.add(u.search);
+      out.add(u.toString());
+    } catch { /* not a URL: the raw string is enough */ }
+  };
+  for (const c of channels) {
+    if (c.type === 'slack') addUrl(c.webhookUrl);
+    if (c.type === 'email') addUrl(c.smtpUrl);
+  }
+  // Longest first, so a URL is replaced whole before its parts.
+  return [...out].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+}
+
+export type Redactor = (text: string) => string;
+
+export function makeRedactor(secrets: string[]): Redactor {
+  return (text: string) => {
+    let out = text;
+    for (const s of secrets) out = out.split(s).join(REDACTED);
+    // Shapes of secrets vigil was not told about: Slack webhook paths and URL passwords.
+    out = out.replace(/hooks\.slack\.com\/(services|workflows|triggers)\/[^\s"'<>)]+/g, `hooks.slack.com/$1/${REDACTED}`);
+    out = out.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^:@/\s"']*):[^@/\s"']+@/gi, `$1:${REDACTED}@`);
+    return out;
+  };
+}
