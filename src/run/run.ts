@@ -8,7 +8,7 @@ import type { DatasetDef, Project } from '../config/model.js';
 import type { Strategy } from '../engine/compile.js';
 import { DuckDBEngine } from '../engine/duckdb.js';
 import type { Engine } from '../engine/engine.js';
-import type { CheckResult, DatasetRun, Store } from '../store/store.js';
+import type { CheckResult, DatasetRun, IncidentPlanner, Store } from '../store/store.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { runDataset } from './dataset-run.js';
@@ -39,6 +39,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Called as each dataset finishes (before the whole run does). */
   onDataset?: (outcome: DatasetRun) => void;
+  /** What alerting writes with each dataset's results, in the same transaction (incidents, outbox). */
+  incidents?: (dataset: DatasetDef, outcome: DatasetRun, runId: string) => IncidentPlanner | undefined;
 }
 
 export function defaultConcurrency(project: Project): number {
@@ -90,7 +92,7 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
       // Interrupted by a shutdown: its 'interrupted' errors are not results. Not recording them keeps
       // the run aborted and lets the restart catch the dataset up.
       if (opts.signal?.aborted) continue;
-      writes.push(store.recordDataset(runId, outcome).catch((err: unknown) => {
+      writes.push(store.recordDataset(runId, outcome, opts.incidents?.(ds, outcome, runId)).catch((err: unknown) => {
         writeErrors.push(`${ds.name}: ${errorMessage(err)}`);
         log.error({ run_id: runId, dataset: ds.name, err: errorMessage(err) }, 'could not record results');
       }));

@@ -7,7 +7,10 @@ import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb
 import type { ColumnInfo, Status } from '../checks/kind.js';
 import { VigilError, errorMessage } from '../util/errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
-import type { CheckResult, DatasetRun, RunRecord, RunStatus, Store } from './store.js';
+import type { IncidentJson } from '../server/api-types.js';
+import type {
+  CheckResult, DatasetRun, IncidentPlanner, IncidentRow, OutboxRow, OutboxState, RunRecord, RunStatus, Store,
+} from './store.js';
 
 const LOCK_RETRY_MS = 5000;
 
@@ -22,6 +25,30 @@ function parseJson<T>(v: unknown, fallback: T): T {
 function iso(v: unknown): string {
   if (v instanceof Date) return v.toISOString();
   return String(v);
+}
+
+const INCIDENT_COLUMNS = `id, check_id, dataset, kind, status, notified_status, state, opened_at, last_seen_at, resolved_at, last_notified_at,
+  last_event, silenced_reason, silenced_until, runbook, owner, message`;
+
+const isoOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : iso(v));
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+function incidentFromRow(r: Record<string, unknown>): IncidentRow {
+  return {
+    id: String(r.id), checkId: String(r.check_id), dataset: String(r.dataset), kind: String(r.kind),
+    state: r.state as IncidentRow['state'], status: r.status as Status, notifiedStatus: (r.notified_status as Status | null) ?? null,
+    openedAt: iso(r.opened_at), lastSeenAt: iso(r.last_seen_at), resolvedAt: isoOrNull(r.resolved_at), lastNotifiedAt: isoOrNull(r.last_notified_at),
+    lastEvent: (r.last_event as IncidentRow['lastEvent']) ?? null, silencedReason: strOrNull(r.silenced_reason), silencedUntil: isoOrNull(r.silenced_until),
+    runbook: strOrNull(r.runbook), owner: strOrNull(r.owner), message: String(r.message),
+  };
+}
+
+function outboxFromRow(r: Record<string, unknown>): OutboxRow {
+  return {
+    key: String(r.idempotency_key), channel: String(r.channel), dataset: String(r.dataset), runId: strOrNull(r.run_id),
+    payload: parseJson<unknown>(r.payload, null), state: r.state as OutboxState, attempts: Number(r.attempts),
+    nextAttemptAt: isoOrNull(r.next_attempt_at), lastError: strOrNull(r.last_error), createdAt: iso(r.created_at), deliveredAt: isoOrNull(r.delivered_at),
+  };
 }
 
 export class DuckDBStore implements Store {
@@ -99,8 +126,9 @@ export class DuckDBStore implements Store {
     });
   }
 
-  recordDataset(runId: string, run: DatasetRun): Promise<void> {
+  recordDataset(runId: string, run: DatasetRun, incidents?: IncidentPlanner): Promise<void> {
     return this.exclusive(() => this.transaction(async () => {
+      if (incidents) await this.recordIncidentsUnlocked(run.dataset, incidents);
       const duration = Date.parse(run.finishedAt) - Date.parse(run.startedAt);
       await this.conn.run(
         `INSERT INTO dataset_runs VALUES (?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?::DOUBLE, ?, ?::JSON)`,
@@ -126,6 +154,94 @@ export class DuckDBStore implements Store {
         }
       }
     }));
+  }
+
+  /** Incidents and outbox rows of one dataset's results, inside recordDataset's transaction. */
+  private async recordIncidentsUnlocked(dataset: string, planner: IncidentPlanner): Promise<void> {
+    const openRows = await this.rows(`SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE dataset = ? AND state = 'open'`, [dataset]);
+    const open = new Map(openRows.map((r) => { const i = incidentFromRow(r); return [i.checkId, i] as const; }));
+    const writes = planner(open);
+    for (const { row: i, insert } of writes.incidents) {
+      const values: DuckDBValue[] = [i.checkId, i.dataset, i.kind, i.status, i.notifiedStatus, i.state, i.openedAt, i.lastSeenAt, i.resolvedAt,
+        i.lastNotifiedAt, i.lastEvent, i.silencedReason, i.silencedUntil, i.runbook, i.owner, i.message];
+      if (insert) {
+        await this.conn.run(`INSERT INTO incidents (id, check_id, dataset, kind, status, notified_status, state, opened_at, last_seen_at, resolved_at,
+          last_notified_at, last_event, silenced_reason, silenced_until, runbook, owner, message)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?, ?, ?::TIMESTAMPTZ, ?, ?, ?)`, [i.id, ...values]);
+      } else {
+        await this.conn.run(`UPDATE incidents SET check_id = ?, dataset = ?, kind = ?, status = ?, notified_status = ?, state = ?, opened_at = ?::TIMESTAMPTZ,
+          last_seen_at = ?::TIMESTAMPTZ, resolved_at = ?::TIMESTAMPTZ, last_notified_at = ?::TIMESTAMPTZ, last_event = ?, silenced_reason = ?,
+          silenced_until = ?::TIMESTAMPTZ, runbook = ?, owner = ?, message = ? WHERE id = ?`, [...values, i.id]);
+      }
+    }
+    for (const h of writes.history) {
+      await this.conn.run(`INSERT INTO incident_events VALUES (?, ?::TIMESTAMPTZ, ?, ?, ?)`, [h.incidentId, h.at, h.status, h.event, h.runId]);
+    }
+    for (const o of writes.outbox) {
+      // The idempotency key is the primary key: the same notification can never be queued twice.
+      await this.conn.run(`INSERT INTO outbox VALUES (?, ?, ?, ?, ?::JSON, ?, ?, ?::TIMESTAMPTZ, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ) ON CONFLICT DO NOTHING`,
+        [o.key, o.channel, o.dataset, o.runId, JSON.stringify(o.payload), o.state, o.attempts, o.nextAttemptAt, o.lastError, o.createdAt, o.deliveredAt]);
+    }
+  }
+
+  incidents(opts: { state?: 'open' | 'resolved' | 'all'; limit?: number; dataset?: string }): Promise<IncidentJson[]> {
+    return this.exclusive(async () => {
+      const where: string[] = [];
+      const values: DuckDBValue[] = [];
+      if (opts.state && opts.state !== 'all') { where.push('state = ?'); values.push(opts.state); }
+      if (opts.dataset !== undefined) { where.push('dataset = ?'); values.push(opts.dataset); }
+      const limit = Math.min(1000, Math.max(1, Math.floor(opts.limit ?? 200)));
+      const rows = await this.rows(`SELECT ${INCIDENT_COLUMNS} FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY (state = 'open') DESC, opened_at DESC, id LIMIT ${limit}`, values);
+      const incidents = rows.map(incidentFromRow);
+      const history = new Map<string, IncidentJson['history']>();
+      if (incidents.length) {
+        const hs = await this.rows(`SELECT incident_id, event_at, status, event FROM incident_events WHERE incident_id IN (${incidents.map(() => '?').join(', ')})
+          ORDER BY event_at, rowid`, incidents.map((i) => i.id));
+        for (const h of hs) {
+          const list = history.get(String(h.incident_id)) ?? history.set(String(h.incident_id), []).get(String(h.incident_id))!;
+          list.push({ at: iso(h.event_at), status: h.status as Status, event: (h.event as string | null) ?? null });
+        }
+      }
+      return incidents.map((i): IncidentJson => ({
+        id: i.id, check: i.checkId, dataset: i.dataset, kind: i.kind, status: i.status, state: i.state,
+        opened_at: i.openedAt, last_seen_at: i.lastSeenAt, resolved_at: i.resolvedAt,
+        duration_seconds: Math.max(0, Math.round((Date.parse(i.resolvedAt ?? i.lastSeenAt) - Date.parse(i.openedAt)) / 1000)),
+        last_notification_at: i.lastNotifiedAt, last_event: i.lastEvent,
+        silenced: i.silencedReason !== null && i.silencedUntil !== null ? { reason: i.silencedReason, until: i.silencedUntil } : null,
+        runbook: i.runbook, owner: i.owner, message: i.message, history: history.get(i.id) ?? [],
+      }));
+    });
+  }
+
+  openIncidentCounts(): Promise<Map<string, number>> {
+    return this.exclusive(async () => {
+      const rows = await this.rows(`SELECT dataset, count(*) AS n FROM incidents WHERE state = 'open' GROUP BY dataset`);
+      return new Map(rows.map((r) => [String(r.dataset), Number(r.n)]));
+    });
+  }
+
+  dueOutbox(now: string, limit: number): Promise<OutboxRow[]> {
+    return this.exclusive(async () => {
+      const rows = await this.rows(`SELECT * FROM outbox WHERE state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?::TIMESTAMPTZ)
+        ORDER BY created_at, rowid LIMIT ${Math.max(1, Math.floor(limit))}`, [now]);
+      return rows.map(outboxFromRow);
+    });
+  }
+
+  outbox(opts: { state?: OutboxState; limit?: number } = {}): Promise<OutboxRow[]> {
+    return this.exclusive(async () => {
+      const rows = await this.rows(`SELECT * FROM outbox ${opts.state ? 'WHERE state = ?' : ''} ORDER BY created_at, rowid LIMIT ${Math.max(1, Math.floor(opts.limit ?? 1000))}`,
+        opts.state ? [opts.state] : []);
+      return rows.map(outboxFromRow);
+    });
+  }
+
+  updateOutbox(key: string, patch: { state: OutboxState; attempts: number; nextAttemptAt: string | null; lastError: string | null; deliveredAt: string | null }): Promise<void> {
+    return this.exclusive(async () => {
+      await this.conn.run(`UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?::TIMESTAMPTZ, last_error = ?, delivered_at = ?::TIMESTAMPTZ
+        WHERE idempotency_key = ?`, [patch.state, patch.attempts, patch.nextAttemptAt, patch.lastError, patch.deliveredAt, key]);
+    });
   }
 
   finishRun(runId: string, finishedAt: string, summary: Record<Status, number>, status: RunStatus): Promise<void> {

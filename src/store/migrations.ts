@@ -61,6 +61,53 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; s
       )`,
     ],
   },
+  {
+    version: 3,
+    description: 'alert incidents, their status history, and the notification outbox',
+    sql: [
+      `CREATE TABLE incidents (
+        id VARCHAR PRIMARY KEY,
+        check_id VARCHAR NOT NULL,
+        dataset VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        notified_status VARCHAR,
+        state VARCHAR NOT NULL,
+        opened_at TIMESTAMPTZ NOT NULL,
+        last_seen_at TIMESTAMPTZ NOT NULL,
+        resolved_at TIMESTAMPTZ,
+        last_notified_at TIMESTAMPTZ,
+        last_event VARCHAR,
+        silenced_reason VARCHAR,
+        silenced_until TIMESTAMPTZ,
+        runbook VARCHAR,
+        owner VARCHAR,
+        message VARCHAR NOT NULL
+      )`,
+      `CREATE TABLE incident_events (
+        incident_id VARCHAR NOT NULL,
+        event_at TIMESTAMPTZ NOT NULL,
+        status VARCHAR NOT NULL,
+        event VARCHAR,
+        run_id VARCHAR NOT NULL
+      )`,
+      // One row per message (a dataset's notifications of one run, for one channel). The channel is
+      // named, never its URL or password; payload is the message model, which holds no secret.
+      `CREATE TABLE outbox (
+        idempotency_key VARCHAR PRIMARY KEY,
+        channel VARCHAR NOT NULL,
+        dataset VARCHAR NOT NULL,
+        run_id VARCHAR,
+        payload JSON NOT NULL,
+        state VARCHAR NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_attempt_at TIMESTAMPTZ,
+        last_error VARCHAR,
+        created_at TIMESTAMPTZ NOT NULL,
+        delivered_at TIMESTAMPTZ
+      )`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

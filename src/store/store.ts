@@ -2,6 +2,7 @@
 // a postgres:// store later implements the same interface.
 
 import type { ColumnInfo, Status } from '../checks/kind.js';
+import type { IncidentJson } from '../server/api-types.js';
 
 export interface CheckResult {
   check: string;
@@ -51,10 +52,70 @@ export interface RunRecord {
   summary: Record<Status, number>;
 }
 
+export type IncidentEventName = 'opened' | 'escalated' | 'reminder' | 'resolved';
+
+/** One incident: a check's failing period (alerts/incidents.ts decides its transitions). */
+export interface IncidentRow {
+  id: string;
+  checkId: string;
+  dataset: string;
+  kind: string;
+  state: 'open' | 'resolved';
+  status: Status;
+  notifiedStatus: Status | null;
+  openedAt: string;
+  lastSeenAt: string;
+  resolvedAt: string | null;
+  lastNotifiedAt: string | null;
+  lastEvent: IncidentEventName | null;
+  silencedReason: string | null;
+  silencedUntil: string | null;
+  runbook: string | null;
+  owner: string | null;
+  message: string;
+}
+
+export interface IncidentHistoryRow {
+  incidentId: string;
+  at: string;
+  status: Status;
+  event: IncidentEventName | null;
+  runId: string;
+}
+
+/** pending: to send; delivered; failed: a permanent failure (not retried); silenced: muted, recorded only. */
+export type OutboxState = 'pending' | 'delivered' | 'failed' | 'silenced';
+
+export interface OutboxRow {
+  key: string;
+  channel: string;
+  dataset: string;
+  runId: string | null;
+  payload: unknown;
+  state: OutboxState;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+export interface IncidentWrites {
+  incidents: Array<{ row: IncidentRow; insert: boolean }>;
+  history: IncidentHistoryRow[];
+  outbox: OutboxRow[];
+}
+
+/**
+ * Given the dataset's open incidents (by check id), read inside the results'
+ * transaction, says what to write in that same transaction.
+ */
+export type IncidentPlanner = (open: Map<string, IncidentRow>) => IncidentWrites;
+
 export interface Store {
   beginRun(run: { runId: string; startedAt: string; trigger: string; selectors: string[] }): Promise<void>;
-  /** Records one dataset's results and schema in one transaction: all or nothing. */
-  recordDataset(runId: string, run: DatasetRun): Promise<void>;
+  /** Records one dataset's results and schema (and, with a planner, its incidents and outbox rows) in one transaction: all or nothing. */
+  recordDataset(runId: string, run: DatasetRun, incidents?: IncidentPlanner): Promise<void>;
   finishRun(runId: string, finishedAt: string, summary: Record<Status, number>, status: RunStatus): Promise<void>;
   lastSchema(dataset: string): Promise<ColumnInfo[] | null>;
   /** The last recorded schema of every dataset, in one read. */
@@ -68,5 +129,15 @@ export interface Store {
   recordSkippedTick(dataset: string, at: string, reason: string): Promise<void>;
   /** Skipped ticks per dataset: how many and the latest. */
   skippedTicks(): Promise<Map<string, { count: number; last: string }>>;
+  /** Incidents, newest first (default: all states, 200). */
+  incidents(opts: { state?: 'open' | 'resolved' | 'all'; limit?: number; dataset?: string }): Promise<IncidentJson[]>;
+  /** Open incidents per dataset. */
+  openIncidentCounts(): Promise<Map<string, number>>;
+  /** Pending outbox rows whose next attempt is due at `now`, oldest first. */
+  dueOutbox(now: string, limit: number): Promise<OutboxRow[]>;
+  /** Outbox rows, oldest first (every state unless given). */
+  outbox(opts?: { state?: OutboxState; limit?: number }): Promise<OutboxRow[]>;
+  /** Records a delivery attempt's outcome. */
+  updateOutbox(key: string, patch: { state: OutboxState; attempts: number; nextAttemptAt: string | null; lastError: string | null; deliveredAt: string | null }): Promise<void>;
   close(): Promise<void>;
 }

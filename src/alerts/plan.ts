@@ -1,0 +1,114 @@
+// From one dataset's results to what its transaction writes besides them:
+// incident updates (decideIncident), their history, and one outbox row per
+// routed message (silenced ones recorded as such). The store calls the
+// planner with the open incidents it read inside that transaction.
+
+import { createHash } from 'node:crypto';
+import type { DatasetDef, Project } from '../config/model.js';
+import { buildLineage } from '../lineage/graph.js';
+import type { DatasetRun, IncidentPlanner, IncidentRow, IncidentWrites } from '../store/store.js';
+import { decideIncident } from './incidents.js';
+import type { AlertMessage } from './message.js';
+import { routeNotifications, silenceFor, type NotificationItem } from './routing.js';
+
+/** Stable idempotency key of a message: its channel and each (incident, event, event time) it carries. */
+export function messageKey(channel: string, items: Array<Pick<NotificationItem, 'incidentId' | 'event' | 'at'>>): string {
+  const parts = items.map((i) => `${i.incidentId}|${i.event}|${i.at}`).sort();
+  return createHash('sha256').update(JSON.stringify([channel, parts])).digest('hex').slice(0, 32);
+}
+
+/** Link to the dataset's dashboard page: dashboard.public_url, else the address vigil serve listens on. */
+export function dashboardLink(project: Project, dataset: string): string | null {
+  const d = project.config.dashboard;
+  let base = d.public_url;
+  if (!base) {
+    const host = d.host === '0.0.0.0' || d.host === '::' ? 'localhost' : d.host;
+    base = `http://${host.includes(':') ? `[${host}]` : host}:${d.port}`;
+  }
+  return `${base.replace(/\/+$/, '')}/datasets/${encodeURIComponent(dataset)}`;
+}
+
+export interface PlanContext {
+  project: Project;
+  dataset: DatasetDef;
+  outcome: DatasetRun;
+  runId: string;
+  /** false with --no-alerts: incidents still move, nothing is queued (and nobody counts as told). */
+  notify: boolean;
+}
+
+export function incidentPlanner(ctx: PlanContext): IncidentPlanner {
+  const { project, dataset, outcome, runId } = ctx;
+  const alerts = project.alerts;
+  return (open: Map<string, IncidentRow>): IncidentWrites => {
+    const writes: IncidentWrites = { incidents: [], history: [], outbox: [] };
+    const items: NotificationItem[] = [];
+    const pending: Array<{ row: IncidentRow; insert: boolean; prev: IncidentRow | null; item: NotificationItem | null }> = [];
+    for (const r of outcome.results) {
+      const prev = open.get(r.check) ?? null;
+      const d = decideIncident(prev, { checkId: r.check, status: r.status, at: r.evaluated_at }, alerts.policy);
+      if (!d.next) continue;
+      const row: IncidentRow = {
+        ...(prev ?? { silencedReason: null, silencedUntil: null }),
+        ...d.next,
+        dataset: r.dataset, kind: r.kind, runbook: r.runbook, owner: r.owner,
+        // A resolved incident keeps the message of its failure.
+        message: r.status === 'pass' && prev ? prev.message : r.message,
+      };
+      let item: NotificationItem | null = null;
+      if (d.event) {
+        item = {
+          event: d.event, incidentId: row.id, at: r.evaluated_at, check: r.check, name: r.name, kind: r.kind, dataset: r.dataset,
+          status: r.status, previousStatus: d.event === 'escalated' || d.event === 'resolved' ? (prev?.notifiedStatus ?? null) : null,
+          value: r.value, unit: r.unit, message: r.message, thresholds: r.thresholds, runbook: r.runbook, owner: r.owner, tags: r.tags,
+          openedAt: row.openedAt,
+        };
+        items.push(item);
+      }
+      if (d.statusChanged || d.event) {
+        writes.history.push({ incidentId: row.id, at: r.evaluated_at, status: r.status, event: d.event, runId });
+      }
+      pending.push({ row, insert: d.opened, prev, item });
+    }
+
+    const groups = ctx.notify ? routeNotifications(items, alerts, new Date(outcome.finishedAt)) : [];
+    const routed = new Set<string>();
+    const atRisk = items.some((i) => i.event !== 'resolved') ? buildLineage(project.datasets).atRisk(dataset.name) : [];
+    for (const g of groups) {
+      const key = messageKey(g.channel, g.items);
+      const createdAt = outcome.finishedAt;
+      const message: AlertMessage = {
+        key, channel: g.channel, dataset: dataset.name, runId, createdAt,
+        description: dataset.description ?? null, owner: dataset.owner ?? null, tags: dataset.tags, runbook: dataset.runbook ?? null,
+        dashboardUrl: dashboardLink(project, dataset.name), atRisk, items: g.items,
+      };
+      writes.outbox.push({
+        key, channel: g.channel, dataset: dataset.name, runId, payload: message,
+        state: g.silence ? 'silenced' : 'pending', attempts: 0, nextAttemptAt: g.silence ? null : createdAt,
+        lastError: g.silence ? `silenced until ${g.silence.until}: ${g.silence.reason}` : null, createdAt, deliveredAt: null,
+      });
+      for (const i of g.items) routed.add(i.incidentId);
+    }
+
+    for (const p of pending) {
+      const row = { ...p.row };
+      // Told only if a message was queued (or muted): with no route or --no-alerts the next run tries again.
+      if (p.item && !routed.has(row.id)) {
+        row.notifiedStatus = p.prev?.notifiedStatus ?? null;
+        row.lastNotifiedAt = p.prev?.lastNotifiedAt ?? null;
+        row.lastEvent = p.prev?.lastEvent ?? null;
+      }
+      const silence = row.state === 'open'
+        ? silenceFor({ dataset: row.dataset, owner: row.owner, tags: tagsOf(outcome, row.checkId), kind: row.kind, status: row.status }, alerts.silences, new Date(outcome.finishedAt))
+        : null;
+      row.silencedReason = silence?.reason ?? null;
+      row.silencedUntil = silence?.until ?? null;
+      writes.incidents.push({ row, insert: p.insert });
+    }
+    return writes;
+  };
+}
+
+function tagsOf(outcome: DatasetRun, checkId: string): string[] {
+  return outcome.results.find((r) => r.check === checkId)?.tags ?? [];
+}
