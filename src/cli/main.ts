@@ -46,6 +46,12 @@ program.command('status')
   .option('--json', 'print as JSON')
   .action(async (o: { json?: boolean }) => { exitCode = await (await import('./status.js')).statusCommand({ ...globalConfig(), ...o }); });
 
+const alerts = program.command('alerts').description('alert channels: test them');
+alerts.command('test')
+  .description('send a test message to one channel (or every channel), straight away, and say whether it arrived (exit 0 all sent, 1 any failed, 3 invalid config)')
+  .argument('[channel]', 'channel name; default: every channel')
+  .action(async (channel: string | undefined) => { exitCode = await (await import('./alerts.js')).alertsTestCommand(channel, globalConfig()); });
+
 program.command('schema')
   .description('print the JSON Schema of check files (for editor autocompletion)')
   .action(async () => { exitCode = (await import('./schema.js')).schemaCommand(); });

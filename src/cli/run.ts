@@ -1,6 +1,8 @@
 // vigil run [SELECTOR...]: run the selected checks once, record the results,
 // print a table (or --json). Exit 3 invalid config, 2 any error, 1 any fail, else 0.
 
+import { Deliverer, summaryLine as deliverySummaryLine } from '../alerts/deliverer.js';
+import { incidentPlanner } from '../alerts/plan.js';
 import { blockingDiagnostics, loadProject } from '../config/loader.js';
 import { STRATEGIES, type Strategy } from '../engine/compile.js';
 import { createEngine, runChecks } from '../run/run.js';
@@ -9,7 +11,10 @@ import type { CheckResult } from '../store/store.js';
 import { daemonRequest, findDaemon } from './daemon-client.js';
 import { selectDatasets } from '../run/select.js';
 import { DuckDBStore } from '../store/duckdb-store.js';
-import { createLogger } from '../util/log.js';
+import { createLogger, type Logger } from '../util/log.js';
+import type { Project } from '../config/model.js';
+import type { Store } from '../store/store.js';
+import { errorMessage } from '../util/errors.js';
 import { diagnosticsJson, printDiagnostics, resultsTable, summaryLine, writeJson } from './output.js';
 
 export interface RunCommandOptions {
@@ -52,6 +57,26 @@ function usageError(json: boolean | undefined, message: string): number {
   return 3;
 }
 
+/**
+ * Sends what the outbox holds (this run's messages and any left by earlier runs), waiting up to
+ * VIGIL_ALERT_WAIT_MS (default 30 s) for throttled channels; what is left stays queued for the next
+ * run or vigil serve. Delivery problems go to stderr and never change the exit code.
+ */
+async function deliverAlerts(project: Project, store: Store, log: Logger): Promise<void> {
+  const deliverer = new Deliverer({ store, alerts: () => project.alerts, log });
+  try {
+    const wait = Number(process.env.VIGIL_ALERT_WAIT_MS ?? '') || 30_000;
+    const summary = await deliverer.drain(wait);
+    if (summary.sent.length + summary.retrying.length + summary.failed.length > 0) {
+      process.stderr.write(`alerts: ${deliverySummaryLine(summary)}\n`);
+    }
+  } catch (err) {
+    process.stderr.write(`alerts: not delivered now, kept for the next run or vigil serve: ${deliverer.redact(errorMessage(err))}\n`);
+  } finally {
+    await deliverer.stop();
+  }
+}
+
 export async function runCommand(selectors: string[], opts: RunCommandOptions): Promise<number> {
   const nowText = opts.now ?? process.env.VIGIL_NOW;
   let now: Date | undefined;
@@ -60,7 +85,8 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
     if (!now) return usageError(opts.json, `--now ${nowText} is not an ISO-8601 time, e.g. 2026-01-01T00:00:00Z`);
   }
   const { project, diagnostics } = loadProject(opts.config !== undefined ? { configPath: opts.config } : {});
-  const blocking = blockingDiagnostics(diagnostics, 'run', project);
+  const alerts = opts.alerts !== false;
+  const blocking = blockingDiagnostics(diagnostics, 'run', project, { alerts });
   if (blocking.length > 0) {
     if (opts.json) writeJson(diagnosticsJson(blocking));
     else {
@@ -80,7 +106,7 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
   // A running `vigil serve` owns the store: hand the run to it.
   const daemon = await findDaemon(project);
   if (daemon) {
-    const { status, body } = await daemonRequest<RunJson & { error?: string }>(daemon, 'POST', '/api/runs', { select: selectors, ...(now ? { now: now.toISOString() } : {}) });
+    const { status, body } = await daemonRequest<RunJson & { error?: string }>(daemon, 'POST', '/api/runs', { select: selectors, ...(now ? { now: now.toISOString() } : {}), ...(alerts ? {} : { alerts: false }) });
     if (status === 400) return usageError(opts.json, `${body.error ?? 'bad request'}`);
     if (status !== 201) {
       // The daemon could not run it (shutting down, store failure): an error, as on the direct path.
@@ -99,8 +125,11 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
     const report = await runChecks({
       project, datasets: selected, store, engine, log, selectors, trigger: 'cli',
       ...(now ? { now } : {}), ...(opts.plan ? { strategy: opts.plan as Strategy } : {}),
+      // With --no-alerts incidents still move (the state stays right); nothing is queued.
+      incidents: (dataset, outcome, runId) => incidentPlanner({ project, dataset, outcome, runId, notify: alerts }),
     });
     printRun(runJson(report), selected.length, opts.json);
+    if (alerts) await deliverAlerts(project, store, log);
     if (report.record_errors.length) return 2;
     return exitCodeFor(report.summary);
   } finally {

@@ -9,7 +9,7 @@ import { worstStatus } from '../checks/kind.js';
 import type { Diagnostic } from '../config/diagnostics.js';
 import type { DatasetDef, Project } from '../config/model.js';
 import type { Engine } from '../engine/engine.js';
-import { runChecks, type RunReport } from '../run/run.js';
+import { runChecks, type RunOptions, type RunReport } from '../run/run.js';
 import type { DatasetRun, Store } from '../store/store.js';
 import { VigilError, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
@@ -28,7 +28,11 @@ export interface DatasetState {
 export interface SchedulerEvents {
   onRun?(report: RunReport): void;
   onSkip?(dataset: string): void;
+  /** What each recorded dataset writes for alerting (incidents, outbox), for the project as it is now. */
+  incidents?(project: Project, notify: boolean): RunOptions['incidents'];
 }
+
+type LaunchOptions = { now?: Date; selectors?: string[]; alerts?: boolean };
 
 export class Scheduler {
   private datasets = new Map<string, DatasetDef>();
@@ -50,6 +54,11 @@ export class Scheduler {
     private readonly log: Logger,
     private readonly events: SchedulerEvents = {},
   ) {}
+
+  /** The project as last (re)loaded. */
+  get currentProject(): Project {
+    return this.project;
+  }
 
   get timezone(): string {
     return this.project.config.timezone;
@@ -131,7 +140,7 @@ export class Scheduler {
   }
 
   /** Runs datasets now (API, CLI handoff); waits for any of them already in flight first. */
-  async runNow(datasets: DatasetDef[], trigger: string, options: { now?: Date; selectors?: string[] } = {}): Promise<RunReport> {
+  async runNow(datasets: DatasetDef[], trigger: string, options: LaunchOptions = {}): Promise<RunReport> {
     for (;;) {
       if (this.stopping) throw new VigilError('SHUTTING_DOWN', 'vigil serve is shutting down: the run was not started — run it again when the daemon is back, or without it');
       const busy = datasets.map((d) => this.inFlight.get(d.name)).filter((p): p is Promise<void> => p !== undefined);
@@ -146,7 +155,7 @@ export class Scheduler {
    * (not the whole run) is done, so a slow dataset in a multi-dataset run
    * does not make the others skip their ticks.
    */
-  private launch(datasets: DatasetDef[], trigger: string, options: { now?: Date; selectors?: string[] } = {}): Promise<RunReport> {
+  private launch(datasets: DatasetDef[], trigger: string, options: LaunchOptions = {}): Promise<RunReport> {
     const release = new Map<string, () => void>();
     for (const d of datasets) {
       const done = new Promise<void>((resolve) => release.set(d.name, resolve));
@@ -167,11 +176,13 @@ export class Scheduler {
   }
 
   private async runDatasets(
-    datasets: DatasetDef[], trigger: string, options: { now?: Date; selectors?: string[]; onDataset?: (o: DatasetRun) => void } = {},
+    datasets: DatasetDef[], trigger: string, options: LaunchOptions & { onDataset?: (o: DatasetRun) => void } = {},
   ): Promise<RunReport> {
     try {
+      const incidents = this.events.incidents?.(this.project, options.alerts !== false);
       const report = await runChecks({
         project: this.project, datasets, store: this.store, engine: this.engine, log: this.log, trigger,
+        ...(incidents ? { incidents } : {}),
         ...(options.onDataset ? { onDataset: options.onDataset } : {}),
         signal: this.abort.signal, ...(options.now ? { now: options.now } : {}), ...(options.selectors ? { selectors: options.selectors } : {}),
       });

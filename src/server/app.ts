@@ -15,6 +15,7 @@ import { VigilError, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import type { Metrics } from './metrics.js';
 import { pagesRouter } from './pages.js';
+import { incidentsRouter } from './incidents-api.js';
 
 export interface AppDeps {
   scheduler: Scheduler;
@@ -117,6 +118,7 @@ export function createApp(deps: AppDeps): express.Express {
       });
   });
 
+  app.use(incidentsRouter({ store, requireAuth }));
   app.use(pagesRouter());
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

@@ -9,6 +9,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
+import { Deliverer } from '../alerts/deliverer.js';
+import { incidentPlanner } from '../alerts/plan.js';
 import { blockingDiagnostics, loadProject, type LoadOptions } from '../config/loader.js';
 import { parseDuration } from '../config/duration.js';
 import { createEngine, defaultConcurrency } from '../run/run.js';
@@ -45,10 +47,21 @@ export async function startDaemon(load: LoadOptions, log: Logger): Promise<Daemo
     createEngine(project, defaultConcurrency(project)),
   ]);
   const metrics = new Metrics();
+  // Set right below: the scheduler and the deliverer know each other through these callbacks.
+  let deliverer: Deliverer | undefined;
   const scheduler = new Scheduler(project, store, engine, log, {
-    onRun: (report) => metrics.observe(report),
+    onRun: (report) => { metrics.observe(report); deliverer?.kick(); },
     onSkip: (dataset) => metrics.skippedTicks.inc({ dataset }),
+    incidents: (current, notify) => (dataset, outcome, runId) => incidentPlanner({ project: current, dataset, outcome, runId, notify }),
   });
+  deliverer = new Deliverer({
+    store, log, alerts: () => scheduler.currentProject.alerts,
+    onResult: (channel, result) => metrics.notifications.inc({ channel, result }),
+  });
+  const alertErrors = first.diagnostics.filter((d) => d.severity === 'error' && project.alerts.files.includes(d.file));
+  for (const p of alertErrors) {
+    log.error({ file: p.file, line: p.line, col: p.col, problem: p.message }, 'invalid alert file: its channels and routes are not used until it is fixed');
+  }
   const problems = () => scheduler.problems.filter((p) => p.severity === 'error').length;
 
   const internalToken = randomBytes(24).toString('hex');
@@ -70,6 +83,9 @@ export async function startDaemon(load: LoadOptions, log: Logger): Promise<Daemo
   }
   // The scheduler knows its datasets before serve.json announces the daemon to the CLI.
   await scheduler.start(first.project.datasets, first.diagnostics);
+  // Undelivered notifications of earlier processes go out now, then every few seconds and after each run.
+  const alertLoop = deliverer;
+  alertLoop.start(Number(process.env.VIGIL_ALERT_INTERVAL_MS ?? '') || 5000);
   metrics.configProblems.set(problems());
   const address = server.address() as AddressInfo;
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
@@ -80,8 +96,9 @@ export async function startDaemon(load: LoadOptions, log: Logger): Promise<Daemo
   writeFileSync(file, JSON.stringify(info), { mode: 0o600 });
 
 
-  // Reload on any change to vigil.yaml or the check folders, debounced.
-  const folders = (Array.isArray(project.config.checks) ? project.config.checks : [project.config.checks]).map((f) => path.resolve(project.root, f));
+  // Reload on any change to vigil.yaml, the check folders or the alert folders, debounced.
+  const asList = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+  const folders = [...asList(project.config.checks), ...asList(project.config.alerts)].map((f) => path.resolve(project.root, f));
   const watcher: FSWatcher = watch([project.configFile, ...folders], { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 25 } });
   let pending: NodeJS.Timeout | undefined;
   watcher.on('all', (_event, changed) => {
@@ -132,6 +149,8 @@ export async function startDaemon(load: LoadOptions, log: Logger): Promise<Daemo
         await watcher.close();
         const { interrupted } = await scheduler.stop(graceMs);
         if (interrupted) log.warn('runs interrupted at shutdown were recorded as aborted');
+        // What is not delivered by now stays in the outbox for the next start.
+        await alertLoop.stop();
         await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
         await store.close();
         await engine.close();

@@ -36,6 +36,11 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly notifications = new Counter({
+    name: 'vigil_notifications_total', help: 'Alert delivery attempts by channel and result (sent, retry, failed)',
+    labelNames: ['channel', 'result'], registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'vigil_process_' });
   }
