@@ -42,17 +42,26 @@ checks:
         email: VARCHAR
         updated_at: TIMESTAMP
 `,
-  'alerts/alerts.yaml': `# Where notifications go. Fill in a channel and a route to start alerting.
-# channels:
-#   - name: data-alerts
-#     type: slack
-#     webhook_url: \${SLACK_WEBHOOK_URL}
-# routes:
-#   - channels: [data-alerts]
-# policy:
-#   min_status: warn
-#   repeat_interval: 4h
-#   send_resolved: true
+  'alerts/alerts.yaml': `# Where notifications go (see the README, Alerts). Until Slack or email is set
+# up, the console channel prints each message vigil would send on stderr.
+channels:
+  - name: console
+    type: file
+    stderr: true
+  # - name: data-alerts
+  #   type: slack
+  #   webhook_url: \${SLACK_WEBHOOK_URL}
+  # - name: oncall-email
+  #   type: email
+  #   smtp_url: \${SMTP_URL}          # smtp://user:pass@host:587 or smtps://…
+  #   from: vigil@example.com
+  #   to: [oncall@example.com]
+routes:                             # first match wins unless continue: true
+  - channels: [console]             # no match: the catch-all
+policy:
+  min_status: warn
+  repeat_interval: 4h
+  send_resolved: true
 `,
 };
 
