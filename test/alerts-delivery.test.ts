@@ -89,14 +89,16 @@ describe('Slack', () => {
     servers.push(slack);
     const dir = project(slackAlerts(), { items: true });
     writeOrders(dir, 1, true); // row_count fail + note_nulls fail
+    writeFile(dir, 'data/items.csv', 'id\n'); // order_items.row_count fails too
     const env = { SLACK_WEBHOOK_URL: `${slack.url}/services/T0/B0/${SECRET}` };
     const res = await run(dir, env, ['--json']);
     expect(res.code, res.stderr).toBe(1);
     const doc = JSON.parse(res.stdout) as { summary: Record<string, number> };
-    expect(doc.summary.fail).toBe(2);
-    expect(res.stderr).toContain('alerts: 1 sent');
-    expect(slack.requests).toHaveLength(1);
-    const req = slack.requests[0]!;
+    expect(doc.summary.fail).toBe(3);
+    expect(res.stderr).toContain('alerts: 2 sent');
+    // Grouped: one message per dataset, each with all of that dataset's checks.
+    expect(slack.requests.map((r) => r.body.text).sort()).toEqual(['[FAIL] order_items: 1 check failing', '[FAIL] orders: 2 checks failing']);
+    const req = slack.requests.find((r) => r.body.text.includes('orders: 2'))!;
     expect(req.path).toBe(`/services/T0/B0/${SECRET}`);
     const { text, blocks } = req.body;
     expect(text).toBe('[FAIL] orders: 2 checks failing');
@@ -119,7 +121,7 @@ describe('Slack', () => {
     // The same state next run sends nothing.
     const again = await run(dir, env, ['--json']);
     expect(again.code).toBe(1);
-    expect(slack.requests).toHaveLength(1);
+    expect(slack.requests).toHaveLength(2);
     expect(again.stderr).not.toContain('alerts:');
     expectNoSecret(res.stdout, res.stderr, again.stderr, await dump(dir));
   });

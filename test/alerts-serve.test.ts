@@ -75,11 +75,20 @@ silences:
     const metrics = await api(d, '/metrics', { auth: 'dash-token-1' });
     expect(metricValue(metrics.text, 'vigil_notifications_total', { channel: 'data-alerts', result: 'sent' })).toBe(2);
 
+    // Editing the alert file takes effect without a restart.
+    const reloads = d.logs().filter((l) => l.msg === 'configuration reloaded').length;
+    writeFile(dir, 'alerts/alerts.yaml', `channels:\n  - name: ops\n    type: slack\n    webhook_url: ${slack.url}/ops\nroutes:\n  - channels: [ops]\n`);
+    await waitFor('the reload', () => d.logs().filter((l) => l.msg === 'configuration reloaded').length > reloads, { daemon: d });
+    writeFile(dir, 'data/orders.csv', 'id\n1\n');
+    expect((await vigil(['run', 'orders'], { cwd: dir, env })).code).toBe(1);
+    await waitFor('the new channel to get the new incident', () => slack.requests.length >= 4, { daemon: d });
+    expect([slack.requests[3]?.path, slack.requests[3]?.body.text]).toEqual(['/ops', '[FAIL] orders: 1 check failing']);
+
     const stopped = await stopServe(d);
     expect(stopped.code).toBe(0);
-    expect(slack.requests).toHaveLength(3);
+    expect(slack.requests).toHaveLength(4);
     const rows = await queryDb(`${dir}/.vigil/vigil.duckdb`, 'select dataset, state from outbox order by created_at');
-    expect(rows.map((r) => r.state).sort()).toEqual(['delivered', 'delivered', 'silenced']);
+    expect(rows.map((r) => r.state).sort()).toEqual(['delivered', 'delivered', 'delivered', 'silenced']);
     expect(d.stderr()).not.toContain(SECRET);
     expect(JSON.stringify(await queryDb(`${dir}/.vigil/vigil.duckdb`, 'select * from outbox'))).not.toContain(SECRET);
   });
