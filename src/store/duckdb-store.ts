@@ -192,7 +192,7 @@ export class DuckDBStore implements Store {
       if (opts.dataset !== undefined) { where.push('dataset = ?'); values.push(opts.dataset); }
       const limit = Math.min(1000, Math.max(1, Math.floor(opts.limit ?? 200)));
       const rows = await this.rows(`SELECT ${INCIDENT_COLUMNS} FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY (state = 'open') DESC, opened_at DESC, id LIMIT ${limit}`, values);
+        ORDER BY opened_at DESC, id LIMIT ${limit}`, values);
       const incidents = rows.map(incidentFromRow);
       const history = new Map<string, IncidentJson['history']>();
       if (incidents.length) {

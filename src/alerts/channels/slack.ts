@@ -51,6 +51,8 @@ export const slackChannel: ChannelFactory = (def, opts): Channel => {
       // Sends on one webhook go one at a time, spaced by `interval`.
       const run = async (): Promise<Delivery> => {
         const wait = nextSlot - Date.now();
+        // Still inside a long Retry-After: say so rather than hold the caller (and shutdown) that long.
+        if (wait > 5000) return { ok: false, retryable: true, error: `rate limited by Slack: retry after ${Math.ceil(wait / 1000)}s`, retryAfterMs: wait };
         if (wait > 0) await sleep(wait);
         nextSlot = Date.now() + interval;
         const hook = new IncomingWebhook(def.webhookUrl, { fetch: fetchFn, timeout: sendOpts.timeoutMs ?? 10_000 });
