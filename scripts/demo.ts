@@ -13,6 +13,7 @@
  * Options: --once   run the checks once and exit
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildDemoWarehouse } from './demo-warehouse.js';
@@ -82,6 +83,13 @@ async function main(): Promise<number> {
   process.stdout.write(`demo: vigil run --config ${display(config)}\n\n`);
 
   const first = await runOnce(bin, config);
+  const alertsLog = path.join(root, '.vigil', 'alerts.log');
+  if (first === 0 && existsSync(alertsLog)) {
+    process.stdout.write(
+      `demo: the alerts above (channel "console" in alerts/demo.yaml) are also in ${display(alertsLog)}; ` +
+        `a run that finds the same problems sends nothing new — alerts go out when an incident opens, escalates, reminds or resolves.\n`,
+    );
+  }
   if (first !== 0 || opts.once) return first;
 
   process.stdout.write(
