@@ -6,6 +6,7 @@
 
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { DuckDBStore } from '../src/store/duckdb-store.js';
 import { cleanupProjects, makeProject, queryDb, vigil, writeFile, type CliResult } from './helpers.js';
 import { freePort, slackStandIn, smtpStandIn, type SlackStandIn, type SmtpStandIn } from './alerts-helpers.js';
 
@@ -353,6 +354,17 @@ silences:
     // Nobody was told yet: the first run with alerts opens it.
     await run(dir, { SLACK_WEBHOOK_URL: `${slack.url}/hook` });
     expect(slack.requests.map((r) => r.body.text)).toEqual(['[FAIL] orders: 1 check failing']);
+    // What the dashboard reads: open incidents per dataset, and the incidents themselves.
+    const s = await DuckDBStore.open(store(dir));
+    try {
+      expect(await s.openIncidentCounts()).toEqual(new Map([['orders', 1]]));
+      const [inc] = await s.incidents({ state: 'open', dataset: 'orders' });
+      expect(inc).toMatchObject({ check: 'orders.row_count', state: 'open', last_event: 'opened', silenced: null });
+      expect(inc?.last_notification_at).not.toBeNull();
+      expect(await s.incidents({ state: 'resolved' })).toEqual([]);
+    } finally {
+      await s.close();
+    }
   });
 
   it('vigil validate reports alert-file problems as file:line:col with hints, without repeating secrets', async () => {
