@@ -15,6 +15,14 @@ import { VigilError, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import type { Metrics } from './metrics.js';
 import { pagesRouter } from './pages.js';
+import { apiRouter } from './api.js';
+import type { Project } from '../config/model.js';
+
+/** Values that must never appear in a response: tokens and connection URLs. */
+function secretsOf(project: Project, deps: Pick<AppDeps, 'token' | 'internalToken'>): string[] {
+  return [deps.token ?? '', deps.internalToken, project.config.dashboard.token ?? '', ...Object.values(project.config.connections).map((c) => c.url)]
+    .filter((s) => s !== '');
+}
 
 export interface AppDeps {
   scheduler: Scheduler;
@@ -25,6 +33,10 @@ export interface AppDeps {
   token: string | null;
   /** The daemon's own token (in .vigil/serve.json, mode 0600), which the CLI sends; always accepted. */
   internalToken: string;
+  /** Open incidents per dataset (the alerting side); 0 everywhere without it. */
+  incidentCounts?: () => Promise<Map<string, number>>;
+  /** The clock for SLO and history windows; default VIGIL_NOW or the real time. */
+  now?: () => Date;
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -116,6 +128,14 @@ export function createApp(deps: AppDeps): express.Express {
         else next(err);
       });
   });
+
+  const fixedNow = process.env.VIGIL_NOW ? new Date(process.env.VIGIL_NOW) : null;
+  app.use(requireAuth, apiRouter({
+    scheduler, store,
+    now: deps.now ?? (() => (fixedNow && !Number.isNaN(fixedNow.getTime()) ? fixedNow : new Date())),
+    ...(deps.incidentCounts ? { incidentCounts: deps.incidentCounts } : {}),
+    secrets: () => secretsOf(scheduler.projectNow(), deps),
+  }));
 
   app.use(pagesRouter());
 
