@@ -90,8 +90,14 @@ function draw(canvas, { series, lines, format, yMin }) {
     spanGaps: false,
     tension: 0,
   }));
-  for (const l of lines) {
-    if (l.y === null || l.y === undefined || !Number.isFinite(l.y)) continue;
+  // A threshold far above the data (row_count max 5,000,000 against 50,000 rows) would flatten
+  // the line; such lines stay in the subtitle's text but are not drawn.
+  const ys = series.flatMap((s) => s.points.map((p) => p.y)).filter((y) => y !== null && y !== undefined && Number.isFinite(y));
+  const finite = lines.filter((l) => l.y !== null && l.y !== undefined && Number.isFinite(l.y));
+  const nearest = Math.min(Infinity, ...finite.map((l) => Math.abs(l.y)));
+  const reach = 10 * Math.max(0, ...ys.map(Math.abs), Number.isFinite(nearest) ? nearest : 0);
+  for (const l of finite) {
+    if (Math.abs(l.y) > reach) continue;
     const color = l.level === 'zero' ? text : statusColor(l.level);
     datasets.push({
       label: l.label,
@@ -113,7 +119,13 @@ function draw(canvas, { series, lines, format, yMin }) {
       interaction: { mode: 'nearest', intersect: false },
       scales: {
         x: { type: 'linear', min: xmin, max: xmax, ticks: { color: text, maxTicksLimit: 8, callback: tickFormatter(xmin, xmax) }, grid: { color: grid } },
-        y: { ...(yMin !== undefined ? { min: yMin } : {}), ticks: { color: text, callback: (v) => format(Number(v)) }, grid: { color: grid } },
+        y: {
+          ...(yMin !== undefined ? { min: yMin } : {}),
+          // Counts that are all 0 still get a readable 0…1 axis, not -1…1.
+          ...(ys.every((y) => y >= 0) ? { suggestedMin: 0, suggestedMax: 1 } : {}),
+          ticks: { color: text, callback: (v) => format(Number(v)), maxTicksLimit: 6 },
+          grid: { color: grid },
+        },
       },
       plugins: {
         legend: { labels: { color: text, boxWidth: 14 } },

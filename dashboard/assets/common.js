@@ -202,7 +202,8 @@ export function fmtPercent(v, digits = 2) {
 export function fmtValue(value, unit) {
   if (value === null || value === undefined) return '—';
   if (unit === 'seconds') return fmtDuration(value);
-  return unit ? `${fmtNumber(value)} ${unit}` : fmtNumber(value);
+  // sql checks measure a bare 'value'; repeating the word adds nothing.
+  return unit && unit !== 'value' ? `${fmtNumber(value)} ${unit}` : fmtNumber(value);
 }
 
 /** A large status badge: colour plus a mark plus the word (never colour alone). */
@@ -274,6 +275,8 @@ export function every(seconds, load, onError) {
     } catch (err) {
       onError(err);
     } finally {
+      // Whatever the outcome, the page has drawn what it has (tests and screen readers wait for this).
+      document.getElementById('main')?.setAttribute('aria-busy', 'false');
       timer = setTimeout(tick, seconds * 1000);
     }
   };

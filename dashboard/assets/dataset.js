@@ -195,9 +195,10 @@ async function load() {
     }
     throw err;
   }
-  // Freshness first, then row count, then the metric checks in the file's order (sort is stable).
+  // Freshness first, then row count, then the metric checks worst first, else in the file's order (sort is stable).
   const rank = (c) => (c.kind === 'freshness' ? 0 : c.kind === 'row_count' ? 1 : 2);
-  const charted = d.checks.filter((c) => CHART_KINDS.includes(c.kind)).sort((a, b) => rank(a) - rank(b));
+  const charted = d.checks.filter((c) => CHART_KINDS.includes(c.kind))
+    .sort((a, b) => rank(a) - rank(b) || (rank(a) === 2 ? statusRank(a.status) - statusRank(b.status) : 0));
   const histories = await Promise.all(charted.map((c) => history(c).catch((err) => (err instanceof Error ? err : new Error(String(err))))));
   destroyCharts();
   replace(main,

@@ -27,7 +27,7 @@ function burnClass(rate) {
 
 function sloState(s) {
   if (s.attainment === null) return { cls: 'muted', text: 'no runs in the window' };
-  if (s.budget_remaining !== null && s.budget_remaining < 0) return { cls: 'text-fail', text: 'budget exhausted: objective missed' };
+  if (s.budget_exhausted || (s.budget_remaining !== null && s.budget_remaining <= 0)) return { cls: 'text-fail', text: 'error budget exhausted' };
   if (s.attainment < s.target) return { cls: 'text-fail', text: 'below target' };
   if (s.budget_remaining !== null && s.budget_remaining < 25) return { cls: 'text-warn', text: 'budget running low' };
   return { cls: 'text-pass', text: 'meeting objective' };
@@ -36,21 +36,27 @@ function sloState(s) {
 function card(s) {
   const st = sloState(s);
   const runsLeft = s.budget_runs === null ? null : s.budget_runs - s.failing_runs;
+  const checkName = s.check_id.startsWith(`${s.dataset}.`) ? s.check_id.slice(s.dataset.length + 1) : s.check;
+  const rate = (r) => {
+    if (r !== null && r !== undefined) return `${fmtNumber(r, 2)}×`;
+    return s.zero_budget ? '∞' : '—';
+  };
   return el('article', { class: 'slo-card', 'data-slo': s.check_id },
-    el('h2', {}, datasetLink(s.dataset), ` · ${s.check}`),
+    el('h2', {}, datasetLink(s.dataset), ` · ${checkName}`),
     el('p', { class: st.cls }, el('strong', {}, st.text), el('span', { class: 'muted' }, ` · target ${fmtPercent(s.target, 2)} of runs not failing over ${fmtDuration(s.window_seconds)}`)),
     el('div', { class: 'slo-figures' },
       el('div', {}, el('strong', { class: s.attainment !== null && s.attainment < s.target ? 'text-fail' : '' }, fmtPercent(s.attainment, 3)), el('span', {}, 'attainment')),
       el('div', {}, el('strong', { class: s.budget_remaining !== null && s.budget_remaining < 0 ? 'text-fail' : '' }, fmtPercent(s.budget_remaining, 1)), el('span', {}, 'error budget left')),
       el('div', {}, el('strong', {}, s.budget_remaining_seconds === null ? '—' : fmtDuration(s.budget_remaining_seconds)), el('span', {}, 'budget left as time')),
-      el('div', {}, el('strong', {}, runsLeft === null ? '—' : fmtNumber(runsLeft, 1)), el('span', {}, `failing runs left (of ${s.budget_runs === null ? '—' : fmtNumber(s.budget_runs, 1)})`)),
+      el('div', {}, el('strong', { class: runsLeft !== null && runsLeft < 0 ? 'text-fail' : '' }, runsLeft === null ? '—' : runsLeft < 0 ? `${fmtNumber(-runsLeft, 2)} over` : fmtNumber(runsLeft, 2)),
+        el('span', {}, `failing runs left of ${s.budget_runs === null ? '—' : fmtNumber(s.budget_runs, 2)} allowed`)),
       el('div', {}, el('strong', {}, `${fmtNumber(s.failing_runs)} / ${fmtNumber(s.runs_in_window)}`), el('span', {}, 'failing / runs in window'))),
     el('table', { class: 'burn' },
       el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'burn rate'), WINDOWS.map((w) => el('th', { scope: 'col' }, w)))),
       el('tbody', {}, el('tr', {}, el('th', { scope: 'row' }, '× budget'),
         WINDOWS.map((w) => {
           const r = s.burn_rates ? s.burn_rates[w] : null;
-          return el('td', { class: burnClass(r), 'data-window': w }, r === null || r === undefined ? '—' : `${fmtNumber(r, 2)}×`);
+          return el('td', { class: r === null && s.zero_budget ? 'burn-high' : burnClass(r), 'data-window': w }, rate(r));
         })))),
     chartCard({
       title: 'Error budget left (%)',
@@ -69,7 +75,7 @@ async function load() {
   destroyCharts();
   replace(main,
     el('h1', {}, 'Service level objectives'),
-    el('p', { class: 'muted' }, 'Burn rate 1× spends the error budget exactly over the window; above 1× (amber) it runs out early, 6× and more (red) needs attention now.'),
+    el('p', { class: 'muted' }, 'Burn rate 1× spends the error budget exactly over the window; above 1× (amber) it runs out early, 6× and more (red) needs attention now. A 100% target has no budget: any failing run burns it (∞).'),
     slos.length === 0
       ? el('section', { class: 'notice notice-missing', role: 'status' }, el('h2', {}, 'No SLOs defined'),
         el('p', {}, 'Add an slo: block (window and objectives) to a check file to track one.'))
