@@ -2,7 +2,6 @@
 // CLI uses to hand `run` and `status` to a running daemon (which owns the
 // store). Bound to 127.0.0.1 unless configured otherwise.
 
-import { timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { selectDatasets } from '../run/select.js';
@@ -16,6 +15,7 @@ import type { Logger } from '../util/log.js';
 import type { Metrics } from './metrics.js';
 import { pagesRouter } from './pages.js';
 import { apiRouter } from './api.js';
+import { createAuth } from './auth.js';
 import type { Project } from '../config/model.js';
 
 /** Values that must never appear in a response: tokens and connection URLs. */
@@ -39,17 +39,6 @@ export interface AppDeps {
   now?: () => Date;
 }
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function bearer(req: Request): string | null {
-  const h = req.get('authorization') ?? '';
-  return h.startsWith('Bearer ') ? h.slice(7) : null;
-}
-
 export function createApp(deps: AppDeps): express.Express {
   const { scheduler, store, metrics, log } = deps;
   const app = express();
@@ -65,13 +54,6 @@ export function createApp(deps: AppDeps): express.Express {
   }));
   app.use(express.json({ limit: '100kb' }));
 
-  const requireAuth = (req: Request, res: Response, next: NextFunction) => {
-    if (deps.token === null) return next();
-    const got = bearer(req);
-    if (got !== null && (sameSecret(got, deps.token) || sameSecret(got, deps.internalToken))) return next();
-    res.status(401).json({ error: 'unauthorized: send Authorization: Bearer <dashboard.token>' });
-  };
-
   app.get('/healthz', (_req, res) => {
     res.json({
       status: 'ok',
@@ -84,12 +66,15 @@ export function createApp(deps: AppDeps): express.Express {
     });
   });
 
-  app.get('/metrics', requireAuth, async (_req, res) => {
+  // Everything below needs dashboard.token when it is set (bearer, or the login form's session).
+  app.use(createAuth({ token: () => deps.token, internalToken: deps.internalToken }).router);
+
+  app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
 
-  app.get('/api/status', requireAuth, async (_req, res, next) => {
+  app.get('/api/status', async (_req, res, next) => {
     try {
       const [results, runs] = [await store.latestResults(), await store.runs(1)];
       res.json({
@@ -100,7 +85,7 @@ export function createApp(deps: AppDeps): express.Express {
     } catch (err) { next(err); }
   });
 
-  app.get('/api/runs', requireAuth, async (req, res, next) => {
+  app.get('/api/runs', async (req, res, next) => {
     try {
       const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 50) || 50));
       res.json({ runs: await store.runs(limit) });
@@ -108,7 +93,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   // Trigger a run. { select?: string[], now?: ISO } — waits for the run and returns it (the CLI's `vigil run`).
-  app.post('/api/runs', requireAuth, (req, res, next) => {
+  app.post('/api/runs', (req, res, next) => {
     const body = (req.body ?? {}) as { select?: unknown; now?: unknown };
     const selectors = Array.isArray(body.select) ? body.select.map(String) : [];
     let now: Date | undefined;
@@ -130,7 +115,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   const fixedNow = process.env.VIGIL_NOW ? new Date(process.env.VIGIL_NOW) : null;
-  app.use(requireAuth, apiRouter({
+  app.use(apiRouter({
     scheduler, store,
     now: deps.now ?? (() => (fixedNow && !Number.isNaN(fixedNow.getTime()) ? fixedNow : new Date())),
     ...(deps.incidentCounts ? { incidentCounts: deps.incidentCounts } : {}),
