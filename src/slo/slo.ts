@@ -68,7 +68,7 @@ export function attainment(runs: number, failing: number): number | null {
 /** Burn rate: failing share ÷ budget share. null with no runs; 0 with a zero budget and no failure; null (infinite) with a zero budget and a failure. */
 export function burnRate(runs: number, failing: number, target: number): number | null {
   if (runs <= 0) return null;
-  const budget = 1 - target / 100;
+  const budget = (100 - target) / 100;
   if (budget <= 0) return failing === 0 ? 0 : null;
   return failing / runs / budget;
 }
@@ -76,7 +76,7 @@ export function burnRate(runs: number, failing: number, target: number): number 
 /** Percent of the budget left. null with no runs, or when a zero budget was spent (−∞). */
 export function budgetRemaining(runs: number, failing: number, target: number): number | null {
   if (runs <= 0) return null;
-  const allowed = (1 - target / 100) * runs;
+  const allowed = ((100 - target) / 100) * runs;
   if (allowed <= 0) return failing === 0 ? 100 : null;
   return ((allowed - failing) / allowed) * 100;
 }
@@ -85,7 +85,7 @@ export function computeSlo(input: SloInput): SloResult {
   const { target, windowSeconds, now, bucketSeconds } = input;
   const window = input.buckets.filter((b) => inWindow(b.at, now, windowSeconds, bucketSeconds)).sort((a, b) => a.at - b.at);
   const { runs, failing } = sum(window);
-  const budgetShare = Math.max(0, 1 - target / 100);
+  const budgetShare = Math.max(0, (100 - target) / 100);
   const zeroBudget = budgetShare === 0;
   const remaining = budgetRemaining(runs, failing, target);
   const budgetRuns = runs > 0 ? budgetShare * runs : null;
@@ -111,7 +111,8 @@ export function computeSlo(input: SloInput): SloResult {
     budgetRemaining: remaining,
     budgetRemainingSeconds: runs > 0 ? (zeroBudget ? 0 : ((remaining ?? 0) / 100) * budgetShare * windowSeconds) : null,
     zeroBudget,
-    exhausted: runs > 0 && (remaining === null || remaining <= 0),
+    // A tolerance for float noise: a budget spent exactly is exhausted.
+    exhausted: runs > 0 && (remaining === null || remaining <= 1e-9),
     burnRates,
     burndown,
   };
