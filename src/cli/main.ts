@@ -46,6 +46,11 @@ program.command('status')
   .option('--json', 'print as JSON')
   .action(async (o: { json?: boolean }) => { exitCode = await (await import('./status.js')).statusCommand({ ...globalConfig(), ...o }); });
 
+program.command('lineage')
+  .description('the dataset graph from upstream: with each dataset\'s current status')
+  .option('--format <format>', 'text, mermaid or json', 'text')
+  .action(async (o: { format?: string }) => { exitCode = await (await import('./lineage.js')).lineageCommand({ ...globalConfig(), ...o }); });
+
 program.command('schema')
   .description('print the JSON Schema of check files (for editor autocompletion)')
   .action(async () => { exitCode = (await import('./schema.js')).schemaCommand(); });
