@@ -4,13 +4,14 @@
 // so rolling windows keep rolling); no secret is ever part of a response.
 
 import express, { type Request, type Response, type Router } from 'express';
+import { KINDS } from '../checks/registry.js';
 import type { DatasetDef } from '../config/model.js';
 import { lineageView } from '../lineage/view.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { BucketCount, Store } from '../store/store.js';
 import type { CheckHistory, DatasetsResponse, SlosResponse } from './api-types.js';
 import {
-  datasetDetailView, datasetStatus, datasetsView, findCheck, historyPoints, historyResolution, latestById, sloDetails, sloFrom, type ViewContext,
+  configThresholds, datasetDetailView, datasetStatus, datasetsView, findCheck, historyPoints, historyResolution, latestById, sloDetails, sloFrom, type ViewContext,
 } from './views.js';
 
 export interface ApiDeps {
@@ -100,7 +101,7 @@ export function apiRouter(deps: ApiDeps): Router {
     }
     const id = req.params.id;
     const def = findCheck(scheduler.datasetsNow(), id);
-    const latest = await store.latestState(id);
+    const latest = def ? null : await store.latestState(id);
     if (!def && !latest) {
       res.status(404).json({ error: `no check with id ${id}` });
       return;
@@ -110,11 +111,11 @@ export function apiRouter(deps: ApiDeps): Router {
       const to = deps.now();
       const from = new Date(to.getTime() - days * 86_400_000);
       const resolution = historyResolution(days);
-      const last = await store.latestState(id);
       const rows = await store.checkHistory(id, from, to, resolution);
+      // A configured check: unit and thresholds from the configuration (what the chart's lines should be now).
       return {
-        check: id, dataset, kind: def?.kind ?? last?.kind ?? '', unit: last?.unit ?? null,
-        thresholds: last?.thresholds ?? {}, resolution, from: from.toISOString(), to: to.toISOString(), points: historyPoints(rows),
+        check: id, dataset, kind: def?.kind ?? latest?.kind ?? '', unit: def ? KINDS[def.kind].unit : (latest?.unit ?? null),
+        thresholds: def ? configThresholds(def) : (latest?.thresholds ?? {}), resolution, from: from.toISOString(), to: to.toISOString(), points: historyPoints(rows),
       };
     }, HISTORY_CACHE_ENTRIES);
   });

@@ -157,7 +157,8 @@ function checkState(c: CheckDef, r: LatestResult | undefined): CheckState {
   };
 }
 
-function configThresholds(c: CheckDef): Record<string, unknown> {
+/** The thresholds a check is configured with, as results record them. */
+export function configThresholds(c: CheckDef): Record<string, unknown> {
   if (c.kind === 'freshness') {
     const out: Record<string, unknown> = {};
     if (c.options.warn_after !== undefined) out.warn_after = c.options.warn_after;

@@ -63,6 +63,26 @@ export class DuckDBStore implements Store {
     }
   }
 
+  /**
+   * The dashboard's reads run on their own connections (MVCC: they see committed
+   * transactions), so they neither wait for writes nor for each other.
+   */
+  private readonly readers: Array<{ conn: Promise<DuckDBConnection>; queue: Promise<unknown>; pending: number }> = [];
+  private static readonly READERS = 2;
+
+  private reading<T>(fn: (rows: (sql: string, values?: DuckDBValue[]) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T> {
+    if (this.readers.length < DuckDBStore.READERS) this.readers.push({ conn: this.instance.connect(), queue: Promise.resolve(), pending: 0 });
+    const reader = this.readers.reduce((a, b) => (b.pending < a.pending ? b : a));
+    reader.pending++;
+    const run = async () => {
+      const conn = await reader.conn;
+      return fn(async (sql, values) => (await conn.runAndReadAll(sql, values)).getRowObjectsJS() as Record<string, unknown>[]);
+    };
+    const next = reader.queue.then(run, run);
+    reader.queue = next.catch(() => undefined).finally(() => { reader.pending--; });
+    return next;
+  }
+
   /** Serializes all access to the one connection. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.queue.then(fn, fn);
@@ -238,21 +258,21 @@ export class DuckDBStore implements Store {
   }
 
   latestStates(): Promise<LatestResult[]> {
-    return this.exclusive(async () => (await this.rows(`SELECT * FROM latest_results ORDER BY dataset, check_id`)).map(latestRow));
+    return this.reading(async (query) => (await query(`SELECT * FROM latest_results ORDER BY dataset, check_id`)).map(latestRow));
   }
 
   latestState(checkId: string): Promise<LatestResult | null> {
-    return this.exclusive(async () => {
-      const row = (await this.rows(`SELECT * FROM latest_results WHERE check_id = ?`, [checkId]))[0];
+    return this.reading(async (query) => {
+      const row = (await query(`SELECT * FROM latest_results WHERE check_id = ?`, [checkId]))[0];
       return row ? latestRow(row) : null;
     });
   }
 
   checkHistory(checkId: string, from: Date, to: Date, resolution: 'run' | 'hour' | 'day'): Promise<HistoryRow[]> {
-    return this.exclusive(async () => {
+    return this.reading(async (query) => {
       if (resolution === 'run') {
         // check_results is appended in time order, so the evaluated_at range prunes all but its newest row groups.
-        const rows = await this.rows(`SELECT evaluated_at AS at, value, ${STATUS_RANK_SQL} AS worst FROM check_results
+        const rows = await query(`SELECT evaluated_at AS at, value, ${STATUS_RANK_SQL} AS worst FROM check_results
           WHERE check_id = ? AND evaluated_at >= ?::TIMESTAMPTZ AND evaluated_at <= ?::TIMESTAMPTZ ORDER BY evaluated_at, rowid`,
         [checkId, from.toISOString(), to.toISOString()]);
         return rows.map((r) => {
@@ -261,7 +281,7 @@ export class DuckDBStore implements Store {
         });
       }
       const table = resolution === 'hour' ? 'check_rollups_hour' : 'check_rollups_day';
-      const rows = await this.rows(`SELECT bucket, last_value, min_value, max_value, worst, runs, failing_runs FROM ${table}
+      const rows = await query(`SELECT bucket, last_value, min_value, max_value, worst, runs, failing_runs FROM ${table}
         WHERE check_id = ? AND bucket >= date_trunc('${resolution}', ?::TIMESTAMPTZ AT TIME ZONE 'UTC') AND bucket <= ?::TIMESTAMPTZ AT TIME ZONE 'UTC'
         ORDER BY bucket`, [checkId, from.toISOString(), to.toISOString()]);
       return rows.map((r) => ({
@@ -272,10 +292,10 @@ export class DuckDBStore implements Store {
   }
 
   hourlyCounts(checkIds: string[], from: Date): Promise<Map<string, BucketCount[]>> {
-    return this.exclusive(async () => {
+    return this.reading(async (query) => {
       const out = new Map<string, BucketCount[]>(checkIds.map((c) => [c, []]));
       if (checkIds.length === 0) return out;
-      const rows = await this.rows(`SELECT check_id, bucket, runs, failing_runs FROM check_rollups_hour
+      const rows = await query(`SELECT check_id, bucket, runs, failing_runs FROM check_rollups_hour
         WHERE bucket >= date_trunc('hour', ?::TIMESTAMPTZ AT TIME ZONE 'UTC') AND check_id IN (${checkIds.map(() => '?').join(', ')})
         ORDER BY check_id, bucket`, [from.toISOString(), ...checkIds]);
       for (const r of rows) out.get(String(r.check_id))?.push({ at: iso(r.bucket), runs: Number(r.runs), failing: Number(r.failing_runs) });
@@ -284,8 +304,8 @@ export class DuckDBStore implements Store {
   }
 
   recentDatasetRuns(dataset: string, limit: number): Promise<DatasetRunSummary[]> {
-    return this.exclusive(async () => {
-      const rows = await this.rows(`SELECT * FROM dataset_run_summaries WHERE dataset = ? ORDER BY started_at DESC LIMIT ?`, [dataset, limit]);
+    return this.reading(async (query) => {
+      const rows = await query(`SELECT * FROM dataset_run_summaries WHERE dataset = ? ORDER BY started_at DESC LIMIT ?`, [dataset, limit]);
       return rows.map((r) => ({
         run_id: String(r.run_id), started_at: iso(r.started_at), finished_at: iso(r.finished_at), duration_ms: Number(r.duration_ms),
         status: r.status as Status | 'unknown', error: (r.error as string | null) ?? null,
@@ -294,8 +314,8 @@ export class DuckDBStore implements Store {
   }
 
   schemaSnapshots(dataset: string): Promise<Array<{ run_id: string; recorded_at: string; columns: ColumnInfo[] }>> {
-    return this.exclusive(async () => {
-      const rows = await this.rows(`SELECT run_id, recorded_at, columns FROM schema_snapshots WHERE dataset = ? ORDER BY recorded_at, rowid`, [dataset]);
+    return this.reading(async (query) => {
+      const rows = await query(`SELECT run_id, recorded_at, columns FROM schema_snapshots WHERE dataset = ? ORDER BY recorded_at, rowid`, [dataset]);
       return rows.map((r) => ({ run_id: String(r.run_id), recorded_at: iso(r.recorded_at), columns: parseJson<ColumnInfo[]>(r.columns, []) }));
     });
   }
@@ -340,6 +360,10 @@ export class DuckDBStore implements Store {
 
   close(): Promise<void> {
     return this.exclusive(async () => {
+      for (const r of this.readers.splice(0)) {
+        await r.queue;
+        (await r.conn).closeSync();
+      }
       this.conn.closeSync();
       this.instance.closeSync();
     });
