@@ -101,6 +101,17 @@ function xssProject(): string {
   return dir;
 }
 
+const TOKEN = 'browser-test-dashboard-token';
+
+/** A one-dataset project whose dashboard needs a token. */
+function securedProject(): string {
+  return makeProject({
+    'vigil.yaml': `checks: checks\ndashboard: { port: 0, token: ${TOKEN} }\n`,
+    'data/clean.csv': 'id\n1\n2\n',
+    'checks/clean.yaml': 'dataset: clean\nsource: ../data/clean.csv\nchecks:\n  - row_count: { fail: { min: 1 } }\n',
+  });
+}
+
 interface Opened {
   page: Page;
   /** console errors, page errors and failed requests not allowed by the caller */
@@ -112,6 +123,7 @@ let browser: Browser;
 let context: BrowserContext;
 let demo: Daemon;
 let evil: Daemon;
+let secured: Daemon;
 
 /** Opens `route` on `d`, records every console error, page error and dialog, and waits until the page has drawn. */
 async function open(d: Daemon, route: string, opts: { allowNotFound?: RegExp } = {}): Promise<Opened> {
@@ -165,14 +177,16 @@ beforeAll(async () => {
   browser = launched;
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light', timezoneId: 'UTC', locale: 'en-US' });
   const evilDir = xssProject();
-  const evilRun = await vigil(['run', '--no-alerts'], { cwd: evilDir });
+  const securedDir = securedProject();
+  const [evilRun, securedRun] = await Promise.all([vigil(['run', '--no-alerts'], { cwd: evilDir }), vigil(['run', '--no-alerts'], { cwd: securedDir })]);
   expect(evilRun.code, evilRun.stderr).toBe(1); // the duplicates and the sql check fail, on purpose
-  [demo, evil] = await Promise.all([startServe(demoDir), startServe(evilDir)]);
+  expect(securedRun.code, securedRun.stderr).toBe(0);
+  [demo, evil, secured] = await Promise.all([startServe(demoDir), startServe(evilDir), startServe(securedDir)]);
 }, 90_000);
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all([demo, evil].filter(Boolean).map((d) => stopServe(d).catch(() => undefined)));
+  await Promise.all([demo, evil, secured].filter(Boolean).map((d) => stopServe(d).catch(() => undefined)));
   await killAllDaemons();
   cleanupProjects();
 });
@@ -361,3 +375,42 @@ describe('text from check files and data stays text', () => {
   });
 });
 
+describe('with dashboard.token', () => {
+  it('a page sends the browser to the sign-in form and back; a page whose session ends does the same on its next API call', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light', timezoneId: 'UTC', locale: 'en-US' });
+    try {
+      const page = await ctx.newPage();
+      const problems: string[] = [];
+      let allow401 = false;
+      page.on('console', (m) => {
+        if (m.type() !== 'error') return;
+        if (allow401 && /status of 401/.test(m.text()) && /\/api\/datasets$/.test(m.location().url)) return;
+        // The sign-in page names no icon, so Chromium asks for /favicon.ico, which needs a session too.
+        if (/status of 401/.test(m.text()) && /\/favicon\.ico$/.test(m.location().url)) return;
+        problems.push(`console.error: ${m.text()} (${m.location().url})`);
+      });
+      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+
+      await page.goto(`${secured.url}/?q=cle`);
+      expect(new URL(page.url()).pathname).toBe('/login');
+      expect(new URL(page.url()).searchParams.get('next')).toBe('/?q=cle');
+      await page.fill('#token', TOKEN);
+      await Promise.all([page.waitForURL(`${secured.url}/?q=cle`), page.click('button[type="submit"]')]);
+      await page.waitForSelector('main[aria-busy="false"]');
+      expect(await page.$$eval('#datasets tr[data-dataset]', (trs) => trs.map((tr) => tr.getAttribute('data-dataset')))).toEqual(['clean']);
+
+      // The session ends (here: its cookie is gone) while the page is open: the next API call goes to the form.
+      await ctx.clearCookies();
+      allow401 = true;
+      await Promise.all([
+        page.waitForURL((u) => u.pathname === '/login'),
+        // A string, not a function: vitest would rewrite a dynamic import() inside a function.
+        page.evaluate("import('/assets/common.js').then((m) => m.getJson('/api/datasets')).catch(() => null)"),
+      ]);
+      expect(new URL(page.url()).searchParams.get('next')).toBe('/?q=cle');
+      expect(problems).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
+  });
+});

@@ -24,6 +24,12 @@ export function destroyCharts() {
   made.clear();
 }
 
+/** A round step (5m … 1w) that gives at most ~8 ticks over the span; ticks land on multiples of it. */
+function timeStep(span) {
+  const steps = [5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080].map((m) => m * 60e3);
+  return steps.find((s) => span / s <= 8) ?? steps[steps.length - 1] * Math.ceil(span / (8 * steps[steps.length - 1]));
+}
+
 function tickFormatter(min, max) {
   const span = max - min;
   return (value) => {
@@ -118,7 +124,7 @@ function draw(canvas, { series, lines, format, yMin }) {
       parsing: true,
       interaction: { mode: 'nearest', intersect: false },
       scales: {
-        x: { type: 'linear', min: xmin, max: xmax, ticks: { color: text, maxTicksLimit: 8, callback: tickFormatter(xmin, xmax) }, grid: { color: grid } },
+        x: { type: 'linear', min: xmin, max: xmax, ticks: { color: text, stepSize: timeStep(xmax - xmin), callback: tickFormatter(xmin, xmax) }, grid: { color: grid } },
         y: {
           ...(yMin !== undefined ? { min: yMin } : {}),
           // Counts that are all 0 still get a readable 0…1 axis, not -1…1.

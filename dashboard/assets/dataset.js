@@ -78,7 +78,7 @@ function chartFor(check, hist, detail) {
   const titles = { row_count: 'Row count', nulls: 'Missing values', duplicates: 'Duplicate rows', sql: 'SQL check' };
   return chartCard({
     title: check.kind === 'row_count' ? 'Row count' : `${titles[check.kind] ?? check.kind}: ${check.name}`,
-    subtitle: [unit, th, `last ${HISTORY_DAYS} days, ${resolution}`].filter(Boolean).join(' · '),
+    subtitle: [unit === 'value' ? '' : unit, th, `last ${HISTORY_DAYS} days, ${resolution}`].filter(Boolean).join(' · '),
     series: [{ label: unit || 'value', points: toPoints(hist) }],
     lines: thresholdLines(thresholds), testId,
     format: (y) => fmtNumber(y),
