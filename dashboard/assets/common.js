@@ -252,11 +252,22 @@ export function fmtThresholds(thresholds, unit) {
   return parts.join(' · ');
 }
 
-/** The page's main element with a status message (loading, error, not found). */
-export function showMessage(kind, title, detail) {
+/**
+ * A failed refresh: on a page that already shows data, a notice above it (the last data stays
+ * readable); on a page that never loaded, the error instead of the page.
+ */
+export function refreshFailed(title, err) {
   const main = document.getElementById('main');
-  replace(main, el('section', { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
-    el('h2', {}, title), detail ? el('p', {}, detail) : null));
+  const notice = el('section', { class: 'notice notice-error', role: 'alert', id: 'refresh-error' },
+    el('h2', {}, title), el('p', {}, errorText(err)));
+  const shown = main.getAttribute('aria-busy') === 'false' && [...main.children].some((c) => c.id !== 'refresh-error');
+  if (!shown) {
+    replace(main, notice);
+    return;
+  }
+  notice.append(el('p', { class: 'muted' }, 'Showing the data loaded before; it is retried on the next refresh.'));
+  const old = document.getElementById('refresh-error');
+  if (old) old.replaceWith(notice); else main.prepend(notice);
 }
 
 /** "Updated 12:03:04" in the header. */

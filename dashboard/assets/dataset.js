@@ -5,7 +5,7 @@
 
 import {
   ApiError, badge, datasetLink, el, errorText, every, fmtDuration, fmtNumber, fmtThresholds, fmtTime, fmtValue,
-  getJson, link, markUpdated, relTime, replace, runbookLink, showMessage, statusRank, tagList, timeEl,
+  getJson, link, markUpdated, refreshFailed, relTime, replace, runbookLink, statusRank, tagList, timeEl,
 } from './common.js';
 import { chartCard, destroyCharts, drawCharts } from './charts.js';
 
@@ -214,6 +214,4 @@ async function load() {
   markUpdated(new Date().toISOString());
 }
 
-every(REFRESH_SECONDS, load, (err) => {
-  showMessage('error', `Could not load ${name}`, errorText(err));
-});
+every(REFRESH_SECONDS, load, (err) => refreshFailed(`Could not load ${name}`, err));

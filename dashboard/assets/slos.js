@@ -3,7 +3,7 @@
 // chart. The server computes every number; this page only draws them.
 
 import {
-  datasetLink, el, errorText, every, fmtDuration, fmtNumber, fmtPercent, getJson, markUpdated, replace,
+  datasetLink, el, every, fmtDuration, fmtNumber, fmtPercent, getJson, markUpdated, refreshFailed, replace,
 } from './common.js';
 import { chartCard, destroyCharts, drawCharts } from './charts.js';
 
@@ -84,8 +84,4 @@ async function load() {
   markUpdated(new Date().toISOString());
 }
 
-every(REFRESH_SECONDS, load, (err) => {
-  destroyCharts();
-  replace(main, el('h1', {}, 'Service level objectives'),
-    el('section', { class: 'notice notice-error', role: 'alert' }, el('h2', {}, 'Could not load SLOs'), el('p', {}, errorText(err))));
-});
+every(REFRESH_SECONDS, load, (err) => refreshFailed('Could not load SLOs', err));
