@@ -116,8 +116,10 @@ describe('login form', () => {
     }
   });
 
-  it('POST /api/runs with the cookie: a form post is refused (CSRF), JSON from the page runs', async () => {
+  it('POST /api/runs with the cookie: a form post is refused (CSRF), JSON from the page runs — and the API shows it at once', async () => {
     const cookie = await login();
+    const statusOfA = async () => (await http<{ datasets: Array<{ name: string; status: string }> }>(app.url, '/api/datasets', { headers: { cookie } })).body.datasets[0]?.status;
+    expect(await statusOfA()).toBe('unknown');
     const asForm = await http(app.url, '/api/runs', { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: 'select=a' });
     expect(asForm.status).toBe(403);
     const otherOrigin = await http(app.url, '/api/runs', { method: 'POST', headers: { cookie, 'content-type': 'application/json', origin: 'http://evil.example.com' }, body: '{"select":["a"]}' });
@@ -125,6 +127,7 @@ describe('login form', () => {
     const ok = await http<{ summary: Record<string, number> }>(app.url, '/api/runs', { method: 'POST', headers: { cookie, 'content-type': 'application/json', origin: app.url }, body: '{"select":["a"]}' });
     expect(ok.status).toBe(201);
     expect(ok.body.summary.pass).toBe(1);
+    expect(await statusOfA()).toBe('pass');
   });
 
   it('logout ends the session on the server: the old cookie no longer works', async () => {

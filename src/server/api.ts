@@ -8,7 +8,7 @@ import { KINDS } from '../checks/registry.js';
 import type { DatasetDef } from '../config/model.js';
 import { lineageView } from '../lineage/view.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import type { BucketCount, Store } from '../store/store.js';
+import type { BucketCount, LatestResult, Store } from '../store/store.js';
 import type { CheckHistory, DatasetsResponse, SlosResponse } from './api-types.js';
 import {
   configThresholds, datasetDetailView, datasetStatus, datasetsView, findCheck, historyPoints, historyResolution, latestById, sloDetails, sloFrom, type ViewContext,
@@ -61,10 +61,22 @@ export function apiRouter(deps: ApiDeps): Router {
     res.type('application/json').send(body);
   };
 
+  // The latest result of every check, read once per store revision and shared by every view.
+  let latestMemo: { revision: number; value: Promise<Map<string, LatestResult>> } | null = null;
+  const latestMap = (): Promise<Map<string, LatestResult>> => {
+    const rev = store.revision();
+    if (!latestMemo || latestMemo.revision !== rev) {
+      const value = store.latestStates().then(latestById);
+      latestMemo = { revision: rev, value };
+      value.catch(() => { if (latestMemo?.value === value) latestMemo = null; });
+    }
+    return latestMemo.value;
+  };
+
   const context = async (): Promise<ViewContext> => {
     const project = scheduler.projectNow();
-    const [latest, incidents] = [await store.latestStates(), deps.incidentCounts ? await deps.incidentCounts() : new Map<string, number>()];
-    return { datasets: scheduler.datasetsNow(), problems: scheduler.problems, root: project.root, now: deps.now(), latest: latestById(latest), incidents };
+    const [latest, incidents] = [await latestMap(), deps.incidentCounts ? await deps.incidentCounts() : new Map<string, number>()];
+    return { datasets: scheduler.datasetsNow(), problems: scheduler.problems, root: project.root, now: deps.now(), latest, incidents };
   };
   const sloCounts = (datasets: DatasetDef[], now: Date): Promise<Map<string, BucketCount[]>> => {
     const { ids, from } = sloFrom(datasets, now);
@@ -122,7 +134,7 @@ export function apiRouter(deps: ApiDeps): Router {
 
   router.get('/api/lineage', async (_req, res) => {
     await cached(res, 'lineage', revision(), async () => {
-      const latest = latestById(await store.latestStates());
+      const latest = await latestMap();
       const datasets = scheduler.datasetsNow();
       const byName = new Map(datasets.map((d) => [d.name, d]));
       return lineageView(datasets, (name) => {

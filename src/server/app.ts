@@ -29,7 +29,7 @@ export interface AppDeps {
   store: Store;
   metrics: Metrics;
   log: Logger;
-  /** dashboard.token, when set: every API call then needs it as `Authorization: Bearer …`. */
+  /** dashboard.token, when set: every page and API call (not /healthz) needs it, as a bearer token or the login form's session. */
   token: string | null;
   /** The daemon's own token (in .vigil/serve.json, mode 0600), which the CLI sends; always accepted. */
   internalToken: string;

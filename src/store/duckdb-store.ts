@@ -167,8 +167,7 @@ export class DuckDBStore implements Store {
         }
       }
       await this.recordReadModels(runId, run);
-    }));
-    this.bump(run.dataset);
+    })).then(() => this.bump(run.dataset));
   }
 
   /**
@@ -305,7 +304,10 @@ export class DuckDBStore implements Store {
 
   recentDatasetRuns(dataset: string, limit: number): Promise<DatasetRunSummary[]> {
     return this.reading(async (query) => {
-      const rows = await query(`SELECT * FROM dataset_run_summaries WHERE dataset = ? ORDER BY started_at DESC LIMIT ?`, [dataset, limit]);
+      // Rows are appended in time order: the last week prunes to its newest row groups; older history only when needed.
+      const recent = new Date(Date.now() - 7 * 86_400_000).toISOString();
+      let rows = await query(`SELECT * FROM dataset_run_summaries WHERE dataset = ? AND started_at >= ?::TIMESTAMPTZ ORDER BY started_at DESC LIMIT ?`, [dataset, recent, limit]);
+      if (rows.length < limit) rows = await query(`SELECT * FROM dataset_run_summaries WHERE dataset = ? ORDER BY started_at DESC LIMIT ?`, [dataset, limit]);
       return rows.map((r) => ({
         run_id: String(r.run_id), started_at: iso(r.started_at), finished_at: iso(r.finished_at), duration_ms: Number(r.duration_ms),
         status: r.status as Status | 'unknown', error: (r.error as string | null) ?? null,

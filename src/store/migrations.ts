@@ -24,7 +24,8 @@ const rollupTable = (name: string) => `CREATE TABLE ${name} (
 const rollupBackfill = (name: string, unit: 'hour' | 'day') => `INSERT INTO ${name}
       SELECT check_id, date_trunc('${unit}', evaluated_at AT TIME ZONE 'UTC') AS bucket, max(evaluated_at),
         arg_max_null(value, evaluated_at), min(value), max(value), max(${STATUS_RANK_SQL}), count(*), count(*) FILTER (WHERE ${FAILING_SQL})
-      FROM check_results GROUP BY ALL`;
+      FROM check_results GROUP BY ALL
+      ORDER BY bucket`;  // in time order, like the inserts that follow: a window's bucket range then prunes row groups
 
 export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; sql: string[] }> = [
   {
