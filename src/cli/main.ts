@@ -51,6 +51,10 @@ alerts.command('test')
   .description('send a test message to one channel (or every channel), straight away, and say whether it arrived (exit 0 all sent, 1 any failed, 3 invalid config)')
   .argument('[channel]', 'channel name; default: every channel')
   .action(async (channel: string | undefined) => { exitCode = await (await import('./alerts.js')).alertsTestCommand(channel, globalConfig()); });
+program.command('lineage')
+  .description('the dataset graph from upstream: with each dataset\'s current status')
+  .option('--format <format>', 'text, mermaid or json', 'text')
+  .action(async (o: { format?: string }) => { exitCode = await (await import('./lineage.js')).lineageCommand({ ...globalConfig(), ...o }); });
 
 program.command('schema')
   .description('print the JSON Schema of check files (for editor autocompletion)')

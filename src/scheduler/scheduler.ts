@@ -44,7 +44,8 @@ export class Scheduler {
   private readonly skipped = new Map<string, number>();
   private readonly abort = new AbortController();
   private stopping = false;
-  problems: Diagnostic[] = [];
+  private problemList: Diagnostic[] = [];
+  private revision = 0;
   readonly startedAt = new Date();
 
   constructor(
@@ -55,8 +56,23 @@ export class Scheduler {
     private readonly events: SchedulerEvents = {},
   ) {}
 
+  /** Problems of the configuration at the last (re)load. */
+  get problems(): Diagnostic[] {
+    return this.problemList;
+  }
+
+  set problems(list: Diagnostic[]) {
+    this.problemList = list;
+    this.revision++;
+  }
+
+  /** Changes with every (re)load: readers key caches on it. */
+  get configRevision(): number {
+    return this.revision;
+  }
+
   /** The project as last (re)loaded. */
-  get currentProject(): Project {
+  projectNow(): Project {
     return this.project;
   }
 
@@ -86,6 +102,7 @@ export class Scheduler {
 
   /** Replaces the dataset set: unchanged datasets keep their task, changed ones are rescheduled. */
   apply(datasets: DatasetDef[]): void {
+    this.revision++;
     const next = new Map(datasets.map((d) => [d.name, d]));
     for (const [name, task] of this.tasks) {
       const before = this.datasets.get(name);

@@ -153,6 +153,10 @@ export interface SloDetail extends SloSummary {
   burn_rates: { '1h': number | null; '6h': number | null; '24h': number | null; '3d': number | null };
   /** error budget remaining (percent) over the window, for the burn-down chart */
   burndown: Array<{ at: string; budget_remaining: number }>;
+  /** target 100%: there is no error budget; budget_remaining is 100 until a failing run, then null, and a failing window's burn rate is null (infinite) */
+  zero_budget: boolean;
+  /** the budget is used up (remaining ≤ 0, or a zero budget with a failing run) */
+  budget_exhausted: boolean;
 }
 
 /** GET /api/slos → { slos: SloDetail[] } */

@@ -2,7 +2,6 @@
 // CLI uses to hand `run` and `status` to a running daemon (which owns the
 // store). Bound to 127.0.0.1 unless configured otherwise.
 
-import { timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { selectDatasets } from '../run/select.js';
@@ -16,27 +15,31 @@ import type { Logger } from '../util/log.js';
 import type { Metrics } from './metrics.js';
 import { pagesRouter } from './pages.js';
 import { incidentsRouter } from './incidents-api.js';
+import { apiRouter } from './api.js';
+import { createAuth } from './auth.js';
+import type { Project } from '../config/model.js';
+import { channelSecrets } from '../alerts/redact.js';
+
+/** Values that must never appear in a response: tokens, connection URLs and alert channel secrets. */
+function secretsOf(project: Project, deps: Pick<AppDeps, 'token' | 'internalToken'>): string[] {
+  return [deps.token ?? '', deps.internalToken, project.config.dashboard.token ?? '', ...Object.values(project.config.connections).map((c) => c.url),
+    ...channelSecrets(project.alerts.channels)]
+    .filter((s) => s !== '');
+}
 
 export interface AppDeps {
   scheduler: Scheduler;
   store: Store;
   metrics: Metrics;
   log: Logger;
-  /** dashboard.token, when set: every API call then needs it as `Authorization: Bearer …`. */
+  /** dashboard.token, when set: every page and API call (not /healthz) needs it, as a bearer token or the login form's session. */
   token: string | null;
   /** The daemon's own token (in .vigil/serve.json, mode 0600), which the CLI sends; always accepted. */
   internalToken: string;
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function bearer(req: Request): string | null {
-  const h = req.get('authorization') ?? '';
-  return h.startsWith('Bearer ') ? h.slice(7) : null;
+  /** Open incidents per dataset (the alerting side); 0 everywhere without it. */
+  incidentCounts?: () => Promise<Map<string, number>>;
+  /** The clock for SLO and history windows; default VIGIL_NOW or the real time. */
+  now?: () => Date;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -54,13 +57,6 @@ export function createApp(deps: AppDeps): express.Express {
   }));
   app.use(express.json({ limit: '100kb' }));
 
-  const requireAuth = (req: Request, res: Response, next: NextFunction) => {
-    if (deps.token === null) return next();
-    const got = bearer(req);
-    if (got !== null && (sameSecret(got, deps.token) || sameSecret(got, deps.internalToken))) return next();
-    res.status(401).json({ error: 'unauthorized: send Authorization: Bearer <dashboard.token>' });
-  };
-
   app.get('/healthz', (_req, res) => {
     res.json({
       status: 'ok',
@@ -73,12 +69,15 @@ export function createApp(deps: AppDeps): express.Express {
     });
   });
 
-  app.get('/metrics', requireAuth, async (_req, res) => {
+  // Everything below needs dashboard.token when it is set (bearer, or the login form's session).
+  app.use(createAuth({ token: () => deps.token, internalToken: deps.internalToken }).router);
+
+  app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
 
-  app.get('/api/status', requireAuth, async (_req, res, next) => {
+  app.get('/api/status', async (_req, res, next) => {
     try {
       const [results, runs] = [await store.latestResults(), await store.runs(1)];
       res.json({
@@ -89,16 +88,16 @@ export function createApp(deps: AppDeps): express.Express {
     } catch (err) { next(err); }
   });
 
-  app.get('/api/runs', requireAuth, async (req, res, next) => {
+  app.get('/api/runs', async (req, res, next) => {
     try {
       const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 50) || 50));
       res.json({ runs: await store.runs(limit) });
     } catch (err) { next(err); }
   });
 
-  // Trigger a run. { select?: string[], now?: ISO } — waits for the run and returns it (the CLI's `vigil run`).
-  app.post('/api/runs', requireAuth, (req, res, next) => {
-    const body = (req.body ?? {}) as { select?: unknown; now?: unknown };
+  // Trigger a run. { select?: string[], now?: ISO, alerts?: false } — waits for the run and returns it (the CLI's `vigil run`).
+  app.post('/api/runs', (req, res, next) => {
+    const body = (req.body ?? {}) as { select?: unknown; now?: unknown; alerts?: unknown };
     const selectors = Array.isArray(body.select) ? body.select.map(String) : [];
     let now: Date | undefined;
     if (typeof body.now === 'string' && body.now !== '') {
@@ -110,7 +109,7 @@ export function createApp(deps: AppDeps): express.Express {
       res.status(400).json({ error: `nothing matches ${unmatched.map((u) => `'${u}'`).join(', ')}`, datasets: scheduler.datasetsNow().map((d) => d.name) });
       return;
     }
-    scheduler.runNow(selected, 'api', { selectors, ...(now ? { now } : {}) })
+    scheduler.runNow(selected, 'api', { selectors, alerts: body.alerts !== false, ...(now ? { now } : {}) })
       .then((report) => res.status(201).json(runJson(report)))
       .catch((err: unknown) => {
         if (err instanceof VigilError && err.code === 'SHUTTING_DOWN') res.status(503).json({ error: err.message });
@@ -118,7 +117,15 @@ export function createApp(deps: AppDeps): express.Express {
       });
   });
 
-  app.use(incidentsRouter({ store, requireAuth }));
+  app.use(incidentsRouter({ store }));
+  const fixedNow = process.env.VIGIL_NOW ? new Date(process.env.VIGIL_NOW) : null;
+  app.use(apiRouter({
+    scheduler, store,
+    now: deps.now ?? (() => (fixedNow && !Number.isNaN(fixedNow.getTime()) ? fixedNow : new Date())),
+    incidentCounts: deps.incidentCounts ?? (() => store.openIncidentCounts()),
+    secrets: () => secretsOf(scheduler.projectNow(), deps),
+  }));
+
   app.use(pagesRouter());
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

@@ -55,7 +55,7 @@ export async function startDaemon(load: LoadOptions, log: Logger): Promise<Daemo
     incidents: (current, notify) => (dataset, outcome, runId) => incidentPlanner({ project: current, dataset, outcome, runId, notify }),
   });
   deliverer = new Deliverer({
-    store, log, alerts: () => scheduler.currentProject.alerts,
+    store, log, alerts: () => scheduler.projectNow().alerts,
     onResult: (channel, result) => metrics.notifications.inc({ channel, result }),
   });
   const alertErrors = first.diagnostics.filter((d) => d.severity === 'error' && project.alerts.files.includes(d.file));

@@ -1,14 +1,15 @@
 // GET /api/incidents?state=open|resolved|all&limit=N[&dataset=NAME] → IncidentsResponse:
 // incidents newest first (open ones on top), with their status history and,
-// for muted ones, the silence (shown as silenced, never hidden).
+// for muted ones, the silence (shown as silenced, never hidden). Guarded by the
+// app-wide auth (src/server/auth.ts) like every other route.
 
-import { Router, type RequestHandler } from 'express';
+import { Router } from 'express';
 import type { Store } from '../store/store.js';
 import type { IncidentsResponse } from './api-types.js';
 
-export function incidentsRouter(deps: { store: Store; requireAuth: RequestHandler }): Router {
+export function incidentsRouter(deps: { store: Store }): Router {
   const router = Router();
-  router.get('/api/incidents', deps.requireAuth, async (req, res, next) => {
+  router.get('/api/incidents', async (req, res, next) => {
     try {
       const state = String(req.query.state ?? 'all');
       if (!['open', 'resolved', 'all'].includes(state)) {

@@ -4,12 +4,13 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import type { ColumnInfo, Status } from '../checks/kind.js';
+import { STATUS_RANK, worstStatus, type ColumnInfo, type Status } from '../checks/kind.js';
 import { VigilError, errorMessage } from '../util/errors.js';
-import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { MIGRATIONS, SCHEMA_VERSION, STATUS_RANK_SQL } from './migrations.js';
 import type { IncidentJson } from '../server/api-types.js';
 import type {
-  CheckResult, DatasetRun, IncidentPlanner, IncidentRow, OutboxRow, OutboxState, RunRecord, RunStatus, Store,
+  BucketCount, CheckResult, DatasetRun, DatasetRunSummary, HistoryRow, IncidentPlanner, IncidentRow, LatestResult, OutboxRow, OutboxState,
+  RunRecord, RunStatus, Store,
 } from './store.js';
 
 const LOCK_RETRY_MS = 5000;
@@ -51,6 +52,16 @@ function outboxFromRow(r: Record<string, unknown>): OutboxRow {
   };
 }
 
+function latestRow(r: Record<string, unknown>): LatestResult {
+  return {
+    check: String(r.check_id), dataset: String(r.dataset), kind: String(r.kind), name: String(r.name),
+    status: r.status as Status, value: r.value === null ? null : Number(r.value), unit: String(r.unit),
+    message: String(r.message), runbook: (r.runbook as string | null) ?? null, owner: (r.owner as string | null) ?? null,
+    tags: parseJson<string[]>(r.tags, []), thresholds: parseJson(r.thresholds, {}), details: parseJson(r.details, {}),
+    evaluated_at: iso(r.evaluated_at), duration_ms: Number(r.duration_ms), run_id: String(r.run_id), recorded_at: iso(r.recorded_at),
+  };
+}
+
 export class DuckDBStore implements Store {
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -78,6 +89,26 @@ export class DuckDBStore implements Store {
         throw new VigilError('STORE_FAILED', `cannot open the results store ${file}: ${msg.split('\n')[0]}`, { cause: err });
       }
     }
+  }
+
+  /**
+   * The dashboard's reads run on their own connections (MVCC: they see committed
+   * transactions), so they neither wait for writes nor for each other.
+   */
+  private readonly readers: Array<{ conn: Promise<DuckDBConnection>; queue: Promise<unknown>; pending: number }> = [];
+  private static readonly READERS = 2;
+
+  private reading<T>(fn: (rows: (sql: string, values?: DuckDBValue[]) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T> {
+    if (this.readers.length < DuckDBStore.READERS) this.readers.push({ conn: this.instance.connect(), queue: Promise.resolve(), pending: 0 });
+    const reader = this.readers.reduce((a, b) => (b.pending < a.pending ? b : a));
+    reader.pending++;
+    const run = async () => {
+      const conn = await reader.conn;
+      return fn(async (sql, values) => (await conn.runAndReadAll(sql, values)).getRowObjectsJS() as Record<string, unknown>[]);
+    };
+    const next = reader.queue.then(run, run);
+    reader.queue = next.catch(() => undefined).finally(() => { reader.pending--; });
+    return next;
   }
 
   /** Serializes all access to the one connection. */
@@ -110,11 +141,22 @@ export class DuckDBStore implements Store {
     if (current > SCHEMA_VERSION) {
       throw new VigilError('STORE_FAILED', `the store ${this.file} has schema version ${current}, newer than this vigil knows (${SCHEMA_VERSION}) — upgrade vigil`);
     }
+    // Each applied migration is recorded, so a lower-numbered one merged in later (versions are
+    // reserved per branch) still runs. Stores from before this table applied every version up to theirs.
+    const hadTable = (await this.rows(`SELECT 1 FROM duckdb_tables() WHERE table_name = 'vigil_migrations'`)).length > 0;
+    await this.conn.run('CREATE TABLE IF NOT EXISTS vigil_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)');
+    if (!hadTable) {
+      for (const m of MIGRATIONS.filter((x) => x.version <= current)) {
+        await this.conn.run(`INSERT INTO vigil_migrations VALUES (?, now())`, [m.version]);
+      }
+    }
+    const applied = new Set((await this.rows('SELECT version FROM vigil_migrations')).map((r) => Number(r.version)));
     for (const m of MIGRATIONS) {
-      if (m.version <= current) continue;
+      if (applied.has(m.version)) continue;
       await this.transaction(async () => {
         for (const stmt of m.sql) await this.conn.run(stmt);
-        await this.conn.run(`INSERT OR REPLACE INTO vigil_meta VALUES ('schema_version', ?)`, [String(m.version)]);
+        await this.conn.run(`INSERT INTO vigil_migrations VALUES (?, now())`, [m.version]);
+        await this.conn.run(`INSERT OR REPLACE INTO vigil_meta VALUES ('schema_version', ?)`, [String(Math.max(current, m.version))]);
       });
     }
   }
@@ -153,7 +195,66 @@ export class DuckDBStore implements Store {
             [run.dataset, runId, run.finishedAt, JSON.stringify(run.schema)]);
         }
       }
-    }));
+      await this.recordReadModels(runId, run);
+    })).then(() => this.bump(run.dataset));
+  }
+
+  /**
+   * The dashboard's read models, kept in step with check_results inside the same
+   * transaction: the latest result per check, hourly and daily rollups, and the
+   * dataset run's summary. Written from the run's own values (never a scan of the history).
+   */
+  private async recordReadModels(runId: string, run: DatasetRun): Promise<void> {
+    const duration = Date.parse(run.finishedAt) - Date.parse(run.startedAt);
+    const status = run.results.length ? worstStatus(run.results.map((r) => r.status)) : 'unknown';
+    await this.conn.run(`INSERT INTO dataset_run_summaries VALUES (?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?::DOUBLE, ?, ?)`,
+      [runId, run.dataset, run.startedAt, run.finishedAt, String(duration), status, run.error]);
+    if (run.results.length === 0) return;
+    const num = (v: number | null) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : null);
+    const latest: DuckDBValue[] = [];
+    const rollup: DuckDBValue[] = [];
+    for (const r of run.results) {
+      latest.push(r.check, runId, r.dataset, r.kind, r.name, r.status, num(r.value), r.unit, r.message, r.runbook, r.owner,
+        JSON.stringify(r.tags), JSON.stringify(r.thresholds), JSON.stringify(r.details), r.evaluated_at, String(r.duration_ms), runId, run.finishedAt);
+      rollup.push(r.check, r.evaluated_at, num(r.value), STATUS_RANK[r.status], r.status === 'fail' || r.status === 'error' ? 1 : 0);
+    }
+    // Latest by when the run started (evaluated_at follows --now, which may go backwards).
+    await this.conn.run(`INSERT INTO latest_results
+      SELECT v.check_id, v.run_id, v.dataset, v.kind, v.name, v.status, v.value::DOUBLE, v.unit, v.message, v.runbook, v.owner,
+        v.tags::JSON, v.thresholds::JSON, v.details::JSON, v.evaluated_at::TIMESTAMPTZ, v.duration_ms::DOUBLE, coalesce(r.started_at, v.recorded_at::TIMESTAMPTZ), v.recorded_at::TIMESTAMPTZ
+      FROM (VALUES ${run.results.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')})
+        AS v(check_id, run_id, dataset, kind, name, status, value, unit, message, runbook, owner, tags, thresholds, details, evaluated_at, duration_ms, run_key, recorded_at)
+      LEFT JOIN runs r ON r.run_id = v.run_key
+      ON CONFLICT (check_id) DO UPDATE SET run_id = excluded.run_id, dataset = excluded.dataset, kind = excluded.kind, name = excluded.name,
+        status = excluded.status, value = excluded.value, unit = excluded.unit, message = excluded.message, runbook = excluded.runbook,
+        owner = excluded.owner, tags = excluded.tags, thresholds = excluded.thresholds, details = excluded.details,
+        evaluated_at = excluded.evaluated_at, duration_ms = excluded.duration_ms, run_started_at = excluded.run_started_at, recorded_at = excluded.recorded_at
+      WHERE excluded.run_started_at >= latest_results.run_started_at`, latest);
+    for (const [table, unit] of [['check_rollups_hour', 'hour'], ['check_rollups_day', 'day']] as const) {
+      await this.conn.run(`INSERT INTO ${table}
+        SELECT check_id, date_trunc('${unit}', ts::TIMESTAMPTZ AT TIME ZONE 'UTC'), ts::TIMESTAMPTZ, value::DOUBLE, value::DOUBLE, value::DOUBLE, rank, 1, failing
+        FROM (VALUES ${run.results.map(() => '(?, ?, ?, ?::SMALLINT, ?::INTEGER)').join(', ')}) AS v(check_id, ts, value, rank, failing)
+        ON CONFLICT (check_id, bucket) DO UPDATE SET
+          last_value = CASE WHEN excluded.last_at >= ${table}.last_at THEN excluded.last_value ELSE ${table}.last_value END,
+          last_at = greatest(${table}.last_at, excluded.last_at),
+          min_value = least(${table}.min_value, excluded.min_value),
+          max_value = greatest(${table}.max_value, excluded.max_value),
+          worst = greatest(${table}.worst, excluded.worst),
+          runs = ${table}.runs + excluded.runs,
+          failing_runs = ${table}.failing_runs + excluded.failing_runs`, rollup);
+    }
+  }
+
+  private revisions = new Map<string, number>();
+  private total = 0;
+
+  private bump(dataset: string): void {
+    this.total++;
+    this.revisions.set(dataset, (this.revisions.get(dataset) ?? 0) + 1);
+  }
+
+  revision(dataset?: string): number {
+    return dataset === undefined ? this.total : (this.revisions.get(dataset) ?? 0);
   }
 
   /** Incidents and outbox rows of one dataset's results, inside recordDataset's transaction. */
@@ -269,18 +370,72 @@ export class DuckDBStore implements Store {
   }
 
   latestResults(): Promise<CheckResult[]> {
-    return this.exclusive(async () => {
-      // Latest by when the run really started: evaluated_at follows --now, which may go backwards.
-      const rows = await this.rows(`SELECT c.* FROM check_results c JOIN runs r USING (run_id)
-        QUALIFY row_number() OVER (PARTITION BY c.check_id ORDER BY r.started_at DESC, c.rowid DESC) = 1
-        ORDER BY c.dataset, c.check_id`);
+    return this.latestStates().then((rows) => rows.map(({ run_id: _r, recorded_at: _a, ...rest }) => rest));
+  }
+
+  latestStates(): Promise<LatestResult[]> {
+    return this.reading(async (query) => (await query(`SELECT * FROM latest_results ORDER BY dataset, check_id`)).map(latestRow));
+  }
+
+  latestState(checkId: string): Promise<LatestResult | null> {
+    return this.reading(async (query) => {
+      const row = (await query(`SELECT * FROM latest_results WHERE check_id = ?`, [checkId]))[0];
+      return row ? latestRow(row) : null;
+    });
+  }
+
+  checkHistory(checkId: string, from: Date, to: Date, resolution: 'run' | 'hour' | 'day'): Promise<HistoryRow[]> {
+    return this.reading(async (query) => {
+      if (resolution === 'run') {
+        // check_results is appended in time order, so the evaluated_at range prunes all but its newest row groups.
+        const rows = await query(`SELECT evaluated_at AS at, value, ${STATUS_RANK_SQL} AS worst FROM check_results
+          WHERE check_id = ? AND evaluated_at >= ?::TIMESTAMPTZ AND evaluated_at <= ?::TIMESTAMPTZ ORDER BY evaluated_at, rowid`,
+        [checkId, from.toISOString(), to.toISOString()]);
+        return rows.map((r) => {
+          const v = r.value === null ? null : Number(r.value);
+          return { at: iso(r.at), value: v, min: v, max: v, worst: Number(r.worst), runs: 1, failing: Number(r.worst) >= 2 ? 1 : 0 };
+        });
+      }
+      const table = resolution === 'hour' ? 'check_rollups_hour' : 'check_rollups_day';
+      const rows = await query(`SELECT bucket, last_value, min_value, max_value, worst, runs, failing_runs FROM ${table}
+        WHERE check_id = ? AND bucket >= date_trunc('${resolution}', ?::TIMESTAMPTZ AT TIME ZONE 'UTC') AND bucket <= ?::TIMESTAMPTZ AT TIME ZONE 'UTC'
+        ORDER BY bucket`, [checkId, from.toISOString(), to.toISOString()]);
       return rows.map((r) => ({
-        check: String(r.check_id), dataset: String(r.dataset), kind: String(r.kind), name: String(r.name),
-        status: r.status as Status, value: r.value === null ? null : Number(r.value), unit: String(r.unit),
-        message: String(r.message), runbook: (r.runbook as string | null) ?? null, owner: (r.owner as string | null) ?? null,
-        tags: parseJson<string[]>(r.tags, []), thresholds: parseJson(r.thresholds, {}), details: parseJson(r.details, {}),
-        evaluated_at: iso(r.evaluated_at), duration_ms: Number(r.duration_ms),
+        at: iso(r.bucket), value: r.last_value === null ? null : Number(r.last_value), min: r.min_value === null ? null : Number(r.min_value),
+        max: r.max_value === null ? null : Number(r.max_value), worst: Number(r.worst), runs: Number(r.runs), failing: Number(r.failing_runs),
       }));
+    });
+  }
+
+  hourlyCounts(checkIds: string[], from: Date): Promise<Map<string, BucketCount[]>> {
+    return this.reading(async (query) => {
+      const out = new Map<string, BucketCount[]>(checkIds.map((c) => [c, []]));
+      if (checkIds.length === 0) return out;
+      const rows = await query(`SELECT check_id, bucket, runs, failing_runs FROM check_rollups_hour
+        WHERE bucket >= date_trunc('hour', ?::TIMESTAMPTZ AT TIME ZONE 'UTC') AND check_id IN (${checkIds.map(() => '?').join(', ')})
+        ORDER BY check_id, bucket`, [from.toISOString(), ...checkIds]);
+      for (const r of rows) out.get(String(r.check_id))?.push({ at: iso(r.bucket), runs: Number(r.runs), failing: Number(r.failing_runs) });
+      return out;
+    });
+  }
+
+  recentDatasetRuns(dataset: string, limit: number): Promise<DatasetRunSummary[]> {
+    return this.reading(async (query) => {
+      // Rows are appended in time order: the last week prunes to its newest row groups; older history only when needed.
+      const recent = new Date(Date.now() - 7 * 86_400_000).toISOString();
+      let rows = await query(`SELECT * FROM dataset_run_summaries WHERE dataset = ? AND started_at >= ?::TIMESTAMPTZ ORDER BY started_at DESC LIMIT ?`, [dataset, recent, limit]);
+      if (rows.length < limit) rows = await query(`SELECT * FROM dataset_run_summaries WHERE dataset = ? ORDER BY started_at DESC LIMIT ?`, [dataset, limit]);
+      return rows.map((r) => ({
+        run_id: String(r.run_id), started_at: iso(r.started_at), finished_at: iso(r.finished_at), duration_ms: Number(r.duration_ms),
+        status: r.status as Status | 'unknown', error: (r.error as string | null) ?? null,
+      }));
+    });
+  }
+
+  schemaSnapshots(dataset: string): Promise<Array<{ run_id: string; recorded_at: string; columns: ColumnInfo[] }>> {
+    return this.reading(async (query) => {
+      const rows = await query(`SELECT run_id, recorded_at, columns FROM schema_snapshots WHERE dataset = ? ORDER BY recorded_at, rowid`, [dataset]);
+      return rows.map((r) => ({ run_id: String(r.run_id), recorded_at: iso(r.recorded_at), columns: parseJson<ColumnInfo[]>(r.columns, []) }));
     });
   }
 
@@ -324,6 +479,10 @@ export class DuckDBStore implements Store {
 
   close(): Promise<void> {
     return this.exclusive(async () => {
+      for (const r of this.readers.splice(0)) {
+        await r.queue;
+        (await r.conn).closeSync();
+      }
       this.conn.closeSync();
       this.instance.closeSync();
     });

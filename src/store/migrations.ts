@@ -1,5 +1,31 @@
 // Store schema, versioned. A migration is appended, never edited: stores in
 // the field upgrade by applying the ones they have not seen, in order.
+// Versions may have gaps (branches reserve numbers): the store records each
+// migration it applied, so one numbered lower but merged later still runs.
+
+/** status → rank, as SQL (pass 0, warn 1, fail 2, error 3): the worst status of a bucket is its max rank. */
+export const STATUS_RANK_SQL = `CASE status WHEN 'pass' THEN 0 WHEN 'warn' THEN 1 WHEN 'fail' THEN 2 ELSE 3 END`;
+/** A run counts against an SLO when its check was fail or error (warn is not failing). */
+export const FAILING_SQL = `status IN ('fail', 'error')`;
+
+const rollupTable = (name: string) => `CREATE TABLE ${name} (
+        check_id VARCHAR NOT NULL,
+        bucket TIMESTAMP NOT NULL,
+        last_at TIMESTAMPTZ NOT NULL,
+        last_value DOUBLE,
+        min_value DOUBLE,
+        max_value DOUBLE,
+        worst SMALLINT NOT NULL,
+        runs INTEGER NOT NULL,
+        failing_runs INTEGER NOT NULL,
+        PRIMARY KEY (check_id, bucket)
+      )`;
+
+const rollupBackfill = (name: string, unit: 'hour' | 'day') => `INSERT INTO ${name}
+      SELECT check_id, date_trunc('${unit}', evaluated_at AT TIME ZONE 'UTC') AS bucket, max(evaluated_at),
+        arg_max_null(value, evaluated_at), min(value), max(value), max(${STATUS_RANK_SQL}), count(*), count(*) FILTER (WHERE ${FAILING_SQL})
+      FROM check_results GROUP BY ALL
+      ORDER BY bucket`;  // in time order, like the inserts that follow: a window's bucket range then prunes row groups
 
 export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; sql: string[] }> = [
   {
@@ -106,6 +132,55 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; s
         created_at TIMESTAMPTZ NOT NULL,
         delivered_at TIMESTAMPTZ
       )`,
+    ],
+  },
+  {
+    version: 4,
+    description: 'dashboard read models: latest result per check, hourly and daily rollups, per-dataset run summaries (backfilled)',
+    sql: [
+      `CREATE TABLE latest_results (
+        check_id VARCHAR PRIMARY KEY,
+        run_id VARCHAR NOT NULL,
+        dataset VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        value DOUBLE,
+        unit VARCHAR NOT NULL,
+        message VARCHAR NOT NULL,
+        runbook VARCHAR,
+        owner VARCHAR,
+        tags JSON NOT NULL,
+        thresholds JSON NOT NULL,
+        details JSON NOT NULL,
+        evaluated_at TIMESTAMPTZ NOT NULL,
+        duration_ms DOUBLE NOT NULL,
+        run_started_at TIMESTAMPTZ NOT NULL,
+        recorded_at TIMESTAMPTZ NOT NULL
+      )`,
+      rollupTable('check_rollups_hour'),
+      rollupTable('check_rollups_day'),
+      `CREATE TABLE dataset_run_summaries (
+        run_id VARCHAR NOT NULL,
+        dataset VARCHAR NOT NULL,
+        started_at TIMESTAMPTZ NOT NULL,
+        finished_at TIMESTAMPTZ NOT NULL,
+        duration_ms DOUBLE NOT NULL,
+        status VARCHAR NOT NULL,
+        error VARCHAR
+      )`,
+      `INSERT INTO latest_results
+      SELECT c.check_id, c.run_id, c.dataset, c.kind, c.name, c.status, c.value, c.unit, c.message, c.runbook, c.owner,
+        c.tags, c.thresholds, c.details, c.evaluated_at, c.duration_ms, r.started_at, coalesce(d.finished_at, c.evaluated_at)
+      FROM check_results c JOIN runs r USING (run_id) LEFT JOIN dataset_runs d ON d.run_id = c.run_id AND d.dataset = c.dataset
+      QUALIFY row_number() OVER (PARTITION BY c.check_id ORDER BY r.started_at DESC, c.rowid DESC) = 1`,
+      rollupBackfill('check_rollups_hour', 'hour'),
+      rollupBackfill('check_rollups_day', 'day'),
+      `INSERT INTO dataset_run_summaries
+      SELECT d.run_id, d.dataset, d.started_at, d.finished_at, d.duration_ms,
+        coalesce((SELECT CASE max(${STATUS_RANK_SQL}) WHEN 0 THEN 'pass' WHEN 1 THEN 'warn' WHEN 2 THEN 'fail' WHEN 3 THEN 'error' END
+          FROM check_results c WHERE c.run_id = d.run_id AND c.dataset = d.dataset), 'unknown'), d.error
+      FROM dataset_runs d ORDER BY d.started_at`,
     ],
   },
 ];

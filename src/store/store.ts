@@ -112,6 +112,42 @@ export interface IncidentWrites {
  */
 export type IncidentPlanner = (open: Map<string, IncidentRow>) => IncidentWrites;
 
+/** A check's latest result with the run it came from and when that dataset run was recorded. */
+export interface LatestResult extends CheckResult {
+  run_id: string;
+  recorded_at: string;
+}
+
+/** One point of a check's history: one result (resolution run) or one hour/day bucket of them. */
+export interface HistoryRow {
+  at: string;
+  /** last value in the bucket */
+  value: number | null;
+  min: number | null;
+  max: number | null;
+  /** worst status as its rank (STATUS_RANK) */
+  worst: number;
+  runs: number;
+  /** runs that were fail or error */
+  failing: number;
+}
+
+/** Runs and failing runs of one check in one hour bucket (from the rollups; exact per bucket). */
+export interface BucketCount {
+  at: string;
+  runs: number;
+  failing: number;
+}
+
+export interface DatasetRunSummary {
+  run_id: string;
+  started_at: string;
+  finished_at: string;
+  duration_ms: number;
+  status: Status | 'unknown';
+  error: string | null;
+}
+
 export interface Store {
   beginRun(run: { runId: string; startedAt: string; trigger: string; selectors: string[] }): Promise<void>;
   /** Records one dataset's results and schema (and, with a planner, its incidents and outbox rows) in one transaction: all or nothing. */
@@ -139,5 +175,19 @@ export interface Store {
   outbox(opts?: { state?: OutboxState; limit?: number }): Promise<OutboxRow[]>;
   /** Records a delivery attempt's outcome. */
   updateOutbox(key: string, patch: { state: OutboxState; attempts: number; nextAttemptAt: string | null; lastError: string | null; deliveredAt: string | null }): Promise<void>;
+  /** Writes so far (of one dataset, or all): readers key caches on it. */
+  revision(dataset?: string): number;
+  /** The latest result of every check ever recorded, from the maintained latest_results table. */
+  latestStates(): Promise<LatestResult[]>;
+  /** One check's latest result (a key lookup). */
+  latestState(checkId: string): Promise<LatestResult | null>;
+  /** A check's history from `from` to `to`: every result, or hourly / daily rollups. */
+  checkHistory(checkId: string, from: Date, to: Date, resolution: 'run' | 'hour' | 'day'): Promise<HistoryRow[]>;
+  /** Hourly run / failing-run counts of these checks from the hour bucket holding `from` on. */
+  hourlyCounts(checkIds: string[], from: Date): Promise<Map<string, BucketCount[]>>;
+  /** A dataset's newest runs, newest first. */
+  recentDatasetRuns(dataset: string, limit: number): Promise<DatasetRunSummary[]>;
+  /** Every schema snapshot of a dataset (the baseline, then each change), oldest first. */
+  schemaSnapshots(dataset: string): Promise<Array<{ run_id: string; recorded_at: string; columns: ColumnInfo[] }>>;
   close(): Promise<void>;
 }

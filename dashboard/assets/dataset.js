@@ -1,0 +1,217 @@
+// One dataset (/datasets/:name): status and metadata, freshness and row-count
+// charts, a chart per metric check (nulls, duplicates, sql), the checks with
+// their latest result, schema and its change log, recent runs, and the
+// datasets upstream and downstream with their status.
+
+import {
+  ApiError, badge, datasetLink, el, errorText, every, fmtDuration, fmtNumber, fmtThresholds, fmtTime, fmtValue,
+  getJson, link, markUpdated, refreshFailed, relTime, replace, runbookLink, statusRank, tagList, timeEl,
+} from './common.js';
+import { chartCard, destroyCharts, drawCharts } from './charts.js';
+
+const REFRESH_SECONDS = 60;
+const HISTORY_DAYS = 30;
+const CHART_KINDS = ['freshness', 'row_count', 'nulls', 'duplicates', 'sql'];
+const main = document.getElementById('main');
+
+function datasetName() {
+  const rest = location.pathname.replace(/^\/datasets\//, '').replace(/\/+$/, '');
+  try {
+    return decodeURIComponent(rest);
+  } catch {
+    return rest;
+  }
+}
+
+const name = datasetName();
+document.title = `${name} · vigil`;
+
+async function history(check) {
+  return getJson(`/api/checks/${encodeURIComponent(check.id)}/history?days=${HISTORY_DAYS}`);
+}
+
+const toPoints = (h, scale = 1) => h.points.map((p) => ({
+  x: Date.parse(p.at),
+  y: p.value === null ? null : p.value / scale,
+  status: p.status,
+}));
+
+/** Horizontal lines for numeric thresholds; percent thresholds are named in the subtitle only. */
+function thresholdLines(thresholds, scale = 1) {
+  const lines = [];
+  for (const level of ['warn', 'fail']) {
+    const t = thresholds ? thresholds[level] : undefined;
+    if (typeof t === 'number') lines.push({ label: `${level} above ${fmtNumber(t)}`, y: t / scale, level });
+    else if (t && typeof t === 'object') {
+      if (typeof t.min === 'number') lines.push({ label: `${level} below ${fmtNumber(t.min)}`, y: t.min / scale, level });
+      if (typeof t.max === 'number') lines.push({ label: `${level} above ${fmtNumber(t.max)}`, y: t.max / scale, level });
+    }
+  }
+  return lines;
+}
+
+function chartFor(check, hist, detail) {
+  const testId = check.id;
+  if (hist instanceof Error) {
+    const card = el('figure', { class: 'chart-card empty', 'data-chart': testId },
+      el('figcaption', {}, el('span', { class: 'chart-title' }, check.name)),
+      el('p', { class: 'chart-empty text-fail' }, `History unavailable: ${errorText(hist)}`));
+    return card;
+  }
+  const resolution = hist.resolution === 'run' ? 'every run' : `per ${hist.resolution}`;
+  if (check.kind === 'freshness') {
+    const f = detail.freshness && detail.freshness.check === check.id ? detail.freshness : null;
+    const lines = [];
+    if (f && f.warn_after_seconds !== null) lines.push({ label: `warn after ${fmtDuration(f.warn_after_seconds)}`, y: f.warn_after_seconds / 3600, level: 'warn' });
+    if (f && f.fail_after_seconds !== null) lines.push({ label: `fail after ${fmtDuration(f.fail_after_seconds)}`, y: f.fail_after_seconds / 3600, level: 'fail' });
+    return chartCard({
+      title: 'Freshness: age of the newest row (hours)',
+      subtitle: `${check.name} · last ${HISTORY_DAYS} days, ${resolution}`,
+      series: [{ label: 'age (h)', points: toPoints(hist, 3600) }],
+      lines, yMin: 0, testId,
+      format: (y) => fmtDuration(y * 3600),
+    });
+  }
+  const unit = hist.unit ?? check.unit ?? '';
+  const thresholds = hist.thresholds ?? check.thresholds;
+  const th = fmtThresholds(thresholds, unit);
+  const titles = { row_count: 'Row count', nulls: 'Missing values', duplicates: 'Duplicate rows', sql: 'SQL check' };
+  return chartCard({
+    title: check.kind === 'row_count' ? 'Row count' : `${titles[check.kind] ?? check.kind}: ${check.name}`,
+    subtitle: [unit === 'value' ? '' : unit, th, `last ${HISTORY_DAYS} days, ${resolution}`].filter(Boolean).join(' · '),
+    series: [{ label: unit || 'value', points: toPoints(hist) }],
+    lines: thresholdLines(thresholds), testId,
+    format: (y) => fmtNumber(y),
+  });
+}
+
+function section(title, ...children) {
+  return el('section', {}, el('h2', {}, title), ...children);
+}
+
+function header(d) {
+  const meta = [
+    ['Owner', d.owner ?? el('span', { class: 'muted' }, '—')],
+    ['Tags', tagList(d.tags)],
+    ['Description', d.description ?? el('span', { class: 'muted' }, '—')],
+    ['Runbook', d.runbook ? link(d.runbook) : el('span', { class: 'muted' }, '—')],
+    ['Source', el('code', {}, d.source ?? '—')],
+    ['Check file', el('code', {}, d.file)],
+    ['Schedule', el('code', {}, d.schedule)],
+    ['Last run', timeEl(d.last_run_at)],
+    ['Freshness', d.freshness
+      ? el('span', {}, el('span', { class: `text-${d.freshness.status}` }, d.freshness.age_seconds === null ? 'no timestamp' : `${fmtDuration(d.freshness.age_seconds)} old`),
+        [d.freshness.warn_after_seconds !== null ? ` · warn ${fmtDuration(d.freshness.warn_after_seconds)}` : '',
+          d.freshness.fail_after_seconds !== null ? ` · fail ${fmtDuration(d.freshness.fail_after_seconds)}` : ''].join(''))
+      : el('span', { class: 'muted' }, 'no freshness check')],
+  ];
+  if (d.open_incidents > 0) meta.push(['Incidents', el('a', { href: '/incidents' }, `${d.open_incidents} open`)]);
+  return el('section', { class: 'dataset-header' },
+    el('div', { class: 'dataset-head' }, el('h1', {}, d.name), badge(d.status, 'big'),
+      el('span', { class: 'muted' }, ['error', 'fail', 'warn', 'pass'].filter((s) => d.counts[s] > 0).map((s) => `${d.counts[s]} ${s}`).join(' · '))),
+    el('dl', { class: 'meta' }, meta.map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)])));
+}
+
+function neighbours(d) {
+  const list = (items, none) => items.length === 0
+    ? el('p', { class: 'muted' }, none)
+    : el('ul', { class: 'linklist' }, items.map((n) => el('li', {}, badge(n.status), datasetLink(n.name))));
+  return el('div', { class: 'two-col' },
+    section('Upstream', list(d.upstream_status ?? d.upstream.map((n) => ({ name: n, status: 'unknown' })), 'No upstream datasets declared.')),
+    section('Downstream', list(d.downstream_status ?? d.downstream.map((n) => ({ name: n, status: 'unknown' })), 'Nothing downstream.')));
+}
+
+/** Repeated keys of a duplicates check, from its details, as text. */
+function duplicateSample(details) {
+  const sample = details && Array.isArray(details.sample) ? details.sample : [];
+  if (sample.length === 0) return null;
+  return el('ul', { class: 'sample', 'aria-label': 'repeated keys' }, sample.map((s) => {
+    const key = s && typeof s.key === 'object' && s.key !== null
+      ? Object.entries(s.key).map(([k, v]) => `${k}=${v === null ? 'NULL' : String(v)}`).join(', ')
+      : String(s && s.key);
+    return el('li', {}, el('code', {}, key), ` ×${s && s.count}`);
+  }));
+}
+
+function checksTable(checks) {
+  const sorted = [...checks].sort((a, b) => statusRank(a.status) - statusRank(b.status) || a.name.localeCompare(b.name));
+  return el('div', { class: 'table-wrap' }, el('table', { class: 'checks' },
+    el('thead', {}, el('tr', {}, ['Status', 'Check', 'Value', 'Thresholds', 'Message', 'Evaluated', 'Runbook'].map((h) => el('th', { scope: 'col' }, h)))),
+    el('tbody', {}, sorted.length === 0
+      ? el('tr', { class: 'empty-row' }, el('td', { colspan: '7' }, 'No checks.'))
+      : sorted.map((c) => el('tr', { class: `row-${c.status}`, 'data-check': c.id },
+        el('td', {}, badge(c.status)),
+        el('td', {}, el('strong', {}, c.name), el('span', { class: 'sub' }, c.kind),
+          typeof c.description === 'string' && c.description ? el('span', { class: 'sub' }, c.description) : null),
+        el('td', { class: 'num' }, fmtValue(c.value, c.unit)),
+        el('td', {}, fmtThresholds(c.thresholds, c.unit) || el('span', { class: 'muted' }, '—')),
+        el('td', { class: 'msg' }, c.message ?? el('span', { class: 'muted' }, 'not run yet'), c.kind === 'duplicates' ? duplicateSample(c.details) : null),
+        el('td', {}, timeEl(c.evaluated_at)),
+        el('td', {}, runbookLink(c.runbook)))))));
+}
+
+function schemaSection(d) {
+  const cols = d.schema === null
+    ? el('p', { class: 'muted' }, 'No schema recorded yet (the source has not been read).')
+    : el('div', { class: 'table-wrap' }, el('table', { class: 'schema' },
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Column'), el('th', { scope: 'col' }, 'Type'))),
+      el('tbody', {}, d.schema.map((c) => el('tr', {}, el('td', {}, el('code', {}, c.name)), el('td', {}, el('code', {}, c.type)))))));
+  const changes = d.schema_changes.length === 0
+    ? el('p', { class: 'muted' }, 'No change since the first recorded schema.')
+    : el('ul', { class: 'change-list' }, [...d.schema_changes].sort((a, b) => Date.parse(b.at) - Date.parse(a.at)).map((ch) => el('li', {},
+      el('time', { datetime: ch.at, title: ch.at }, fmtTime(ch.at)), el('span', { class: 'muted' }, ` (${relTime(ch.at)})`),
+      ch.added.length + ch.removed.length + ch.retyped.length === 0 ? el('div', { class: 'muted' }, 'baseline recorded') : null,
+      ch.added.map((c) => el('div', { class: 'added' }, '+ added ', el('code', {}, c.name), ` ${c.type}`)),
+      ch.removed.map((c) => el('div', { class: 'removed' }, '− removed ', el('code', {}, c.name), ` ${c.type}`)),
+      ch.retyped.map((c) => el('div', { class: 'retyped' }, '~ retyped ', el('code', {}, c.column), ` ${c.from} → ${c.to}`)))));
+  return el('div', { class: 'two-col' }, section('Schema', cols), section('Schema changes', changes));
+}
+
+function runsSection(runs) {
+  return section('Recent runs', runs.length === 0
+    ? el('p', { class: 'muted' }, 'No run recorded yet.')
+    : el('div', { class: 'table-wrap' }, el('table', { class: 'runs' },
+      el('thead', {}, el('tr', {}, ['Status', 'Started', 'Duration', 'Error', 'Run'].map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, runs.map((r) => el('tr', { class: `row-${r.status}` },
+        el('td', {}, badge(r.status)),
+        el('td', {}, timeEl(r.started_at), el('span', { class: 'sub' }, fmtTime(r.started_at, true))),
+        el('td', { class: 'num' }, `${fmtNumber(r.duration_ms)} ms`),
+        el('td', { class: 'msg' }, r.error ?? ''),
+        el('td', {}, el('code', { class: 'muted' }, r.run_id.slice(0, 8)))))))));
+}
+
+async function load() {
+  let d;
+  try {
+    d = await getJson(`/api/datasets/${encodeURIComponent(name)}`);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) {
+      destroyCharts();
+      replace(main, el('section', { class: 'notice notice-missing', role: 'status', id: 'not-found' },
+        el('h2', {}, `Dataset not found: ${name}`),
+        el('p', {}, 'No check file in this project declares this dataset (it may have been renamed or removed). '),
+        el('p', {}, el('a', { href: '/' }, '← all datasets'))));
+      return;
+    }
+    throw err;
+  }
+  // Freshness first, then row count, then the metric checks worst first, else in the file's order (sort is stable).
+  const rank = (c) => (c.kind === 'freshness' ? 0 : c.kind === 'row_count' ? 1 : 2);
+  const charted = d.checks.filter((c) => CHART_KINDS.includes(c.kind))
+    .sort((a, b) => rank(a) - rank(b) || (rank(a) === 2 ? statusRank(a.status) - statusRank(b.status) : 0));
+  const histories = await Promise.all(charted.map((c) => history(c).catch((err) => (err instanceof Error ? err : new Error(String(err))))));
+  destroyCharts();
+  replace(main,
+    header(d),
+    neighbours(d),
+    section('History', charted.length === 0
+      ? el('p', { class: 'muted' }, 'No chartable checks (freshness, row_count, nulls, duplicates, sql).')
+      : el('div', { class: 'charts' }, charted.map((c, i) => chartFor(c, histories[i], d)))),
+    section('Checks', checksTable(d.checks)),
+    schemaSection(d),
+    runsSection(d.recent_runs));
+  drawCharts(main);
+  markUpdated(new Date().toISOString());
+}
+
+every(REFRESH_SECONDS, load, (err) => refreshFailed(`Could not load ${name}`, err));

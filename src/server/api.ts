@@ -1,0 +1,156 @@
+// The dashboard's JSON API (SPEC section 6): datasets, one dataset, a check's
+// history, lineage and SLOs. Responses are built from the store's read models
+// and cached until the store or the configuration changes (or CACHE_MS pass,
+// so rolling windows keep rolling); no secret is ever part of a response.
+
+import express, { type Request, type Response, type Router } from 'express';
+import { KINDS } from '../checks/registry.js';
+import type { DatasetDef } from '../config/model.js';
+import { lineageView } from '../lineage/view.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import type { BucketCount, LatestResult, Store } from '../store/store.js';
+import type { CheckHistory, DatasetsResponse, SlosResponse } from './api-types.js';
+import {
+  configThresholds, datasetDetailView, datasetStatus, datasetsView, findCheck, historyPoints, historyResolution, latestById, sloDetails, sloFrom, type ViewContext,
+} from './views.js';
+
+export interface ApiDeps {
+  scheduler: Scheduler;
+  store: Store;
+  /** The clock for windows (VIGIL_NOW fixes it). */
+  now: () => Date;
+  /** Open incidents per dataset, when the alerting side provides them. */
+  incidentCounts?: () => Promise<Map<string, number>>;
+  /** Strings that must never leave the process (tokens, connection URLs): scrubbed from every body. */
+  secrets: () => string[];
+}
+
+const CACHE_MS = 10_000;
+const HISTORY_CACHE_ENTRIES = 256;
+
+interface Cached {
+  key: string;
+  at: number;
+  body: string;
+}
+
+export function apiRouter(deps: ApiDeps): Router {
+  const { scheduler, store } = deps;
+  const router = express.Router();
+  const cache = new Map<string, Cached>();
+
+  const scrub = (text: string): string => {
+    let out = text;
+    for (const s of deps.secrets()) if (s.length >= 4) out = out.split(s).join('[redacted]');
+    return out;
+  };
+
+  /** Serves `build()`'s JSON, rebuilt only when `key` changes or the entry is older than CACHE_MS. */
+  const cached = async (res: Response, slot: string, key: string, build: () => Promise<unknown>, limit = Infinity): Promise<void> => {
+    const hit = cache.get(slot);
+    let body: string;
+    if (hit && hit.key === key && Date.now() - hit.at < CACHE_MS) {
+      body = hit.body;
+      cache.delete(slot);
+      cache.set(slot, hit); // most recently used last
+    } else {
+      body = scrub(JSON.stringify(await build()));
+      cache.set(slot, { key, at: Date.now(), body });
+      if (cache.size > limit + 8) for (const k of cache.keys()) { if (cache.size <= limit) break; if (k.startsWith('history:')) cache.delete(k); }
+    }
+    res.type('application/json').send(body);
+  };
+
+  // The latest result of every check, read once per store revision and shared by every view.
+  let latestMemo: { revision: number; value: Promise<Map<string, LatestResult>> } | null = null;
+  const latestMap = (): Promise<Map<string, LatestResult>> => {
+    const rev = store.revision();
+    if (!latestMemo || latestMemo.revision !== rev) {
+      const value = store.latestStates().then(latestById);
+      latestMemo = { revision: rev, value };
+      value.catch(() => { if (latestMemo?.value === value) latestMemo = null; });
+    }
+    return latestMemo.value;
+  };
+
+  const context = async (): Promise<ViewContext> => {
+    const project = scheduler.projectNow();
+    const [latest, incidents] = [await latestMap(), deps.incidentCounts ? await deps.incidentCounts() : new Map<string, number>()];
+    return { datasets: scheduler.datasetsNow(), problems: scheduler.problems, root: project.root, now: deps.now(), latest, incidents };
+  };
+  const sloCounts = (datasets: DatasetDef[], now: Date): Promise<Map<string, BucketCount[]>> => {
+    const { ids, from } = sloFrom(datasets, now);
+    return store.hourlyCounts(ids, from);
+  };
+  const revision = (dataset?: string) => `${store.revision(dataset)}:${scheduler.configRevision}`;
+
+  router.get('/api/datasets', async (_req, res) => {
+    await cached(res, 'datasets', revision(), async (): Promise<DatasetsResponse> => {
+      const ctx = await context();
+      return datasetsView(ctx, await sloCounts(ctx.datasets, ctx.now));
+    });
+  });
+
+  router.get('/api/datasets/:name', async (req: Request<{ name: string }>, res) => {
+    const ds = scheduler.datasetsNow().find((d) => d.name === req.params.name);
+    if (!ds) {
+      res.status(404).json({ error: `no dataset named ${req.params.name}`, datasets: scheduler.datasetsNow().map((d) => d.name).sort() });
+      return;
+    }
+    // Neighbours' statuses are part of the page: any write may change it.
+    await cached(res, `dataset:${ds.name}`, revision(), async () => {
+      const ctx = await context();
+      return datasetDetailView(ds, ctx, store, await sloCounts([ds], ctx.now));
+    });
+  });
+
+  router.get('/api/checks/:id/history', async (req: Request<{ id: string }>, res) => {
+    const raw = req.query.days;
+    const days = raw === undefined ? 30 : Number(raw);
+    if (!Number.isInteger(days) || days < 1 || days > 400) {
+      res.status(400).json({ error: `days must be a whole number from 1 to 400, got ${String(raw)}` });
+      return;
+    }
+    const id = req.params.id;
+    const def = findCheck(scheduler.datasetsNow(), id);
+    const latest = def ? null : await store.latestState(id);
+    if (!def && !latest) {
+      res.status(404).json({ error: `no check with id ${id}` });
+      return;
+    }
+    const dataset = def?.dataset ?? latest?.dataset ?? '';
+    await cached(res, `history:${id}:${days}`, revision(dataset), async (): Promise<CheckHistory> => {
+      const to = deps.now();
+      const from = new Date(to.getTime() - days * 86_400_000);
+      const resolution = historyResolution(days);
+      const rows = await store.checkHistory(id, from, to, resolution);
+      // A configured check: unit and thresholds from the configuration (what the chart's lines should be now).
+      return {
+        check: id, dataset, kind: def?.kind ?? latest?.kind ?? '', unit: def ? KINDS[def.kind].unit : (latest?.unit ?? null),
+        thresholds: def ? configThresholds(def) : (latest?.thresholds ?? {}), resolution, from: from.toISOString(), to: to.toISOString(), points: historyPoints(rows),
+      };
+    }, HISTORY_CACHE_ENTRIES);
+  });
+
+  router.get('/api/lineage', async (_req, res) => {
+    await cached(res, 'lineage', revision(), async () => {
+      const latest = await latestMap();
+      const datasets = scheduler.datasetsNow();
+      const byName = new Map(datasets.map((d) => [d.name, d]));
+      return lineageView(datasets, (name) => {
+        const d = byName.get(name);
+        return d ? datasetStatus(d, latest) : 'unknown';
+      });
+    });
+  });
+
+  router.get('/api/slos', async (_req, res) => {
+    await cached(res, 'slos', revision(), async (): Promise<SlosResponse> => {
+      const datasets = scheduler.datasetsNow();
+      const now = deps.now();
+      return { slos: sloDetails(datasets, await sloCounts(datasets, now), now) };
+    });
+  });
+
+  return router;
+}
