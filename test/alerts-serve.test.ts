@@ -5,7 +5,7 @@
 
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupProjects, makeProject, queryDb, vigil, writeFile } from './helpers.js';
-import { api, killAllDaemons, metricValue, startServe, stopServe, waitFor } from './serve-helpers.js';
+import { api, killAllDaemons, metricValue, sleep, startServe, stopServe, waitFor } from './serve-helpers.js';
 import { slackStandIn, type SlackStandIn } from './alerts-helpers.js';
 import type { IncidentsResponse } from '../src/server/api-types.js';
 
@@ -83,6 +83,15 @@ silences:
     expect((await vigil(['run', 'orders'], { cwd: dir, env })).code).toBe(1);
     await waitFor('the new channel to get the new incident', () => slack.requests.length >= 4, { daemon: d });
     expect([slack.requests[3]?.path, slack.requests[3]?.body.text]).toEqual(['/ops', '[FAIL] orders: 1 check failing']);
+
+    // --no-alerts on a run handed to the daemon: the incident resolves, nothing is queued or sent.
+    writeFile(dir, 'data/orders.csv', 'id\n1\n2\n');
+    const quiet = await vigil(['run', 'orders', '--no-alerts'], { cwd: dir, env });
+    expect(quiet.code, quiet.stderr).toBe(0);
+    await sleep(800); // several deliverer intervals
+    expect(slack.requests).toHaveLength(4);
+    const after = await api<IncidentsResponse>(d, '/api/incidents?state=open', { auth: 'dash-token-1' });
+    expect(after.body.incidents.map((i) => i.check)).not.toContain('orders.row_count');
 
     const stopped = await stopServe(d);
     expect(stopped.code).toBe(0);
