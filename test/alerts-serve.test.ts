@@ -93,11 +93,23 @@ silences:
     const after = await api<IncidentsResponse>(d, '/api/incidents?state=open', { auth: 'dash-token-1' });
     expect(after.body.incidents.map((i) => i.check)).not.toContain('orders.row_count');
 
+    // An alert file that turns invalid leaves the last valid alert configuration in force.
+    const before = d.logs().filter((l) => l.msg === 'configuration reloaded').length;
+    writeFile(dir, 'alerts/alerts.yaml', `channels:\n  - name: ops\n    type: slack\n    webhook_url: ${slack.url}/ops\nroutes:\n  - channels: [opps]\n`);
+    await waitFor('the reload', () => d.logs().filter((l) => l.msg === 'configuration reloaded').length > before, { daemon: d });
+    expect(d.logs().some((l) => l.msg === 'invalid alert file: keeping the last valid alert configuration')).toBe(true);
+    writeFile(dir, 'data/orders.csv', 'id\n1\n');
+    // (the CLI itself refuses to alert with an invalid alert file — exit 3 — so the run goes through the API)
+    expect((await vigil(['run', 'orders'], { cwd: dir, env })).code).toBe(3);
+    expect((await api(d, '/api/runs', { method: 'POST', auth: 'dash-token-1', body: { select: ['orders'] } })).status).toBe(201);
+    await waitFor('the kept channel to get the new incident', () => slack.requests.length >= 5, { daemon: d });
+    expect([slack.requests[4]?.path, slack.requests[4]?.body.text]).toEqual(['/ops', '[FAIL] orders: 1 check failing']);
+
     const stopped = await stopServe(d);
     expect(stopped.code).toBe(0);
-    expect(slack.requests).toHaveLength(4);
+    expect(slack.requests).toHaveLength(5);
     const rows = await queryDb(`${dir}/.vigil/vigil.duckdb`, 'select dataset, state from outbox order by created_at');
-    expect(rows.map((r) => r.state).sort()).toEqual(['delivered', 'delivered', 'delivered', 'silenced']);
+    expect(rows.map((r) => r.state).sort()).toEqual(['delivered', 'delivered', 'delivered', 'delivered', 'silenced']);
     expect(d.stderr()).not.toContain(SECRET);
     expect(JSON.stringify(await queryDb(`${dir}/.vigil/vigil.duckdb`, 'select * from outbox'))).not.toContain(SECRET);
   });

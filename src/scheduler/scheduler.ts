@@ -133,10 +133,17 @@ export class Scheduler {
       this.tasks.clear();
       this.datasets = new Map();
     }
+    // Alert files are one configuration (routes name channels of other files): while any of them is
+    // invalid, the last valid alert configuration stays in force, so a typo never silences alerting.
+    const alertFiles = new Set(project.alerts.files);
+    const alertErrors = problems.filter((p) => p.severity === 'error' && alertFiles.has(p.file));
+    if (alertErrors.length > 0) project = { ...project, alerts: this.project.alerts };
     this.project = project;
     this.problems = problems;
     for (const p of problems.filter((x) => x.severity === 'error')) {
-      this.log.error({ file: p.file, line: p.line, col: p.col, problem: p.message }, 'invalid check file: keeping its last valid version');
+      const alertFile = alertFiles.has(p.file);
+      this.log.error({ file: p.file, line: p.line, col: p.col, problem: p.message },
+        alertFile ? 'invalid alert file: keeping the last valid alert configuration' : 'invalid check file: keeping its last valid version');
     }
     this.apply([...datasets, ...kept]);
     this.log.info({ datasets: this.datasets.size, kept_from_invalid_files: kept.map((d) => d.name), problems: problems.length }, 'configuration reloaded');
