@@ -6,7 +6,7 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { STATUS_RANK, worstStatus, type ColumnInfo, type Status } from '../checks/kind.js';
 import { VigilError, errorMessage } from '../util/errors.js';
-import { MIGRATIONS, SCHEMA_VERSION, STATUS_RANK_SQL } from './migrations.js';
+import { MIGRATIONS, RECENT_HOURLY_DAYS, SCHEMA_VERSION, STATUS_RANK_SQL } from './migrations.js';
 import type { IncidentJson } from '../server/api-types.js';
 import type {
   BucketCount, CheckResult, DatasetRun, DatasetRunSummary, HistoryRow, IncidentPlanner, IncidentRow, LatestResult, OutboxRow, OutboxState,
@@ -14,6 +14,19 @@ import type {
 } from './store.js';
 
 const LOCK_RETRY_MS = 5000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** A bucket of check_recent_hour.points: [bucket epoch ms, last_at epoch µs, last, min, max, worst, runs, failing_runs]. */
+type RecentPoint = [number, number, number | null, number | null, number | null, number, number, number];
+
+/** A UTC day number (days since 1970-01-01) as a DATE literal. */
+const dayDate = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
+const DAY_NUMBER_SQL = `(day - DATE '1970-01-01')::INTEGER`;
+
+function recentRow(p: RecentPoint): HistoryRow {
+  return { at: new Date(p[0]).toISOString(), value: p[2], min: p[3], max: p[4], worst: p[5], runs: p[6], failing: p[7] };
+}
 
 function parseJson<T>(v: unknown, fallback: T): T {
   if (v === null || v === undefined) return fallback;
@@ -243,6 +256,69 @@ export class DuckDBStore implements Store {
           runs = ${table}.runs + excluded.runs,
           failing_runs = ${table}.failing_runs + excluded.failing_runs`, rollup);
     }
+    await this.recordRecentHours(run.results);
+  }
+
+  /**
+   * check_recent_hour: the run's results merged into their hour bucket of their check's row for
+   * that UTC day, exactly as the check_rollups_hour upsert merges them, for the RECENT_HOURLY_DAYS
+   * days ending at the check's newest day. Touches only the rows of the run's checks and days.
+   * A result older than that horizon (a --now in the past) stays in the rollups only.
+   */
+  private async recordRecentHours(results: CheckResult[]): Promise<void> {
+    const ids = [...new Set(results.map((r) => r.check))];
+    const idList = ids.map(() => '?').join(', ');
+    const newest = new Map((await this.rows(`SELECT check_id, max(${DAY_NUMBER_SQL}) AS newest FROM check_recent_hour
+      WHERE check_id IN (${idList}) GROUP BY check_id`, ids)).map((r) => [String(r.check_id), Number(r.newest)]));
+    const days = [...new Set(results.map((r) => Math.floor(Date.parse(r.evaluated_at) / DAY_MS)))];
+    const rows = new Map<string, { check: string; day: number; points: RecentPoint[] }>();
+    for (const r of await this.rows(`SELECT check_id, ${DAY_NUMBER_SQL} AS day, points::VARCHAR AS points FROM check_recent_hour
+      WHERE check_id IN (${idList}) AND day IN (${days.map(() => '?::DATE').join(', ')})`, [...ids, ...days.map(dayDate)])) {
+      rows.set(`${String(r.check_id)}\n${Number(r.day)}`, { check: String(r.check_id), day: Number(r.day), points: JSON.parse(String(r.points)) as RecentPoint[] });
+    }
+    const dirty = new Set<string>();
+    const advanced = new Set<string>();
+    for (const r of results) {
+      const ms = Date.parse(r.evaluated_at);
+      const day = Math.floor(ms / DAY_MS);
+      const top = newest.get(r.check);
+      if (top !== undefined && day <= top - RECENT_HOURLY_DAYS) continue;
+      if (top === undefined || day > top) { newest.set(r.check, day); advanced.add(r.check); }
+      const key = `${r.check}\n${day}`;
+      const row = rows.get(key) ?? rows.set(key, { check: r.check, day, points: [] }).get(key)!;
+      const bucket = Math.floor(ms / HOUR_MS) * HOUR_MS;
+      const at = ms * 1000;
+      const value = typeof r.value === 'number' && Number.isFinite(r.value) ? r.value : null;
+      const worst = STATUS_RANK[r.status];
+      const failing = r.status === 'fail' || r.status === 'error' ? 1 : 0;
+      let i = row.points.findIndex((p) => p[0] >= bucket);
+      if (i < 0) i = row.points.length;
+      const p = row.points[i];
+      if (p && p[0] === bucket) {
+        // As the rollups' upsert: last value by last_at (ties to the newer write), least/greatest ignore NULL.
+        if (at >= p[1]) p[2] = value;
+        p[1] = Math.max(p[1], at);
+        p[3] = p[3] === null ? value : value === null ? p[3] : Math.min(p[3], value);
+        p[4] = p[4] === null ? value : value === null ? p[4] : Math.max(p[4], value);
+        p[5] = Math.max(p[5], worst);
+        p[6] += 1;
+        p[7] += failing;
+      } else {
+        row.points.splice(i, 0, [bucket, at, value, value, value, worst, 1, failing]);
+      }
+      dirty.add(key);
+    }
+    const horizon = (check: string) => (newest.get(check) ?? 0) - RECENT_HOURLY_DAYS;
+    if (advanced.size > 0) {
+      const gone = [...advanced];
+      await this.conn.run(`DELETE FROM check_recent_hour WHERE ${gone.map(() => '(check_id = ? AND day <= ?::DATE)').join(' OR ')}`,
+        gone.flatMap((c) => [c, dayDate(horizon(c))]));
+    }
+    const writes = [...dirty].map((k) => rows.get(k)!).filter((w) => w.day > horizon(w.check));
+    if (writes.length > 0) {
+      await this.conn.run(`INSERT OR REPLACE INTO check_recent_hour VALUES ${writes.map(() => '(?, ?::DATE, ?::JSON)').join(', ')}`,
+        writes.flatMap((w) => [w.check, dayDate(w.day), JSON.stringify(w.points)]));
+    }
   }
 
   private revisions = new Map<string, number>();
@@ -395,6 +471,24 @@ export class DuckDBStore implements Store {
           const v = r.value === null ? null : Number(r.value);
           return { at: iso(r.at), value: v, min: v, max: v, worst: Number(r.worst), runs: 1, failing: Number(r.worst) >= 2 ? 1 : 0 };
         });
+      }
+      if (resolution === 'hour') {
+        // The check's recent rows answer any window starting inside their horizon (a 30-day chart always does).
+        const recent = await query(`SELECT ${DAY_NUMBER_SQL} AS day, points::VARCHAR AS points FROM check_recent_hour WHERE check_id = ? ORDER BY day`, [checkId]);
+        const fromBucket = Math.floor(from.getTime() / HOUR_MS) * HOUR_MS;
+        const newest = recent.length ? Number(recent[recent.length - 1]?.day) : undefined;
+        // No recent row: the check has no hourly rollups either.
+        if (newest === undefined) return [];
+        if (Math.floor(fromBucket / DAY_MS) > newest - RECENT_HOURLY_DAYS) {
+          const fromDay = Math.floor(fromBucket / DAY_MS);
+          const toMs = to.getTime();
+          const out: HistoryRow[] = [];
+          for (const r of recent) {
+            if (Number(r.day) < fromDay || Number(r.day) * DAY_MS > toMs) continue;
+            for (const p of JSON.parse(String(r.points)) as RecentPoint[]) if (p[0] >= fromBucket && p[0] <= toMs) out.push(recentRow(p));
+          }
+          return out;
+        }
       }
       const table = resolution === 'hour' ? 'check_rollups_hour' : 'check_rollups_day';
       const rows = await query(`SELECT bucket, last_value, min_value, max_value, worst, runs, failing_runs FROM ${table}
