@@ -6,7 +6,7 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { STATUS_RANK, worstStatus, type ColumnInfo, type Status } from '../checks/kind.js';
 import { VigilError, errorMessage } from '../util/errors.js';
-import { MIGRATIONS, RECENT_HOURLY_DAYS, SCHEMA_VERSION, STATUS_RANK_SQL } from './migrations.js';
+import { MIGRATIONS, RECENT_HOURLY_DAYS, RECENT_POINT_SQL, SCHEMA_VERSION, STATUS_RANK_SQL } from './migrations.js';
 import type { IncidentJson } from '../server/api-types.js';
 import type {
   BucketCount, CheckResult, DatasetRun, DatasetRunSummary, HistoryRow, IncidentPlanner, IncidentRow, LatestResult, OutboxRow, OutboxState,
@@ -260,65 +260,30 @@ export class DuckDBStore implements Store {
   }
 
   /**
-   * check_recent_hour: the run's results merged into their hour bucket of their check's row for
-   * that UTC day, exactly as the check_rollups_hour upsert merges them, for the RECENT_HOURLY_DAYS
-   * days ending at the check's newest day. Touches only the rows of the run's checks and days.
-   * A result older than that horizon (a --now in the past) stays in the rollups only.
+   * check_recent_hour: the rows of the run's checks and days rebuilt from their hour buckets in
+   * check_rollups_hour (just upserted, so identical by construction; a day's scan prunes to the
+   * newest row groups), then the days that fell out of each check's horizon dropped. A day more
+   * than RECENT_HOURLY_DAYS before the check's newest (a --now in the past) stays in the rollups only.
    */
   private async recordRecentHours(results: CheckResult[]): Promise<void> {
-    const ids = [...new Set(results.map((r) => r.check))];
-    const idList = ids.map(() => '?').join(', ');
-    const newest = new Map((await this.rows(`SELECT check_id, max(${DAY_NUMBER_SQL}) AS newest FROM check_recent_hour
-      WHERE check_id IN (${idList}) GROUP BY check_id`, ids)).map((r) => [String(r.check_id), Number(r.newest)]));
-    const days = [...new Set(results.map((r) => Math.floor(Date.parse(r.evaluated_at) / DAY_MS)))];
-    const rows = new Map<string, { check: string; day: number; points: RecentPoint[] }>();
-    for (const r of await this.rows(`SELECT check_id, ${DAY_NUMBER_SQL} AS day, points::VARCHAR AS points FROM check_recent_hour
-      WHERE check_id IN (${idList}) AND day IN (${days.map(() => '?::DATE').join(', ')})`, [...ids, ...days.map(dayDate)])) {
-      rows.set(`${String(r.check_id)}\n${Number(r.day)}`, { check: String(r.check_id), day: Number(r.day), points: JSON.parse(String(r.points)) as RecentPoint[] });
-    }
-    const dirty = new Set<string>();
-    const advanced = new Set<string>();
+    const pairs = new Map<string, [string, number]>();
     for (const r of results) {
-      const ms = Date.parse(r.evaluated_at);
-      const day = Math.floor(ms / DAY_MS);
-      const top = newest.get(r.check);
-      if (top !== undefined && day <= top - RECENT_HOURLY_DAYS) continue;
-      if (top === undefined || day > top) { newest.set(r.check, day); advanced.add(r.check); }
-      const key = `${r.check}\n${day}`;
-      const row = rows.get(key) ?? rows.set(key, { check: r.check, day, points: [] }).get(key)!;
-      const bucket = Math.floor(ms / HOUR_MS) * HOUR_MS;
-      const at = ms * 1000;
-      const value = typeof r.value === 'number' && Number.isFinite(r.value) ? r.value : null;
-      const worst = STATUS_RANK[r.status];
-      const failing = r.status === 'fail' || r.status === 'error' ? 1 : 0;
-      let i = row.points.findIndex((p) => p[0] >= bucket);
-      if (i < 0) i = row.points.length;
-      const p = row.points[i];
-      if (p && p[0] === bucket) {
-        // As the rollups' upsert: last value by last_at (ties to the newer write), least/greatest ignore NULL.
-        if (at >= p[1]) p[2] = value;
-        p[1] = Math.max(p[1], at);
-        p[3] = p[3] === null ? value : value === null ? p[3] : Math.min(p[3], value);
-        p[4] = p[4] === null ? value : value === null ? p[4] : Math.max(p[4], value);
-        p[5] = Math.max(p[5], worst);
-        p[6] += 1;
-        p[7] += failing;
-      } else {
-        row.points.splice(i, 0, [bucket, at, value, value, value, worst, 1, failing]);
-      }
-      dirty.add(key);
+      const day = Math.floor(Date.parse(r.evaluated_at) / DAY_MS);
+      pairs.set(`${r.check}\n${day}`, [r.check, day]);
     }
-    const horizon = (check: string) => (newest.get(check) ?? 0) - RECENT_HOURLY_DAYS;
-    if (advanced.size > 0) {
-      const gone = [...advanced];
-      await this.conn.run(`DELETE FROM check_recent_hour WHERE ${gone.map(() => '(check_id = ? AND day <= ?::DATE)').join(' OR ')}`,
-        gone.flatMap((c) => [c, dayDate(horizon(c))]));
-    }
-    const writes = [...dirty].map((k) => rows.get(k)!).filter((w) => w.day > horizon(w.check));
-    if (writes.length > 0) {
-      await this.conn.run(`INSERT OR REPLACE INTO check_recent_hour VALUES ${writes.map(() => '(?, ?::DATE, ?::JSON)').join(', ')}`,
-        writes.flatMap((w) => [w.check, dayDate(w.day), JSON.stringify(w.points)]));
-    }
+    const list = [...pairs.values()];
+    const days = list.map(([, d]) => d);
+    const values = list.map(() => '(?, ?::DATE)').join(', ');
+    const bound = list.flatMap(([c, d]) => [c, dayDate(d)]);
+    await this.conn.run(`INSERT OR REPLACE INTO check_recent_hour
+      SELECT r.check_id, v.day, '[' || string_agg(${RECENT_POINT_SQL}::VARCHAR, ',' ORDER BY r.bucket) || ']'
+      FROM (VALUES ${values}) AS v(check_id, day)
+      JOIN check_rollups_hour r ON r.check_id = v.check_id AND r.bucket >= v.day AND r.bucket < v.day + 1
+      WHERE r.bucket >= ?::DATE AND r.bucket < ?::DATE
+        AND NOT EXISTS (SELECT 1 FROM check_recent_hour x WHERE x.check_id = v.check_id AND x.day >= v.day + ${RECENT_HOURLY_DAYS})
+      GROUP BY r.check_id, v.day`, [...bound, dayDate(Math.min(...days)), dayDate(Math.max(...days) + 1)]);
+    await this.conn.run(`DELETE FROM check_recent_hour USING (VALUES ${values}) AS v(check_id, day)
+      WHERE check_recent_hour.check_id = v.check_id AND check_recent_hour.day <= v.day - ${RECENT_HOURLY_DAYS}`, bound);
   }
 
   private revisions = new Map<string, number>();
