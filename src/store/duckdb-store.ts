@@ -6,7 +6,7 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { STATUS_RANK, worstStatus, type ColumnInfo, type Status } from '../checks/kind.js';
 import { VigilError, errorMessage } from '../util/errors.js';
-import { MIGRATIONS, SCHEMA_VERSION, STATUS_RANK_SQL } from './migrations.js';
+import { MIGRATIONS, RECENT_HOURLY_DAYS, RECENT_POINT_SQL, SCHEMA_VERSION, STATUS_RANK_SQL } from './migrations.js';
 import type { IncidentJson } from '../server/api-types.js';
 import type {
   BucketCount, CheckResult, DatasetRun, DatasetRunSummary, HistoryRow, IncidentPlanner, IncidentRow, LatestResult, OutboxRow, OutboxState,
@@ -14,6 +14,19 @@ import type {
 } from './store.js';
 
 const LOCK_RETRY_MS = 5000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** A bucket of check_recent_hour.points: [bucket epoch ms, last_at epoch µs, last, min, max, worst, runs, failing_runs]. */
+type RecentPoint = [number, number, number | null, number | null, number | null, number, number, number];
+
+/** A UTC day number (days since 1970-01-01) as a DATE literal. */
+const dayDate = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
+const DAY_NUMBER_SQL = `(day - DATE '1970-01-01')::INTEGER`;
+
+function recentRow(p: RecentPoint): HistoryRow {
+  return { at: new Date(p[0]).toISOString(), value: p[2], min: p[3], max: p[4], worst: p[5], runs: p[6], failing: p[7] };
+}
 
 function parseJson<T>(v: unknown, fallback: T): T {
   if (v === null || v === undefined) return fallback;
@@ -243,6 +256,34 @@ export class DuckDBStore implements Store {
           runs = ${table}.runs + excluded.runs,
           failing_runs = ${table}.failing_runs + excluded.failing_runs`, rollup);
     }
+    await this.recordRecentHours(run.results);
+  }
+
+  /**
+   * check_recent_hour: the rows of the run's checks and days rebuilt from their hour buckets in
+   * check_rollups_hour (just upserted, so identical by construction; a day's scan prunes to the
+   * newest row groups), then the days that fell out of each check's horizon dropped. A day more
+   * than RECENT_HOURLY_DAYS before the check's newest (a --now in the past) stays in the rollups only.
+   */
+  private async recordRecentHours(results: CheckResult[]): Promise<void> {
+    const pairs = new Map<string, [string, number]>();
+    for (const r of results) {
+      const day = Math.floor(Date.parse(r.evaluated_at) / DAY_MS);
+      pairs.set(`${r.check}\n${day}`, [r.check, day]);
+    }
+    const list = [...pairs.values()];
+    const days = list.map(([, d]) => d);
+    const values = list.map(() => '(?, ?::DATE)').join(', ');
+    const bound = list.flatMap(([c, d]) => [c, dayDate(d)]);
+    await this.conn.run(`INSERT OR REPLACE INTO check_recent_hour
+      SELECT r.check_id, v.day, '[' || string_agg(${RECENT_POINT_SQL}::VARCHAR, ',' ORDER BY r.bucket) || ']'
+      FROM (VALUES ${values}) AS v(check_id, day)
+      JOIN check_rollups_hour r ON r.check_id = v.check_id AND r.bucket >= v.day AND r.bucket < v.day + 1
+      WHERE r.bucket >= ?::DATE AND r.bucket < ?::DATE
+        AND NOT EXISTS (SELECT 1 FROM check_recent_hour x WHERE x.check_id = v.check_id AND x.day >= v.day + ${RECENT_HOURLY_DAYS})
+      GROUP BY r.check_id, v.day`, [...bound, dayDate(Math.min(...days)), dayDate(Math.max(...days) + 1)]);
+    await this.conn.run(`DELETE FROM check_recent_hour USING (VALUES ${values}) AS v(check_id, day)
+      WHERE check_recent_hour.check_id = v.check_id AND check_recent_hour.day <= v.day - ${RECENT_HOURLY_DAYS}`, bound);
   }
 
   private revisions = new Map<string, number>();
@@ -395,6 +436,24 @@ export class DuckDBStore implements Store {
           const v = r.value === null ? null : Number(r.value);
           return { at: iso(r.at), value: v, min: v, max: v, worst: Number(r.worst), runs: 1, failing: Number(r.worst) >= 2 ? 1 : 0 };
         });
+      }
+      if (resolution === 'hour') {
+        // The check's recent rows answer any window starting inside their horizon (a 30-day chart always does).
+        const recent = await query(`SELECT ${DAY_NUMBER_SQL} AS day, points::VARCHAR AS points FROM check_recent_hour WHERE check_id = ? ORDER BY day`, [checkId]);
+        const fromBucket = Math.floor(from.getTime() / HOUR_MS) * HOUR_MS;
+        const newest = recent.length ? Number(recent[recent.length - 1]?.day) : undefined;
+        // No recent row: the check has no hourly rollups either.
+        if (newest === undefined) return [];
+        if (Math.floor(fromBucket / DAY_MS) > newest - RECENT_HOURLY_DAYS) {
+          const fromDay = Math.floor(fromBucket / DAY_MS);
+          const toMs = to.getTime();
+          const out: HistoryRow[] = [];
+          for (const r of recent) {
+            if (Number(r.day) < fromDay || Number(r.day) * DAY_MS > toMs) continue;
+            for (const p of JSON.parse(String(r.points)) as RecentPoint[]) if (p[0] >= fromBucket && p[0] <= toMs) out.push(recentRow(p));
+          }
+          return out;
+        }
       }
       const table = resolution === 'hour' ? 'check_rollups_hour' : 'check_rollups_day';
       const rows = await query(`SELECT bucket, last_value, min_value, max_value, worst, runs, failing_runs FROM ${table}

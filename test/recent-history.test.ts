@@ -1,0 +1,166 @@
+// The recent hourly history (check_recent_hour, migration 5): a check's last
+// RECENT_HOURLY_DAYS days of hourly buckets, kept in step with check_rollups_hour
+// by every write, must answer hourly history windows exactly as the rollups do —
+// on runs spread over more than the horizon, several in one hour, and --now runs
+// that go back in time (inside the horizon: merged; beyond it: rollups only).
+// A store from before migration 5 gets the same rows from the backfill.
+
+import { copyFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS, RECENT_HOURLY_DAYS } from '../src/store/migrations.js';
+import { DuckDBStore } from '../src/store/duckdb-store.js';
+import type { HistoryRow } from '../src/store/store.js';
+import { cleanupProjects, makeProject, queryDb, runProject, writeData } from './helpers.js';
+
+const U = Date.parse('2026-01-05T00:00:00Z');
+const H = 3600_000;
+const D = 86_400_000;
+const at = (hours: number) => new Date(U + hours * H);
+
+const EVENTS = `dataset: events
+source: ../data/events.csv
+checks:
+  - freshness: { column: updated_at, warn_after: 2h, fail_after: 6h }
+  - row_count: { warn: { min: 5 }, fail: { min: 1 } }
+  - nulls: { column: amount, warn: 1, fail: 3 }
+`;
+const CHECKS = ['events.freshness', 'events.row_count', 'events.nulls.amount'];
+
+// Hours (from U) of the runs, in the order they are made: several in one hour, gaps of days,
+// over 50 days in all; then --now back to day 30 (inside the horizon of day 50: merged into
+// existing buckets) and to day 3 (beyond it: kept in the rollups only).
+const RUNS = [0.25, 0.5, 0.9, 5, 26, 24 * 3 + 0.1, 24 * 10 + 0.2, 24 * 10 + 0.7, 24 * 20, 24 * 30 + 0.3, 24 * 36, 24 * 40,
+  24 * 41.3, 24 * 50, 24 * 30 + 0.6, 24 * 3 + 0.4, 24 * 50 + 0.5, 24 * 51 + 23.9, 24 * 52 + 0.05];
+const NEWEST = 24 * 52 + 0.05;
+
+let dir: string;
+let file: string;
+/** Every hourly rollup of each check, read with plain SQL: what the rollups path answers. */
+let rollups: Map<string, Array<HistoryRow & { bucket: number }>>;
+
+async function readRollups(f: string): Promise<Map<string, Array<HistoryRow & { bucket: number }>>> {
+  const rows = await queryDb(f, `SELECT check_id, epoch_ms(bucket) AS b, last_value, min_value, max_value, worst, runs, failing_runs
+    FROM check_rollups_hour ORDER BY check_id, bucket`);
+  const out = new Map<string, Array<HistoryRow & { bucket: number }>>();
+  for (const r of rows) {
+    const list = out.get(String(r.check_id)) ?? out.set(String(r.check_id), []).get(String(r.check_id))!;
+    list.push({
+      bucket: Number(r.b), at: new Date(Number(r.b)).toISOString(), value: r.last_value as number | null, min: r.min_value as number | null,
+      max: r.max_value as number | null, worst: Number(r.worst), runs: Number(r.runs), failing: Number(r.failing_runs),
+    });
+  }
+  return out;
+}
+
+/** The rollups' answer for [from, to]: buckets from from's hour to to. */
+function expected(check: string, from: Date, to: Date): HistoryRow[] {
+  const start = Math.floor(from.getTime() / H) * H;
+  return (rollups.get(check) ?? []).filter((r) => r.bucket >= start && r.bucket <= to.getTime()).map(({ bucket: _b, ...row }) => row);
+}
+
+/** Windows ending at several clocks, 3 to 45 days long, some starting inside the horizon and some before it. */
+function windows(): Array<{ from: Date; to: Date }> {
+  const out: Array<{ from: Date; to: Date }> = [];
+  for (const end of [NEWEST, NEWEST + 0.5, 24 * 53 + 7, 24 * 45, 24 * 31.5, 24 * 20 + 12]) {
+    for (const days of [3, 7, 10.4, 17, 30, 34, 35, 36, 45]) out.push({ from: at(end - days * 24), to: at(end) });
+  }
+  return out;
+}
+
+async function recentRows(f: string): Promise<Array<{ check_id: string; day: string; points: unknown }>> {
+  return (await queryDb(f, `SELECT check_id, day::VARCHAR AS day, points::VARCHAR AS points FROM check_recent_hour ORDER BY check_id, day`))
+    .map((r) => ({ check_id: String(r.check_id), day: String(r.day), points: JSON.parse(String(r.points)) as unknown }));
+}
+
+beforeAll(async () => {
+  dir = makeProject({ 'checks/events.yaml': EVENTS });
+  file = path.join(dir, '.vigil', 'vigil.duckdb');
+  for (const [i, h] of RUNS.entries()) {
+    // Data that changes between runs: fresh or stale, a varying row count and NULLs, fractional ages.
+    const age = (i * 7) % 9;
+    await writeData(dir, 'data/events.csv', `select range as id, case when range % ${(i % 4) + 2} = 0 then null else range * 1.25 end as amount,
+      TIMESTAMP '${at(h - age - 0.123).toISOString().replace('T', ' ').replace('Z', '')}' as updated_at from range(${(i * 5) % 11})`);
+    await runProject(dir, { now: at(h) });
+  }
+  rollups = await readRollups(file);
+}, 180_000);
+
+afterAll(() => cleanupProjects());
+
+describe('check_recent_hour', () => {
+  it('the seeded history has the cases this test is about', async () => {
+    const fresh = rollups.get('events.freshness') ?? [];
+    expect(fresh.find((r) => r.bucket === U)?.runs).toBe(3); // three runs in one hour
+    expect(fresh.find((r) => r.bucket === U + 24 * 30 * H)?.runs).toBe(2); // day 30: once in order, once back in time
+    expect(fresh.find((r) => r.bucket === U + 24 * 3 * H)?.runs).toBe(2); // day 3: once in order, once back in time beyond the horizon
+    expect(new Set(fresh.map((r) => r.worst))).toEqual(new Set([0, 1, 2, 3])); // pass to error (an empty file)
+    // The first run (an empty file) has no value; its bucket's min and max come from the other two.
+    expect(await queryDb(file, `SELECT value FROM check_results WHERE check_id = 'events.freshness' ORDER BY evaluated_at LIMIT 1`)).toEqual([{ value: null }]);
+    expect(fresh[0]?.min).not.toBeNull();
+  });
+
+  it('holds only the horizon: the days after the newest day minus RECENT_HOURLY_DAYS', async () => {
+    const rows = await recentRows(file);
+    const newestDay = Math.floor(at(NEWEST).getTime() / D);
+    for (const r of rows) expect(Date.parse(`${r.day}T00:00:00Z`) / D, r.day).toBeGreaterThan(newestDay - RECENT_HOURLY_DAYS);
+    expect(new Set(rows.map((r) => r.check_id))).toEqual(new Set(CHECKS));
+  });
+
+  it('answers every hourly window exactly as the rollups do, inside the horizon and before it', async () => {
+    const store = await DuckDBStore.open(file);
+    try {
+      let compared = 0;
+      for (const check of CHECKS) {
+        for (const { from, to } of windows()) {
+          const got = await store.checkHistory(check, from, to, 'hour');
+          expect(got, `${check} ${from.toISOString()} → ${to.toISOString()}`).toEqual(expected(check, from, to));
+          if (got.length) compared++;
+        }
+      }
+      expect(compared).toBeGreaterThan(100);
+      // The result written back in time beyond the horizon is in a window reaching it (the rollups answer that one).
+      const long = await store.checkHistory('events.freshness', at(24 * 2), at(NEWEST), 'hour');
+      expect(long.filter((p) => Date.parse(p.at) === U + 24 * 3 * H)).toEqual([expect.objectContaining({ runs: 2 })]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('what the writes kept equals what the migration would build from the rollups', async () => {
+    const copy = path.join(makeProject(), 'copy.duckdb');
+    copyFileSync(file, copy);
+    const backfill = MIGRATIONS.find((m) => m.version === 5)?.sql.find((s) => s.startsWith('INSERT'));
+    expect(backfill).toBeDefined();
+    await queryDb(copy, `DELETE FROM check_recent_hour; ${backfill ?? ''}`, { write: true });
+    expect(await recentRows(copy)).toEqual(await recentRows(file));
+  });
+
+  it('a store at version 4 is backfilled on open and answers the same histories', async () => {
+    const old = path.join(makeProject(), 'v4.duckdb');
+    copyFileSync(file, old);
+    await queryDb(old, `DROP TABLE check_recent_hour; DELETE FROM vigil_migrations WHERE version = 5;
+      UPDATE vigil_meta SET value = '4' WHERE key = 'schema_version'`, { write: true });
+    const store = await DuckDBStore.open(old);
+    try {
+      for (const check of CHECKS) {
+        for (const { from, to } of windows()) {
+          expect(await store.checkHistory(check, from, to, 'hour'), `${check} ${from.toISOString()}`).toEqual(expected(check, from, to));
+        }
+      }
+    } finally {
+      await store.close();
+    }
+    expect(await recentRows(old)).toEqual(await recentRows(file));
+    expect(await queryDb(old, `SELECT value FROM vigil_meta WHERE key = 'schema_version'`)).toEqual([{ value: '5' }]);
+  });
+
+  it('a check that never ran has no hourly history', async () => {
+    const store = await DuckDBStore.open(file);
+    try {
+      expect(await store.checkHistory('events.nope', at(NEWEST - 24 * 30), at(NEWEST), 'hour')).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
