@@ -1,7 +1,7 @@
 // npm run bench:dashboard — the dashboard API on a year of history.
 // Seeds a store with hourly results of N datasets × 10 checks (DuckDB SQL,
 // range(), no row-by-row inserts) as a vigil of schema version 2 would have
-// written it, opens it with this vigil (migrations 4 and 5 backfill the read models),
+// written it, opens it with this vigil (migrations 4 to 6 backfill the read models),
 // starts the real daemon on port 0, and measures p50/p95 under 20 concurrent
 // clients (autocannon) of GET /api/datasets, /api/datasets/:name and a 30-day
 // check history, next to a bare express app serving the same bodies from
@@ -94,7 +94,7 @@ async function seed(name: string, datasets: number, days: number): Promise<{ dir
   inst.closeSync();
   const seedMs = Date.now() - t0;
   const t1 = Date.now();
-  await (await DuckDBStore.open(file)).close(); // migrations 4 and 5: backfill of latest results, rollups, run summaries, recent hours
+  await (await DuckDBStore.open(file)).close(); // migrations 4 to 6: backfill of latest results, rollups, run summaries, recent hours
   return { dir, seedMs, migrateMs: Date.now() - t1, rows };
 }
 
@@ -152,7 +152,7 @@ async function timed(url: string): Promise<number> {
 async function benchStore(label: string, days: number, endpoints: 'all' | 'history') {
   process.stdout.write(`seeding ${label}: ${DATASETS} datasets × ${CHECKS.length} checks × ${days * 24} hourly runs…\n`);
   const s = await seed(label, DATASETS, days);
-  process.stdout.write(`  ${s.rows.toLocaleString('en-US')} results in ${(s.seedMs / 1000).toFixed(1)} s; migrations 4–5 backfill ${(s.migrateMs / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`  ${s.rows.toLocaleString('en-US')} results in ${(s.seedMs / 1000).toFixed(1)} s; migrations 4–6 backfill ${(s.migrateMs / 1000).toFixed(1)} s\n`);
   const daemon = await startDaemon({ cwd: s.dir }, createLogger('error'));
   try {
     const datasetNames = Array.from({ length: DATASETS }, (_, i) => `ds_${i}`);

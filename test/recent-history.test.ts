@@ -4,13 +4,19 @@
 // on runs spread over more than the horizon, several in one hour, and --now runs
 // that go back in time (inside the horizon: merged; beyond it: rollups only).
 // A store from before migration 5 gets the same rows from the backfill.
+// From migration 6 on each day's points are stored as the API's history points:
+// the hourly history endpoint splices them into its body, which must be byte for
+// byte the JSON it built from parsed rows before (numbers as JSON.stringify writes them).
 
 import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS, RECENT_HOURLY_DAYS } from '../src/store/migrations.js';
+import type { CheckHistory } from '../src/server/api-types.js';
+import { historyPoints } from '../src/server/views.js';
 import { DuckDBStore } from '../src/store/duckdb-store.js';
 import type { HistoryRow } from '../src/store/store.js';
+import { http, startApp } from './api-helpers.js';
 import { cleanupProjects, makeProject, queryDb, runProject, writeData } from './helpers.js';
 
 const U = Date.parse('2026-01-05T00:00:00Z');
@@ -127,19 +133,93 @@ describe('check_recent_hour', () => {
     }
   });
 
-  it('what the writes kept equals what the migration would build from the rollups', async () => {
+  it('answers every window inside the horizon with the JSON of the history points built from the rollups', async () => {
+    const store = await DuckDBStore.open(file);
+    try {
+      let compared = 0;
+      let fallbacks = 0;
+      for (const check of CHECKS) {
+        for (const { from, to } of windows()) {
+          const got = await store.recentHourlyHistoryJson(check, from, to);
+          if (got === null) { fallbacks++; continue; }
+          expect(got, `${check} ${from.toISOString()} → ${to.toISOString()}`).toBe(JSON.stringify(historyPoints(expected(check, from, to))));
+          if (got.length > 2) compared++;
+        }
+      }
+      expect(compared).toBeGreaterThan(50);
+      expect(fallbacks).toBeGreaterThan(10); // windows starting before the horizon: the rollups answer those
+      expect(await store.recentHourlyHistoryJson('events.nope', at(NEWEST - 24 * 30), at(NEWEST))).toBe('[]');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('the history endpoint sends the same bytes as JSON.stringify of the response built from the rollups', async () => {
+    let compared = 0;
+    for (const end of [NEWEST, NEWEST + 0.5, 24 * 53 + 7, 24 * 31.5]) {
+      const app = await startApp(dir, { now: at(end) });
+      try {
+        for (const days of [3, 7, 17, 30, 34, 45, 89]) {
+          for (const check of CHECKS) {
+            const res = await http<CheckHistory>(app.url, `/api/checks/${check}/history?days=${days}`);
+            expect(res.status).toBe(200);
+            const to = at(end);
+            const from = new Date(to.getTime() - days * D);
+            const old = JSON.stringify({ ...res.body, points: historyPoints(expected(check, from, to)) });
+            expect(res.text, `${check} days=${days} at ${to.toISOString()}`).toBe(old);
+            if (res.body.points.length) compared++;
+          }
+        }
+      } finally {
+        await app.close();
+      }
+    }
+    expect(compared).toBeGreaterThan(40);
+  });
+
+  it('writes numbers as JSON.stringify does: integers, exponents, tiny and huge values, NaN, infinities, -0', async () => {
+    const copy = path.join(makeProject(), 'numbers.duckdb');
+    copyFileSync(file, copy);
+    const values = [1, 100, 0.1, 0.30000000000000004, 1e21, 1.5e21, 1e20, 123456789012345680000, 1e-7, 1.5e-7, 0.000001, 5e-324,
+      1.7976931348623157e308, -2.5e-10, -1e300, 2 ** 53, 2 ** 53 + 2, 12345.678, -0, 1 / 3, 2 / 3, 9007199254740993, 4.35, 0.000123456789];
+    for (let i = 0; i < 300; i++) {
+      // Random doubles from their bits (every exponent) and random decimals.
+      const buf = new DataView(new ArrayBuffer(8));
+      buf.setUint32(0, Math.floor(Math.random() * 2 ** 32));
+      buf.setUint32(4, Math.floor(Math.random() * 2 ** 32));
+      const v = buf.getFloat64(0);
+      values.push(Number.isFinite(v) ? v : i, Math.round(Math.random() * 1e6) / 1000);
+    }
+    // As strings: a numeric literal would be a DECIMAL first, rounded again on its way to DOUBLE.
+    const sqlValues = [...values.map((v) => (Object.is(v, -0) ? `'-0.0'::DOUBLE` : `'${v.toPrecision(17)}'::DOUBLE`)), `'nan'::DOUBLE`, `'inf'::DOUBLE`, `'-inf'::DOUBLE`];
+    const dayStart = Math.floor(at(NEWEST).getTime() / D) * D;
+    // One check's newest day replaced by a bucket for every value (a bucket per second: only the strings matter here).
+    await queryDb(copy, `DELETE FROM check_rollups_hour WHERE check_id = 'events.nulls.amount' AND bucket >= '${new Date(dayStart).toISOString()}'::TIMESTAMPTZ AT TIME ZONE 'UTC';
+      INSERT INTO check_rollups_hour SELECT 'events.nulls.amount', '${new Date(dayStart).toISOString().slice(0, 19)}'::TIMESTAMP + to_seconds(i), now(), v, v, v, i % 4, i, 0
+      FROM (SELECT unnest([${sqlValues.join(', ')}]) AS v, generate_subscripts([${sqlValues.join(', ')}], 1) AS i);
+      ${MIGRATIONS.find((m) => m.version === 6)?.sql[0] ?? ''}`, { write: true });
+    const [row] = await queryDb(copy, `SELECT points::VARCHAR AS points FROM check_recent_hour WHERE check_id = 'events.nulls.amount' ORDER BY day DESC LIMIT 1`);
+    const points = JSON.parse(String(row?.points)) as Array<{ value: number | null }>;
+    const want = [...values, NaN, Infinity, -Infinity];
+    expect(points).toHaveLength(want.length);
+    expect(String(row?.points)).toBe(JSON.stringify(points));
+    expect(points.map((p) => JSON.stringify(p.value))).toEqual(want.map((v) => JSON.stringify(v)));
+  });
+
+  it('what the writes kept equals what the migrations would build from the rollups', async () => {
     const copy = path.join(makeProject(), 'copy.duckdb');
     copyFileSync(file, copy);
     const backfill = MIGRATIONS.find((m) => m.version === 5)?.sql.find((s) => s.startsWith('INSERT'));
+    const rewrite = MIGRATIONS.find((m) => m.version === 6)?.sql[0];
     expect(backfill).toBeDefined();
-    await queryDb(copy, `DELETE FROM check_recent_hour; ${backfill ?? ''}`, { write: true });
+    await queryDb(copy, `DELETE FROM check_recent_hour; ${backfill ?? ''}; ${rewrite ?? ''}`, { write: true });
     expect(await recentRows(copy)).toEqual(await recentRows(file));
   });
 
   it('a store at version 4 is backfilled on open and answers the same histories', async () => {
     const old = path.join(makeProject(), 'v4.duckdb');
     copyFileSync(file, old);
-    await queryDb(old, `DROP TABLE check_recent_hour; DELETE FROM vigil_migrations WHERE version = 5;
+    await queryDb(old, `DROP TABLE check_recent_hour; DELETE FROM vigil_migrations WHERE version IN (5, 6);
       UPDATE vigil_meta SET value = '4' WHERE key = 'schema_version'`, { write: true });
     const store = await DuckDBStore.open(old);
     try {
@@ -152,7 +232,7 @@ describe('check_recent_hour', () => {
       await store.close();
     }
     expect(await recentRows(old)).toEqual(await recentRows(file));
-    expect(await queryDb(old, `SELECT value FROM vigil_meta WHERE key = 'schema_version'`)).toEqual([{ value: '5' }]);
+    expect(await queryDb(old, `SELECT value FROM vigil_meta WHERE key = 'schema_version'`)).toEqual([{ value: '6' }]);
   });
 
   it('a check that never ran has no hourly history', async () => {

@@ -28,6 +28,11 @@ export interface ApiDeps {
 const CACHE_MS = 10_000;
 const HISTORY_CACHE_ENTRIES = 256;
 
+/** A body already serialized (the hourly history's points as stored): sent as is, scrubbed like any other. */
+class RawJson {
+  constructor(readonly json: string) {}
+}
+
 interface Cached {
   key: string;
   at: number;
@@ -54,7 +59,8 @@ export function apiRouter(deps: ApiDeps): Router {
       cache.delete(slot);
       cache.set(slot, hit); // most recently used last
     } else {
-      body = scrub(JSON.stringify(await build()));
+      const built = await build();
+      body = scrub(built instanceof RawJson ? built.json : JSON.stringify(built));
       cache.set(slot, { key, at: Date.now(), body });
       if (cache.size > limit + 8) for (const k of cache.keys()) { if (cache.size <= limit) break; if (k.startsWith('history:')) cache.delete(k); }
     }
@@ -119,16 +125,19 @@ export function apiRouter(deps: ApiDeps): Router {
       return;
     }
     const dataset = def?.dataset ?? latest?.dataset ?? '';
-    await cached(res, `history:${id}:${days}`, revision(dataset), async (): Promise<CheckHistory> => {
+    await cached(res, `history:${id}:${days}`, revision(dataset), async (): Promise<CheckHistory | RawJson> => {
       const to = deps.now();
       const from = new Date(to.getTime() - days * 86_400_000);
       const resolution = historyResolution(days);
-      const rows = await store.checkHistory(id, from, to, resolution);
       // A configured check: unit and thresholds from the configuration (what the chart's lines should be now).
-      return {
+      const head: Omit<CheckHistory, 'points'> = {
         check: id, dataset, kind: def?.kind ?? latest?.kind ?? '', unit: def ? KINDS[def.kind].unit : (latest?.unit ?? null),
-        thresholds: def ? configThresholds(def) : (latest?.thresholds ?? {}), resolution, from: from.toISOString(), to: to.toISOString(), points: historyPoints(rows),
+        thresholds: def ? configThresholds(def) : (latest?.thresholds ?? {}), resolution, from: from.toISOString(), to: to.toISOString(),
       };
+      // An hourly window inside the check's recent hours: the stored points are spliced in as they are (points is the last key).
+      const stored = resolution === 'hour' ? await store.recentHourlyHistoryJson(id, from, to) : null;
+      if (stored !== null) return new RawJson(`${JSON.stringify({ ...head, points: [] }).slice(0, -3)}${stored}}`);
+      return { ...head, points: historyPoints(await store.checkHistory(id, from, to, resolution)) };
     }, HISTORY_CACHE_ENTRIES);
   });
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { STATUS_RANK, worstStatus, type ColumnInfo, type Status } from '../checks/kind.js';
 import { VigilError, errorMessage } from '../util/errors.js';
-import { MIGRATIONS, RECENT_HOURLY_DAYS, RECENT_POINT_SQL, SCHEMA_VERSION, STATUS_RANK_SQL } from './migrations.js';
+import { MIGRATIONS, RECENT_HISTORY_POINT_SQL, RECENT_HOURLY_DAYS, SCHEMA_VERSION, STATUS_RANK_SQL } from './migrations.js';
 import type { IncidentJson } from '../server/api-types.js';
 import type {
   BucketCount, CheckResult, DatasetRun, DatasetRunSummary, HistoryRow, IncidentPlanner, IncidentRow, LatestResult, OutboxRow, OutboxState,
@@ -17,16 +17,12 @@ const LOCK_RETRY_MS = 5000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
-/** A bucket of check_recent_hour.points: [bucket epoch ms, last_at epoch µs, last, min, max, worst, runs, failing_runs]. */
-type RecentPoint = [number, number, number | null, number | null, number | null, number, number, number];
-
 /** A UTC day number (days since 1970-01-01) as a DATE literal. */
 const dayDate = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
 const DAY_NUMBER_SQL = `(day - DATE '1970-01-01')::INTEGER`;
-
-function recentRow(p: RecentPoint): HistoryRow {
-  return { at: new Date(p[0]).toISOString(), value: p[2], min: p[3], max: p[4], worst: p[5], runs: p[6], failing: p[7] };
-}
+/** Where a point's bucket (an ISO string) starts in a check_recent_hour point without its braces: "at":"…", */
+const AT_START = '"at":"'.length;
+const ISO_LENGTH = 24;
 
 function parseJson<T>(v: unknown, fallback: T): T {
   if (v === null || v === undefined) return fallback;
@@ -276,7 +272,7 @@ export class DuckDBStore implements Store {
     const values = list.map(() => '(?, ?::DATE)').join(', ');
     const bound = list.flatMap(([c, d]) => [c, dayDate(d)]);
     await this.conn.run(`INSERT OR REPLACE INTO check_recent_hour
-      SELECT r.check_id, v.day, '[' || string_agg(${RECENT_POINT_SQL}::VARCHAR, ',' ORDER BY r.bucket) || ']'
+      SELECT r.check_id, v.day, '[' || string_agg(${RECENT_HISTORY_POINT_SQL}, ',' ORDER BY r.bucket) || ']'
       FROM (VALUES ${values}) AS v(check_id, day)
       JOIN check_rollups_hour r ON r.check_id = v.check_id AND r.bucket >= v.day AND r.bucket < v.day + 1
       WHERE r.bucket >= ?::DATE AND r.bucket < ?::DATE
@@ -437,24 +433,6 @@ export class DuckDBStore implements Store {
           return { at: iso(r.at), value: v, min: v, max: v, worst: Number(r.worst), runs: 1, failing: Number(r.worst) >= 2 ? 1 : 0 };
         });
       }
-      if (resolution === 'hour') {
-        // The check's recent rows answer any window starting inside their horizon (a 30-day chart always does).
-        const recent = await query(`SELECT ${DAY_NUMBER_SQL} AS day, points::VARCHAR AS points FROM check_recent_hour WHERE check_id = ? ORDER BY day`, [checkId]);
-        const fromBucket = Math.floor(from.getTime() / HOUR_MS) * HOUR_MS;
-        const newest = recent.length ? Number(recent[recent.length - 1]?.day) : undefined;
-        // No recent row: the check has no hourly rollups either.
-        if (newest === undefined) return [];
-        if (Math.floor(fromBucket / DAY_MS) > newest - RECENT_HOURLY_DAYS) {
-          const fromDay = Math.floor(fromBucket / DAY_MS);
-          const toMs = to.getTime();
-          const out: HistoryRow[] = [];
-          for (const r of recent) {
-            if (Number(r.day) < fromDay || Number(r.day) * DAY_MS > toMs) continue;
-            for (const p of JSON.parse(String(r.points)) as RecentPoint[]) if (p[0] >= fromBucket && p[0] <= toMs) out.push(recentRow(p));
-          }
-          return out;
-        }
-      }
       const table = resolution === 'hour' ? 'check_rollups_hour' : 'check_rollups_day';
       const rows = await query(`SELECT bucket, last_value, min_value, max_value, worst, runs, failing_runs FROM ${table}
         WHERE check_id = ? AND bucket >= date_trunc('${resolution}', ?::TIMESTAMPTZ AT TIME ZONE 'UTC') AND bucket <= ?::TIMESTAMPTZ AT TIME ZONE 'UTC'
@@ -463,6 +441,39 @@ export class DuckDBStore implements Store {
         at: iso(r.bucket), value: r.last_value === null ? null : Number(r.last_value), min: r.min_value === null ? null : Number(r.min_value),
         max: r.max_value === null ? null : Number(r.max_value), worst: Number(r.worst), runs: Number(r.runs), failing: Number(r.failing_runs),
       }));
+    });
+  }
+
+  recentHourlyHistoryJson(checkId: string, from: Date, to: Date): Promise<string | null> {
+    return this.reading(async (query) => {
+      const recent = await query(`SELECT ${DAY_NUMBER_SQL} AS day, points::VARCHAR AS points FROM check_recent_hour WHERE check_id = ? ORDER BY day`, [checkId]);
+      const fromBucket = Math.floor(from.getTime() / HOUR_MS) * HOUR_MS;
+      const newest = recent.length ? Number(recent[recent.length - 1]?.day) : undefined;
+      // No recent row: the check has no hourly rollups either.
+      if (newest === undefined) return '[]';
+      const fromDay = Math.floor(fromBucket / DAY_MS);
+      if (fromDay <= newest - RECENT_HOURLY_DAYS) return null;
+      const toMs = to.getTime();
+      const fromAt = new Date(fromBucket).toISOString();
+      const toAt = to.toISOString();
+      const parts: string[] = [];
+      for (const r of recent) {
+        const day = Number(r.day);
+        if (day < fromDay || day * DAY_MS > toMs) continue;
+        const points = String(r.points);
+        // A day whose every hour is inside the window is sent as stored; the first and last are cut to it.
+        if (day * DAY_MS >= fromBucket && day * DAY_MS + DAY_MS - HOUR_MS <= toMs) {
+          if (points.length > 2) parts.push(points.slice(1, -1));
+          continue;
+        }
+        // The points are flat objects (no nested braces, no braces in their strings): split between them.
+        if (points.length <= 2) continue;
+        for (const body of points.slice(2, -2).split('},{')) {
+          const at = body.slice(AT_START, AT_START + ISO_LENGTH);
+          if (at >= fromAt && at <= toAt) parts.push(`{${body}}`);
+        }
+      }
+      return `[${parts.join(',')}]`;
     });
   }
 

@@ -34,8 +34,25 @@ const rollupBackfill = (name: string, unit: 'hour' | 'day') => `INSERT INTO ${na
  */
 export const RECENT_HOURLY_DAYS = 35;
 
-/** One hourly bucket in check_recent_hour.points, as a JSON array (compact: up to 24 per row). */
+/** One hourly bucket in check_recent_hour.points as migration 5 wrote it, a JSON array (compact: up to 24 per row); migration 6 replaced it. */
 export const RECENT_POINT_SQL = `json_array(epoch_ms(bucket), epoch_us(last_at), last_value, min_value, max_value, worst, runs, failing_runs)`;
+
+/**
+ * A DOUBLE column as JavaScript's JSON.stringify writes the number: DuckDB's JSON form is the same
+ * shortest round-trip digits with the same switch to exponent notation, but writes 1 as 1.0 and
+ * 1e+21 as 1e21; NaN and ±Infinity (and -0) are written as JSON.stringify writes them.
+ */
+const jsNumberSql = (col: string) => `CASE WHEN ${col} IS NULL OR isnan(${col}) OR isinf(${col}) THEN 'null' WHEN ${col} = 0 THEN '0'
+  ELSE regexp_replace(regexp_replace(to_json(${col})::VARCHAR, '\\.0$', ''), 'e([0-9])', 'e+\\1') END`;
+
+/**
+ * One hourly bucket of check_rollups_hour (from migration 6 on, check_recent_hour.points holds a day's
+ * buckets as a JSON array of these) as the API's HistoryPoint, byte for byte what JSON.stringify makes of
+ * { at, value, min, max, status, runs }: the history endpoint concatenates a day's array without parsing it.
+ */
+export const RECENT_HISTORY_POINT_SQL = `'{"at":"' || strftime(bucket, '%Y-%m-%dT%H:%M:%S.000Z') || '","value":' || ${jsNumberSql('last_value')}
+  || ',"min":' || ${jsNumberSql('min_value')} || ',"max":' || ${jsNumberSql('max_value')}
+  || ',"status":"' || CASE worst WHEN 0 THEN 'pass' WHEN 1 THEN 'warn' WHEN 2 THEN 'fail' ELSE 'error' END || '","runs":' || runs::VARCHAR || '}'`;
 
 export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; sql: string[] }> = [
   {
@@ -214,6 +231,18 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; s
       ORDER BY r.check_id, day`,
       // A check's ≤ 35 rows are then fetched through the index (1.5 ms on 2,000 checks) instead of a scan of every row (3.5 ms).
       `CREATE INDEX check_recent_hour_check ON check_recent_hour (check_id)`,
+    ],
+  },
+  {
+    version: 6,
+    description: 'check_recent_hour.points rewritten as the API\'s history points, so a chart read sends them without parsing them',
+    sql: [
+      // The same (check, day) rows, each day's buckets rebuilt from check_rollups_hour (the rows were built from them).
+      `UPDATE check_recent_hour SET points = p.points
+      FROM (SELECT t.check_id, t.day, '[' || string_agg(${RECENT_HISTORY_POINT_SQL}, ',' ORDER BY r.bucket) || ']' AS points
+        FROM check_recent_hour t JOIN check_rollups_hour r ON r.check_id = t.check_id AND r.bucket >= t.day AND r.bucket < t.day + 1
+        GROUP BY t.check_id, t.day) p
+      WHERE check_recent_hour.check_id = p.check_id AND check_recent_hour.day = p.day`,
     ],
   },
 ];
