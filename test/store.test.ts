@@ -202,6 +202,34 @@ describe('the store API', () => {
       expect(await count(file, `select * from runs where status = 'completed'`)).toBe(1);
     });
   });
+
+  it('datasets finishing together are written together, and a bad one in the group costs only itself', async () => {
+    const file = path.join(makeProject(), 'group.duckdb');
+    const store = await DuckDBStore.open(file);
+    let outcomes: PromiseSettledResult<void>[];
+    try {
+      await store.beginRun({ runId: 'run1', startedAt: '2026-01-01T00:00:00.000Z', trigger: 'test', selectors: [] });
+      // None awaited before the next: they queue while the first is written and go in as a group.
+      outcomes = await Promise.allSettled([
+        store.recordDataset('run1', datasetRun('g1', [result('g1', 'a')])),
+        store.recordDataset('run1', datasetRun('g2', [result('g2', 'a'), result('g2', 'b')])),
+        store.recordDataset('run1', datasetRun('bad', [result('bad', 'a'), result('bad', 'b', { value: 'not a number' as unknown as number })])),
+        store.recordDataset('run1', datasetRun('g3', [result('g3', 'a')], { schema: [{ name: 'id', type: 'BIGINT' }] })),
+        ...Array.from({ length: 80 }, (_, i) => store.recordDataset('run1', datasetRun(`m${i}`, [result(`m${i}`, 'a')]))),
+      ]);
+    } finally {
+      await store.close();
+    }
+    expect(outcomes.map((o) => o.status).filter((s) => s === 'rejected')).toHaveLength(1);
+    expect(outcomes[2]?.status).toBe('rejected');
+    expect(await count(file, `select * from check_results where dataset = 'bad'`)).toBe(0);
+    expect(await count(file, `select * from dataset_runs where dataset = 'bad'`)).toBe(0);
+    expect(await count(file, `select * from latest_results where dataset = 'bad'`)).toBe(0);
+    expect(await count(file, 'select * from dataset_runs')).toBe(83);
+    expect(await count(file, 'select * from check_results')).toBe(84);
+    expect(await count(file, 'select * from latest_results')).toBe(84);
+    expect(await count(file, `select * from schema_snapshots where dataset = 'g3'`)).toBe(1);
+  });
 });
 
 describe('latest results (what status shows)', () => {

@@ -14,6 +14,16 @@ import type {
 } from './store.js';
 
 const LOCK_RETRY_MS = 5000;
+/** Most datasets written in one transaction (bounds the statements' parameter lists). */
+const MAX_GROUP = 64;
+
+interface PendingWrite {
+  runId: string;
+  run: DatasetRun;
+  planner?: IncidentPlanner;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
@@ -177,61 +187,106 @@ export class DuckDBStore implements Store {
     });
   }
 
+  private pending: PendingWrite[] = [];
+
+  /**
+   * Group commit: datasets that finish while an earlier write is in progress are
+   * written together in the next transaction (a few statements for all of them,
+   * not a dozen each). A transaction holds whole datasets only, so a run that dies
+   * midway still leaves whole datasets or nothing; if a group fails, each of its
+   * datasets is retried on its own, so one bad dataset never costs the others.
+   */
   recordDataset(runId: string, run: DatasetRun, incidents?: IncidentPlanner): Promise<void> {
-    return this.exclusive(() => this.transaction(async () => {
-      if (incidents) await this.recordIncidentsUnlocked(run.dataset, incidents);
-      const duration = Date.parse(run.finishedAt) - Date.parse(run.startedAt);
-      await this.conn.run(
-        `INSERT INTO dataset_runs VALUES (?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?::DOUBLE, ?, ?::JSON)`,
-        [runId, run.dataset, run.startedAt, run.finishedAt, String(duration), run.error, JSON.stringify(run.queries)],
-      );
-      if (run.results.length > 0) {
-        // Numbers go in as text cast to DOUBLE: a JS number with an integral value would be
-        // bound as BIGINT and overflow past 2^63 (a sql check may return anything).
-        const placeholders = run.results.map(() => '(?, ?, ?, ?, ?, ?, ?::DOUBLE, ?, ?, ?, ?, ?::JSON, ?::JSON, ?::JSON, ?::TIMESTAMPTZ, ?::DOUBLE)').join(', ');
-        const values: DuckDBValue[] = [];
-        for (const r of run.results) {
-          values.push(runId, r.check, r.dataset, r.kind, r.name, r.status, typeof r.value === 'number' ? (Number.isFinite(r.value) ? String(r.value) : null) : r.value,
-            r.unit, r.message, r.runbook, r.owner,
-            JSON.stringify(r.tags), JSON.stringify(r.thresholds), JSON.stringify(r.details), r.evaluated_at, String(r.duration_ms));
-        }
-        await this.conn.run(`INSERT INTO check_results VALUES ${placeholders}`, values);
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ runId, run, ...(incidents ? { planner: incidents } : {}), resolve, reject });
+      if (this.pending.length === 1) void this.exclusive(() => this.flushPending());
+    });
+  }
+
+  private async flushPending(): Promise<void> {
+    while (this.pending.length > 0) {
+      // A dataset appears once per group: its rows upsert the same keys.
+      const group: PendingWrite[] = [];
+      const seen = new Set<string>();
+      const rest: PendingWrite[] = [];
+      for (const w of this.pending) {
+        if (group.length < MAX_GROUP && !seen.has(w.run.dataset)) { group.push(w); seen.add(w.run.dataset); } else rest.push(w);
       }
-      if (run.schema) {
-        const last = await this.lastSchemaUnlocked(run.dataset);
-        if (!last || JSON.stringify(last) !== JSON.stringify(run.schema)) {
-          await this.conn.run(`INSERT INTO schema_snapshots VALUES (?, ?, ?::TIMESTAMPTZ, ?::JSON)`,
-            [run.dataset, runId, run.finishedAt, JSON.stringify(run.schema)]);
+      this.pending = rest;
+      try {
+        await this.transaction(() => this.writeDatasets(group));
+        for (const w of group) { this.bump(w.run.dataset); w.resolve(); }
+      } catch (err) {
+        if (group.length === 1) { group[0]?.reject(err); continue; }
+        for (const w of group) {
+          try {
+            await this.transaction(() => this.writeDatasets([w]));
+            this.bump(w.run.dataset);
+            w.resolve();
+          } catch (one) { w.reject(one); }
         }
       }
-      await this.recordReadModels(runId, run);
-    })).then(() => this.bump(run.dataset));
+    }
+  }
+
+  private async writeDatasets(group: PendingWrite[]): Promise<void> {
+    const planned = group.filter((w) => w.planner);
+    if (planned.length > 0) await this.recordIncidentsUnlocked(planned);
+    const ph = (n: number, row: string) => Array.from({ length: n }, () => row).join(', ');
+    await this.conn.run(`INSERT INTO dataset_runs VALUES ${ph(group.length, '(?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?::DOUBLE, ?, ?::JSON)')}`,
+      group.flatMap(({ runId, run }) => [runId, run.dataset, run.startedAt, run.finishedAt, String(Date.parse(run.finishedAt) - Date.parse(run.startedAt)),
+        run.error, JSON.stringify(run.queries)]));
+    const results = group.flatMap(({ runId, run }) => run.results.map((r) => ({ runId, r })));
+    if (results.length > 0) {
+      // Numbers go in as text cast to DOUBLE: a JS number with an integral value would be
+      // bound as BIGINT and overflow past 2^63 (a sql check may return anything).
+      const values: DuckDBValue[] = [];
+      for (const { runId, r } of results) {
+        values.push(runId, r.check, r.dataset, r.kind, r.name, r.status, typeof r.value === 'number' ? (Number.isFinite(r.value) ? String(r.value) : null) : r.value,
+          r.unit, r.message, r.runbook, r.owner,
+          JSON.stringify(r.tags), JSON.stringify(r.thresholds), JSON.stringify(r.details), r.evaluated_at, String(r.duration_ms));
+      }
+      await this.conn.run(`INSERT INTO check_results VALUES ${ph(results.length, '(?, ?, ?, ?, ?, ?, ?::DOUBLE, ?, ?, ?, ?, ?::JSON, ?::JSON, ?::JSON, ?::TIMESTAMPTZ, ?::DOUBLE)')}`, values);
+    }
+    const described = group.filter((w) => w.run.schema);
+    if (described.length > 0) {
+      const rows = await this.rows(`SELECT dataset, columns FROM schema_snapshots WHERE dataset IN (${ph(described.length, '?')})
+        QUALIFY row_number() OVER (PARTITION BY dataset ORDER BY recorded_at DESC, rowid DESC) = 1`, described.map((w) => w.run.dataset));
+      const last = new Map(rows.map((r) => [String(r.dataset), JSON.stringify(parseJson<ColumnInfo[]>(r.columns, []))]));
+      const changed = described.filter((w) => last.get(w.run.dataset) !== JSON.stringify(w.run.schema));
+      if (changed.length > 0) {
+        await this.conn.run(`INSERT INTO schema_snapshots VALUES ${ph(changed.length, '(?, ?, ?::TIMESTAMPTZ, ?::JSON)')}`,
+          changed.flatMap(({ runId, run }) => [run.dataset, runId, run.finishedAt, JSON.stringify(run.schema)]));
+      }
+    }
+    await this.recordReadModels(group);
   }
 
   /**
    * The dashboard's read models, kept in step with check_results inside the same
    * transaction: the latest result per check, hourly and daily rollups, and the
-   * dataset run's summary. Written from the run's own values (never a scan of the history).
+   * dataset run's summary. Written from the runs' own values (never a scan of the history).
    */
-  private async recordReadModels(runId: string, run: DatasetRun): Promise<void> {
-    const duration = Date.parse(run.finishedAt) - Date.parse(run.startedAt);
-    const status = run.results.length ? worstStatus(run.results.map((r) => r.status)) : 'unknown';
-    await this.conn.run(`INSERT INTO dataset_run_summaries VALUES (?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?::DOUBLE, ?, ?)`,
-      [runId, run.dataset, run.startedAt, run.finishedAt, String(duration), status, run.error]);
-    if (run.results.length === 0) return;
+  private async recordReadModels(group: PendingWrite[]): Promise<void> {
+    const ph = (n: number, row: string) => Array.from({ length: n }, () => row).join(', ');
+    await this.conn.run(`INSERT INTO dataset_run_summaries VALUES ${ph(group.length, '(?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?::DOUBLE, ?, ?)')}`,
+      group.flatMap(({ runId, run }) => [runId, run.dataset, run.startedAt, run.finishedAt, String(Date.parse(run.finishedAt) - Date.parse(run.startedAt)),
+        run.results.length ? worstStatus(run.results.map((r) => r.status)) : 'unknown', run.error]));
+    const results = group.flatMap(({ runId, run }) => run.results.map((r) => ({ runId, finishedAt: run.finishedAt, r })));
+    if (results.length === 0) return;
     const num = (v: number | null) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : null);
     const latest: DuckDBValue[] = [];
     const rollup: DuckDBValue[] = [];
-    for (const r of run.results) {
+    for (const { runId, finishedAt, r } of results) {
       latest.push(r.check, runId, r.dataset, r.kind, r.name, r.status, num(r.value), r.unit, r.message, r.runbook, r.owner,
-        JSON.stringify(r.tags), JSON.stringify(r.thresholds), JSON.stringify(r.details), r.evaluated_at, String(r.duration_ms), runId, run.finishedAt);
+        JSON.stringify(r.tags), JSON.stringify(r.thresholds), JSON.stringify(r.details), r.evaluated_at, String(r.duration_ms), runId, finishedAt);
       rollup.push(r.check, r.evaluated_at, num(r.value), STATUS_RANK[r.status], r.status === 'fail' || r.status === 'error' ? 1 : 0);
     }
     // Latest by when the run started (evaluated_at follows --now, which may go backwards).
     await this.conn.run(`INSERT INTO latest_results
       SELECT v.check_id, v.run_id, v.dataset, v.kind, v.name, v.status, v.value::DOUBLE, v.unit, v.message, v.runbook, v.owner,
         v.tags::JSON, v.thresholds::JSON, v.details::JSON, v.evaluated_at::TIMESTAMPTZ, v.duration_ms::DOUBLE, coalesce(r.started_at, v.recorded_at::TIMESTAMPTZ), v.recorded_at::TIMESTAMPTZ
-      FROM (VALUES ${run.results.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')})
+      FROM (VALUES ${ph(results.length, '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')})
         AS v(check_id, run_id, dataset, kind, name, status, value, unit, message, runbook, owner, tags, thresholds, details, evaluated_at, duration_ms, run_key, recorded_at)
       LEFT JOIN runs r ON r.run_id = v.run_key
       ON CONFLICT (check_id) DO UPDATE SET run_id = excluded.run_id, dataset = excluded.dataset, kind = excluded.kind, name = excluded.name,
@@ -242,7 +297,7 @@ export class DuckDBStore implements Store {
     for (const [table, unit] of [['check_rollups_hour', 'hour'], ['check_rollups_day', 'day']] as const) {
       await this.conn.run(`INSERT INTO ${table}
         SELECT check_id, date_trunc('${unit}', ts::TIMESTAMPTZ AT TIME ZONE 'UTC'), ts::TIMESTAMPTZ, value::DOUBLE, value::DOUBLE, value::DOUBLE, rank, 1, failing
-        FROM (VALUES ${run.results.map(() => '(?, ?, ?, ?::SMALLINT, ?::INTEGER)').join(', ')}) AS v(check_id, ts, value, rank, failing)
+        FROM (VALUES ${ph(results.length, '(?, ?, ?, ?::SMALLINT, ?::INTEGER)')}) AS v(check_id, ts, value, rank, failing)
         ON CONFLICT (check_id, bucket) DO UPDATE SET
           last_value = CASE WHEN excluded.last_at >= ${table}.last_at THEN excluded.last_value ELSE ${table}.last_value END,
           last_at = greatest(${table}.last_at, excluded.last_at),
@@ -252,7 +307,7 @@ export class DuckDBStore implements Store {
           runs = ${table}.runs + excluded.runs,
           failing_runs = ${table}.failing_runs + excluded.failing_runs`, rollup);
     }
-    await this.recordRecentHours(run.results);
+    await this.recordRecentHours(results.map((x) => x.r));
   }
 
   /**
@@ -294,11 +349,16 @@ export class DuckDBStore implements Store {
     return dataset === undefined ? this.total : (this.revisions.get(dataset) ?? 0);
   }
 
-  /** Incidents and outbox rows of one dataset's results, inside recordDataset's transaction. */
-  private async recordIncidentsUnlocked(dataset: string, planner: IncidentPlanner): Promise<void> {
-    const openRows = await this.rows(`SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE dataset = ? AND state = 'open'`, [dataset]);
-    const open = new Map(openRows.map((r) => { const i = incidentFromRow(r); return [i.checkId, i] as const; }));
-    const writes = planner(open);
+  /** Incidents and outbox rows of the datasets' results, inside their results' transaction. */
+  private async recordIncidentsUnlocked(group: PendingWrite[]): Promise<void> {
+    const openRows = await this.rows(`SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE state = 'open' AND dataset IN (${group.map(() => '?').join(', ')})`,
+      group.map((w) => w.run.dataset));
+    const open = new Map<string, Map<string, IncidentRow>>(group.map((w) => [w.run.dataset, new Map()]));
+    for (const r of openRows) { const i = incidentFromRow(r); open.get(i.dataset)?.set(i.checkId, i); }
+    for (const w of group) if (w.planner) await this.writeIncidents(w.planner(open.get(w.run.dataset) ?? new Map()));
+  }
+
+  private async writeIncidents(writes: ReturnType<IncidentPlanner>): Promise<void> {
     for (const { row: i, insert } of writes.incidents) {
       const values: DuckDBValue[] = [i.checkId, i.dataset, i.kind, i.status, i.notifiedStatus, i.state, i.openedAt, i.lastSeenAt, i.resolvedAt,
         i.lastNotifiedAt, i.lastEvent, i.silencedReason, i.silencedUntil, i.runbook, i.owner, i.message];
