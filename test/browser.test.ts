@@ -358,6 +358,7 @@ describe('text from check files and data stays text', () => {
     expect(text).toContain(`${XSS} in a description`);
     // The repeated key from the CSV, in the duplicates sample.
     expect(await o.page.innerText('tr[data-check="evil.duplicates.name"] .sample')).toContain(`name=${XSS}`);
+    expect(await o.page.innerText('tr[data-check="evil.duplicates.name"]')).toContain(`${XSS} check description`);
     expect(await o.page.innerText('.meta')).toContain('javascript:alert(1)');
     expect(await o.page.$$eval('.meta a.ext', (as) => as.length)).toBe(0);
     await screenshot(o.page, 'xss-dataset');

@@ -67,6 +67,8 @@ export interface CheckState {
   id: string;
   name: string;
   kind: string;
+  /** the check's `description:` from its check file */
+  description: string | null;
   status: DatasetStatus;
   value: number | null;
   unit: string | null;

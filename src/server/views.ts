@@ -146,6 +146,7 @@ export function datasetsView(ctx: ViewContext, counts: Map<string, BucketCount[]
 function checkState(c: CheckDef, r: LatestResult | undefined): CheckState {
   return {
     id: c.id, name: c.name, kind: c.kind,
+    description: c.description ?? null,
     status: r?.status ?? 'unknown',
     value: r?.value ?? null,
     unit: r?.unit ?? null,
