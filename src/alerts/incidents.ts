@@ -4,25 +4,14 @@
 
 import { createHash } from 'node:crypto';
 import { STATUS_RANK, type Status } from '../checks/kind.js';
+import type { IncidentEventName, IncidentRow } from '../store/store.js';
 import type { Policy } from './schema.js';
 
-export type IncidentEvent = 'opened' | 'escalated' | 'reminder' | 'resolved';
+export type IncidentEvent = IncidentEventName;
 
 /** What decideIncident needs of an incident (the store keeps more). */
-export interface IncidentState {
-  id: string;
-  checkId: string;
-  state: 'open' | 'resolved';
-  /** Latest status seen (the last non-pass one once resolved). */
-  status: Status;
-  /** Status as of the last notification; null while nobody has been told. */
-  notifiedStatus: Status | null;
-  openedAt: string;
-  lastSeenAt: string;
-  resolvedAt: string | null;
-  lastNotifiedAt: string | null;
-  lastEvent: IncidentEvent | null;
-}
+export type IncidentState = Pick<IncidentRow,
+  'id' | 'checkId' | 'state' | 'status' | 'notifiedStatus' | 'openedAt' | 'lastSeenAt' | 'resolvedAt' | 'lastNotifiedAt' | 'lastEvent'>;
 
 export interface Decision {
   /** The notification this result causes, or null. */

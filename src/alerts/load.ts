@@ -3,8 +3,9 @@
 // files, routes in file order, one policy) and cross-checks route channels.
 // A file with errors is left out, like an invalid check file.
 
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { listYamlFiles } from '../config/files.js';
 import { didYouMean, type Diagnostic } from '../config/diagnostics.js';
 import { parseDuration } from '../config/duration.js';
 import type { Position } from '../config/model.js';
@@ -15,17 +16,6 @@ import {
   CHANNEL_TYPES, alertFileSchema, channelSchemas, emptyAlerts, toMatch,
   type AlertsConfig, type ChannelDef, type ChannelType, type RouteDef, type SilenceDef,
 } from './schema.js';
-
-function listYamlFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (entry.name.startsWith('.')) continue;
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...listYamlFiles(full));
-    else if (/\.ya?ml$/i.test(entry.name)) out.push(full);
-  }
-  return out;
-}
 
 interface FileAlerts {
   file: string;

@@ -3,8 +3,9 @@
 // and cross-check (duplicate datasets and check ids, SLO names). Collects
 // every problem rather than stopping at the first.
 
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { listYamlFiles } from './files.js';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { KINDS } from '../checks/registry.js';
@@ -155,17 +156,6 @@ function salvageConfig(raw: unknown): Config {
   }
   const parsed = configSchema.safeParse(kept);
   return parsed.success ? parsed.data : configSchema.parse({});
-}
-
-function listYamlFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (entry.name.startsWith('.')) continue;
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...listYamlFiles(full));
-    else if (/\.ya?ml$/i.test(entry.name)) out.push(full);
-  }
-  return out;
 }
 
 function validTimezone(tz: string): boolean {

@@ -61,7 +61,9 @@ export interface IncidentRow {
   dataset: string;
   kind: string;
   state: 'open' | 'resolved';
+  /** Latest status seen (the last non-pass one once resolved). */
   status: Status;
+  /** Status as of the last notification; null while nobody has been told. */
   notifiedStatus: Status | null;
   openedAt: string;
   lastSeenAt: string;
