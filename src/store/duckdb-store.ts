@@ -17,6 +17,18 @@ const LOCK_RETRY_MS = 5000;
 /** Most datasets written in one transaction (bounds the statements' parameter lists). */
 const MAX_GROUP = 64;
 
+/** `n` copies of a row of placeholders, for a multi-row VALUES list. */
+const placeholders = (n: number, row: string) => Array.from({ length: n }, () => row).join(', ');
+
+/**
+ * A number as bound for a `?::DOUBLE`: text, because a JS number with an integral value would be
+ * bound as BIGINT and overflow past 2^63 (a sql check may return anything); NaN/±Infinity → NULL;
+ * anything that is not a number goes as it is, for the database to reject.
+ */
+const doubleParam = (v: number | null): string | null => (typeof v === 'number' ? (Number.isFinite(v) ? String(v) : null) : v);
+
+const durationMs = (run: DatasetRun) => String(Date.parse(run.finishedAt) - Date.parse(run.startedAt));
+
 interface PendingWrite {
   runId: string;
   run: DatasetRun;
@@ -256,30 +268,26 @@ export class DuckDBStore implements Store {
   private async writeDatasets(group: PendingWrite[]): Promise<void> {
     const planned = group.filter((w) => w.planner);
     if (planned.length > 0) await this.recordIncidentsUnlocked(planned);
-    const ph = (n: number, row: string) => Array.from({ length: n }, () => row).join(', ');
-    await this.conn.run(`INSERT INTO dataset_runs VALUES ${ph(group.length, '(?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?::DOUBLE, ?, ?::JSON)')}`,
-      group.flatMap(({ runId, run }) => [runId, run.dataset, run.startedAt, run.finishedAt, String(Date.parse(run.finishedAt) - Date.parse(run.startedAt)),
-        run.error, JSON.stringify(run.queries)]));
+    await this.conn.run(`INSERT INTO dataset_runs VALUES ${placeholders(group.length, '(?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?::DOUBLE, ?, ?::JSON)')}`,
+      group.flatMap(({ runId, run }) => [runId, run.dataset, run.startedAt, run.finishedAt, durationMs(run), run.error, JSON.stringify(run.queries)]));
     const results = group.flatMap(({ runId, run }) => run.results.map((r) => ({ runId, r })));
     if (results.length > 0) {
-      // Numbers go in as text cast to DOUBLE: a JS number with an integral value would be
-      // bound as BIGINT and overflow past 2^63 (a sql check may return anything).
       const values: DuckDBValue[] = [];
       for (const { runId, r } of results) {
-        values.push(runId, r.check, r.dataset, r.kind, r.name, r.status, typeof r.value === 'number' ? (Number.isFinite(r.value) ? String(r.value) : null) : r.value,
+        values.push(runId, r.check, r.dataset, r.kind, r.name, r.status, doubleParam(r.value),
           r.unit, r.message, r.runbook, r.owner,
           JSON.stringify(r.tags), JSON.stringify(r.thresholds), JSON.stringify(r.details), r.evaluated_at, String(r.duration_ms));
       }
-      await this.conn.run(`INSERT INTO check_results VALUES ${ph(results.length, '(?, ?, ?, ?, ?, ?, ?::DOUBLE, ?, ?, ?, ?, ?::JSON, ?::JSON, ?::JSON, ?::TIMESTAMPTZ, ?::DOUBLE)')}`, values);
+      await this.conn.run(`INSERT INTO check_results VALUES ${placeholders(results.length, '(?, ?, ?, ?, ?, ?, ?::DOUBLE, ?, ?, ?, ?, ?::JSON, ?::JSON, ?::JSON, ?::TIMESTAMPTZ, ?::DOUBLE)')}`, values);
     }
     const described = group.filter((w) => w.run.schema);
     if (described.length > 0) {
-      const rows = await this.rows(`SELECT dataset, columns FROM schema_snapshots WHERE dataset IN (${ph(described.length, '?')})
+      const rows = await this.rows(`SELECT dataset, columns FROM schema_snapshots WHERE dataset IN (${placeholders(described.length, '?')})
         QUALIFY row_number() OVER (PARTITION BY dataset ORDER BY recorded_at DESC, rowid DESC) = 1`, described.map((w) => w.run.dataset));
       const last = new Map(rows.map((r) => [String(r.dataset), JSON.stringify(parseJson<ColumnInfo[]>(r.columns, []))]));
       const changed = described.filter((w) => last.get(w.run.dataset) !== JSON.stringify(w.run.schema));
       if (changed.length > 0) {
-        await this.conn.run(`INSERT INTO schema_snapshots VALUES ${ph(changed.length, '(?, ?, ?::TIMESTAMPTZ, ?::JSON)')}`,
+        await this.conn.run(`INSERT INTO schema_snapshots VALUES ${placeholders(changed.length, '(?, ?, ?::TIMESTAMPTZ, ?::JSON)')}`,
           changed.flatMap(({ runId, run }) => [run.dataset, runId, run.finishedAt, JSON.stringify(run.schema)]));
       }
     }
@@ -292,25 +300,23 @@ export class DuckDBStore implements Store {
    * dataset run's summary. Written from the runs' own values (never a scan of the history).
    */
   private async recordReadModels(group: PendingWrite[]): Promise<void> {
-    const ph = (n: number, row: string) => Array.from({ length: n }, () => row).join(', ');
-    await this.conn.run(`INSERT INTO dataset_run_summaries VALUES ${ph(group.length, '(?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?::DOUBLE, ?, ?)')}`,
-      group.flatMap(({ runId, run }) => [runId, run.dataset, run.startedAt, run.finishedAt, String(Date.parse(run.finishedAt) - Date.parse(run.startedAt)),
+    await this.conn.run(`INSERT INTO dataset_run_summaries VALUES ${placeholders(group.length, '(?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ, ?::DOUBLE, ?, ?)')}`,
+      group.flatMap(({ runId, run }) => [runId, run.dataset, run.startedAt, run.finishedAt, durationMs(run),
         run.results.length ? worstStatus(run.results.map((r) => r.status)) : 'unknown', run.error]));
     const results = group.flatMap(({ runId, run }) => run.results.map((r) => ({ runId, finishedAt: run.finishedAt, r })));
     if (results.length === 0) return;
-    const num = (v: number | null) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : null);
     const latest: DuckDBValue[] = [];
     const rollup: DuckDBValue[] = [];
     for (const { runId, finishedAt, r } of results) {
-      latest.push(r.check, runId, r.dataset, r.kind, r.name, r.status, num(r.value), r.unit, r.message, r.runbook, r.owner,
+      latest.push(r.check, runId, r.dataset, r.kind, r.name, r.status, doubleParam(r.value), r.unit, r.message, r.runbook, r.owner,
         JSON.stringify(r.tags), JSON.stringify(r.thresholds), JSON.stringify(r.details), r.evaluated_at, String(r.duration_ms), runId, finishedAt);
-      rollup.push(r.check, r.evaluated_at, num(r.value), STATUS_RANK[r.status], r.status === 'fail' || r.status === 'error' ? 1 : 0);
+      rollup.push(r.check, r.evaluated_at, doubleParam(r.value), STATUS_RANK[r.status], r.status === 'fail' || r.status === 'error' ? 1 : 0);
     }
     // Latest by when the run started (evaluated_at follows --now, which may go backwards).
     await this.conn.run(`INSERT INTO latest_results
       SELECT v.check_id, v.run_id, v.dataset, v.kind, v.name, v.status, v.value::DOUBLE, v.unit, v.message, v.runbook, v.owner,
         v.tags::JSON, v.thresholds::JSON, v.details::JSON, v.evaluated_at::TIMESTAMPTZ, v.duration_ms::DOUBLE, coalesce(r.started_at, v.recorded_at::TIMESTAMPTZ), v.recorded_at::TIMESTAMPTZ
-      FROM (VALUES ${ph(results.length, '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')})
+      FROM (VALUES ${placeholders(results.length, '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')})
         AS v(check_id, run_id, dataset, kind, name, status, value, unit, message, runbook, owner, tags, thresholds, details, evaluated_at, duration_ms, run_key, recorded_at)
       LEFT JOIN runs r ON r.run_id = v.run_key
       ON CONFLICT (check_id) DO UPDATE SET run_id = excluded.run_id, dataset = excluded.dataset, kind = excluded.kind, name = excluded.name,
@@ -321,7 +327,7 @@ export class DuckDBStore implements Store {
     for (const [table, unit] of [['check_rollups_hour', 'hour'], ['check_rollups_day', 'day']] as const) {
       await this.conn.run(`INSERT INTO ${table}
         SELECT check_id, date_trunc('${unit}', ts::TIMESTAMPTZ AT TIME ZONE 'UTC'), ts::TIMESTAMPTZ, value::DOUBLE, value::DOUBLE, value::DOUBLE, rank, 1, failing
-        FROM (VALUES ${ph(results.length, '(?, ?, ?, ?::SMALLINT, ?::INTEGER)')}) AS v(check_id, ts, value, rank, failing)
+        FROM (VALUES ${placeholders(results.length, '(?, ?, ?, ?::SMALLINT, ?::INTEGER)')}) AS v(check_id, ts, value, rank, failing)
         ON CONFLICT (check_id, bucket) DO UPDATE SET
           last_value = CASE WHEN excluded.last_at >= ${table}.last_at THEN excluded.last_value ELSE ${table}.last_value END,
           last_at = greatest(${table}.last_at, excluded.last_at),
