@@ -1,7 +1,9 @@
 // The dashboard's pages and their static assets: HTML/JS/CSS from dashboard/,
 // and the browser builds of chart.js and dagre from node_modules (no CDN).
-// Every page is a static shell; its script reads the JSON API.
+// Every page is one static shell (dashboard/page.html) filled with its title,
+// module and nav entry at start-up; its script reads the JSON API.
 
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,17 +37,44 @@ function packageDir(name: string): string {
   }
 }
 
+interface PageShell {
+  route: string;
+  title: string;
+  /** its module under dashboard/assets/ */
+  script: string;
+  /** whether it draws charts (loads chart.js) */
+  charts: boolean;
+}
+
+/** The navigation bar, in order; a page whose route is here is marked current. */
+const NAV: ReadonlyArray<[string, string]> = [['/', 'Overview'], ['/lineage', 'Lineage'], ['/slos', 'SLOs'], ['/incidents', 'Incidents']];
+
+/** Every page is the same shell (dashboard/page.html) with its title, its module and its place in the nav. */
+const PAGES: readonly PageShell[] = [
+  { route: '/', title: 'Overview', script: 'overview.js', charts: false },
+  { route: '/datasets/:name', title: 'Dataset', script: 'dataset.js', charts: true },
+  { route: '/lineage', title: 'Lineage', script: 'lineage.js', charts: false },
+  { route: '/slos', title: 'SLOs', script: 'slos.js', charts: true },
+  { route: '/incidents', title: 'Incidents', script: 'incidents.js', charts: false },
+];
+
+function renderShell(template: string, p: PageShell): string {
+  const scripts = [
+    ...(p.charts ? ['  <script src="/vendor/chart.umd.js" defer></script>'] : []),
+    `  <script type="module" src="/assets/${p.script}"></script>`,
+  ].join('\n');
+  const nav = NAV.map(([href, label]) => `      <a href="${href}"${href === p.route ? ' aria-current="page"' : ''}>${label}</a>`).join('\n');
+  return template.replace('{{title}}', p.title).replace('{{scripts}}', scripts).replace('{{nav}}', nav);
+}
+
 export function pagesRouter(): Router {
   const router = express.Router();
   const dir = dashboardDir();
-  const page = (file: string) => (_req: express.Request, res: express.Response) => {
-    res.sendFile(path.join(dir, file));
-  };
-  router.get('/', page('index.html'));
-  router.get('/datasets/:name', page('dataset.html'));
-  router.get('/lineage', page('lineage.html'));
-  router.get('/slos', page('slos.html'));
-  router.get('/incidents', page('incidents.html'));
+  const template = readFileSync(path.join(dir, 'page.html'), 'utf8');
+  for (const p of PAGES) {
+    const html = renderShell(template, p);
+    router.get(p.route, (_req, res) => { res.type('html').send(html); });
+  }
   router.use('/assets', express.static(path.join(dir, 'assets'), { index: false, fallthrough: false }));
   router.get('/vendor/:file', (req, res) => {
     const entry = VENDOR[req.params.file];
