@@ -282,10 +282,8 @@ export class DuckDBStore implements Store {
     }
     const described = group.filter((w) => w.run.schema);
     if (described.length > 0) {
-      const rows = await this.rows(`SELECT dataset, columns FROM schema_snapshots WHERE dataset IN (${placeholders(described.length, '?')})
-        QUALIFY row_number() OVER (PARTITION BY dataset ORDER BY recorded_at DESC, rowid DESC) = 1`, described.map((w) => w.run.dataset));
-      const last = new Map(rows.map((r) => [String(r.dataset), JSON.stringify(parseJson<ColumnInfo[]>(r.columns, []))]));
-      const changed = described.filter((w) => last.get(w.run.dataset) !== JSON.stringify(w.run.schema));
+      const last = await this.lastSchemasUnlocked(described.map((w) => w.run.dataset));
+      const changed = described.filter((w) => JSON.stringify(last.get(w.run.dataset)) !== JSON.stringify(w.run.schema));
       if (changed.length > 0) {
         await this.conn.run(`INSERT INTO schema_snapshots VALUES ${placeholders(changed.length, '(?, ?, ?::TIMESTAMPTZ, ?::JSON)')}`,
           changed.flatMap(({ runId, run }) => [run.dataset, runId, run.finishedAt, JSON.stringify(run.schema)]));
@@ -479,21 +477,20 @@ export class DuckDBStore implements Store {
     });
   }
 
-  private async lastSchemaUnlocked(dataset: string): Promise<ColumnInfo[] | null> {
-    const rows = await this.rows(`SELECT columns FROM schema_snapshots WHERE dataset = ? ORDER BY recorded_at DESC, rowid DESC LIMIT 1`, [dataset]);
-    return rows[0] ? parseJson<ColumnInfo[]>(rows[0].columns, []) : null;
+  /** The last recorded schema of these datasets (default: every dataset). */
+  private async lastSchemasUnlocked(datasets?: string[]): Promise<Map<string, ColumnInfo[]>> {
+    const rows = await this.rows(`SELECT dataset, columns FROM schema_snapshots
+      ${datasets ? `WHERE dataset IN (${placeholders(datasets.length, '?')})` : ''}
+      QUALIFY row_number() OVER (PARTITION BY dataset ORDER BY recorded_at DESC, rowid DESC) = 1`, datasets);
+    return new Map(rows.map((r) => [String(r.dataset), parseJson<ColumnInfo[]>(r.columns, [])]));
   }
 
   lastSchema(dataset: string): Promise<ColumnInfo[] | null> {
-    return this.exclusive(() => this.lastSchemaUnlocked(dataset));
+    return this.exclusive(async () => (await this.lastSchemasUnlocked([dataset])).get(dataset) ?? null);
   }
 
   lastSchemas(): Promise<Map<string, ColumnInfo[]>> {
-    return this.exclusive(async () => {
-      const rows = await this.rows(`SELECT dataset, columns FROM schema_snapshots
-        QUALIFY row_number() OVER (PARTITION BY dataset ORDER BY recorded_at DESC, rowid DESC) = 1`);
-      return new Map(rows.map((r) => [String(r.dataset), parseJson<ColumnInfo[]>(r.columns, [])]));
-    });
+    return this.exclusive(() => this.lastSchemasUnlocked());
   }
 
   latestResults(): Promise<CheckResult[]> {
