@@ -153,3 +153,27 @@ describe('secrets', () => {
     }
   });
 });
+
+describe('secrets that reach a result', () => {
+  it('a connection URL inside a check\'s error message is scrubbed from every JSON answer, not only the dashboard API\'s', async () => {
+    const dir = makeProject({
+      'vigil.yaml': 'dashboard: { port: 0 }\nconnections:\n  wh: { type: postgres, url: "${WH_URL}" }\n',
+      // The query quotes the URL, so DuckDB's conversion error repeats it in the check's message.
+      'checks/leaky.yaml': 'dataset: leaky\nsource: ../data/a.csv\nchecks:\n  - sql: { name: cast, query: "select \'${WH_URL}\'::INTEGER", fail: 0 }\n',
+    });
+    await writeData(dir, 'data/a.csv', 'select range as id from range(3)');
+    const leaky = await startApp(dir, { env: { WH_URL: CONN } });
+    try {
+      const run = await http(leaky.url, '/api/runs', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+      expect(run.status).toBe(201);
+      expect(run.text).toContain('[redacted]');
+      for (const route of ['/api/status', '/api/incidents', '/api/datasets/leaky', '/api/runs']) {
+        const res = await http(leaky.url, route);
+        expect(res.status, route).toBe(200);
+        expect(res.text, route).not.toContain('CONNPW');
+      }
+    } finally {
+      await leaky.close();
+    }
+  });
+});

@@ -29,10 +29,16 @@ export function channelSecrets(channels: ChannelDef[]): string[] {
 
 export type Redactor = (text: string) => string;
 
+/** Every occurrence of each known secret (4 characters or more) replaced by [redacted]. */
+export function replaceSecrets(text: string, secrets: Iterable<string>): string {
+  let out = text;
+  for (const s of secrets) if (s.length >= 4) out = out.split(s).join(REDACTED);
+  return out;
+}
+
 export function makeRedactor(secrets: string[]): Redactor {
   return (text: string) => {
-    let out = text;
-    for (const s of secrets) out = out.split(s).join(REDACTED);
+    let out = replaceSecrets(text, secrets);
     // Shapes of secrets vigil was not told about: Slack webhook paths and URL passwords.
     out = out.replace(/hooks\.slack\.com\/(services|workflows|triggers)\/[^\s"'<>)]+/g, `hooks.slack.com/$1/${REDACTED}`);
     out = out.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^:@/\s"']*):[^@/\s"']+@/gi, `$1:${REDACTED}@`);

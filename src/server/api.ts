@@ -4,6 +4,7 @@
 // so rolling windows keep rolling); no secret is ever part of a response.
 
 import express, { type Request, type Response, type Router } from 'express';
+import { replaceSecrets } from '../alerts/redact.js';
 import { KINDS } from '../checks/registry.js';
 import type { DatasetDef } from '../config/model.js';
 import { lineageView } from '../lineage/view.js';
@@ -44,11 +45,7 @@ export function apiRouter(deps: ApiDeps): Router {
   const router = express.Router();
   const cache = new Map<string, Cached>();
 
-  const scrub = (text: string): string => {
-    let out = text;
-    for (const s of deps.secrets()) if (s.length >= 4) out = out.split(s).join('[redacted]');
-    return out;
-  };
+  const scrub = (text: string): string => replaceSecrets(text, deps.secrets());
 
   /** Serves `build()`'s JSON, rebuilt only when `key` changes or the entry is older than CACHE_MS. */
   const cached = async (res: Response, slot: string, key: string, build: () => Promise<unknown>, limit = Infinity): Promise<void> => {

@@ -18,7 +18,7 @@ import { incidentsRouter } from './incidents-api.js';
 import { apiRouter } from './api.js';
 import { createAuth } from './auth.js';
 import type { Project } from '../config/model.js';
-import { channelSecrets } from '../alerts/redact.js';
+import { channelSecrets, replaceSecrets } from '../alerts/redact.js';
 
 /** Values that must never appear in a response: tokens, connection URLs and alert channel secrets. */
 function secretsOf(project: Project, deps: Pick<AppDeps, 'token' | 'internalToken'>): string[] {
@@ -56,6 +56,13 @@ export function createApp(deps: AppDeps): express.Express {
     strictTransportSecurity: false,
   }));
   app.use(express.json({ limit: '100kb' }));
+  // Every JSON answer goes out scrubbed of the secrets vigil knows (the dashboard API's own,
+  // cached bodies are scrubbed once when built, in api.ts, with the same list).
+  const secrets = () => secretsOf(scheduler.projectNow(), deps);
+  app.use((_req, res, next) => {
+    res.json = (body: unknown) => res.type('application/json').send(replaceSecrets(JSON.stringify(body) ?? '', secrets()));
+    next();
+  });
 
   app.get('/healthz', (_req, res) => {
     res.json({
@@ -123,7 +130,7 @@ export function createApp(deps: AppDeps): express.Express {
     scheduler, store,
     now: deps.now ?? (() => (fixedNow && !Number.isNaN(fixedNow.getTime()) ? fixedNow : new Date())),
     incidentCounts: deps.incidentCounts ?? (() => store.openIncidentCounts()),
-    secrets: () => secretsOf(scheduler.projectNow(), deps),
+    secrets,
   }));
 
   app.use(pagesRouter());
