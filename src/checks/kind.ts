@@ -26,6 +26,8 @@ export interface AggregateNeed {
   fn: 'count_star' | 'count' | 'max';
   /** SQL expression (already quoted) for count/max. */
   arg?: string;
+  /** The column `arg` names, when it is just a column (lets metadata answer a count, see engine/statistics.ts). */
+  column?: string;
   /** SQL predicate limiting the rows this aggregate sees. */
   filter?: string;
   /** SQL applied to the aggregate's result, with AGG_PLACEHOLDER standing for it. */

@@ -41,8 +41,8 @@ export const nulls: CheckKind = {
     let nullNeeds: Need[];
     let nullCount: (get: (n: Need) => unknown) => number;
     if (missing.length === 0) {
-      // count(*) - count(col): DuckDB can answer both from Parquet statistics.
-      const nonNull: AggregateNeed = { type: 'aggregate', fn: 'count', arg: q };
+      // count(*) - count(col): both can come from Parquet statistics (engine/statistics.ts).
+      const nonNull: AggregateNeed = { type: 'aggregate', fn: 'count', arg: q, column: col.name };
       if (check.where) nonNull.filter = check.where;
       nullNeeds = [nonNull];
       nullCount = (get) => (asNumber(get(rowsNeed)) ?? 0) - (asNumber(get(nonNull)) ?? 0);

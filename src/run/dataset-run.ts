@@ -14,6 +14,7 @@ import { COLUMNS_KEY, compileDataset, defaultStrategy, type Strategy } from '../
 import type { Engine, Session } from '../engine/engine.js';
 import { plain } from '../engine/duckdb.js';
 import { relationSql } from '../engine/relation.js';
+import { statisticsPlan } from '../engine/statistics.js';
 import type { Dialect } from '../sql/dialect.js';
 import type { CheckResult, DatasetRun, QueryTiming } from '../store/store.js';
 import { VigilError, errorMessage } from '../util/errors.js';
@@ -276,7 +277,17 @@ async function attemptDataset(
       }
       for (const n of mtimeNeeds) values.set(needKey(n), newest);
     }
-    const failedGroups = await runCompiled(allNeeds.filter((n) => n.type !== 'mtime'), assumed !== null);
+    // What the source's metadata answers (Parquet NULL counts) leaves the data query.
+    const statistics = statisticsPlan(ds.source, ds.filter, allNeeds, columns, dialect);
+    if (statistics) {
+      try {
+        for (const [k, v] of statistics.read(await exec('statistics', statistics.sql))) values.set(k, v);
+      } catch (err) {
+        // Unreadable footers: the data query reads the same files and says what is wrong.
+        if (err instanceof Timeout) throw err;
+      }
+    }
+    const failedGroups = await runCompiled(allNeeds.filter((n) => n.type !== 'mtime' && !values.has(needKey(n))), assumed !== null);
     if (assumed) {
       // The real columns came back with the data: if they are not the ones we
       // planned with, or the statement failed (perhaps on a column that has

@@ -1,0 +1,100 @@
+// NULL counts of a Parquet source come from its footers' statistics
+// (engine/statistics.ts): same numbers as a scan, only where that holds.
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AggregateNeed, ColumnInfo, Need } from '../src/checks/kind.js';
+import { needKey } from '../src/checks/kind.js';
+import type { ResolvedSource } from '../src/config/model.js';
+import { statisticsPlan } from '../src/engine/statistics.js';
+import { duckdbDialect } from '../src/sql/dialect.js';
+import { cleanupProjects, makeProject, queryDb, runProject, writeData } from './helpers.js';
+
+afterAll(cleanupProjects);
+
+const parquet: ResolvedSource = { type: 'file', path: '/data/x.parquet', format: 'parquet', options: {}, display: 'x.parquet' };
+const columns: ColumnInfo[] = [
+  { name: 'v', type: 'BIGINT' }, { name: 'amount', type: 'DECIMAL(18,2)' },
+  { name: 'tags', type: 'VARCHAR[]' }, { name: 'point', type: 'STRUCT(x DOUBLE, y DOUBLE)' }, { name: 'attrs', type: 'MAP(VARCHAR, VARCHAR)' },
+];
+const count = (column: string, extra: Partial<AggregateNeed> = {}): AggregateNeed => ({ type: 'aggregate', fn: 'count', arg: `"${column}"`, column, ...extra });
+
+describe('which needs the footers answer', () => {
+  it('plain non-NULL counts of flat columns of a Parquet source with no options or filter', () => {
+    const needs: Need[] = [
+      { type: 'aggregate', fn: 'count_star' }, count('v'), count('amount'),
+      count('tags'), count('point'), count('attrs'), // per-leaf statistics: not a per-row count
+      count('v', { filter: 'v > 1' }), // a check's where:
+      { type: 'aggregate', fn: 'count', arg: 'lower("v")' }, // an expression, not a column
+      { type: 'duplicates', keys: ['v'] },
+    ];
+    const plan = statisticsPlan(parquet, undefined, needs, columns, duckdbDialect);
+    expect(plan?.needs.map((n) => n.column)).toEqual(['v', 'amount']);
+  });
+
+  it('nothing for CSV, a dataset filter, reader options, or when no need qualifies', () => {
+    const needs = [count('v')];
+    expect(statisticsPlan({ ...parquet, format: 'csv' }, undefined, needs, columns, duckdbDialect)).toBeNull();
+    expect(statisticsPlan(parquet, 'v > 0', needs, columns, duckdbDialect)).toBeNull();
+    expect(statisticsPlan({ ...parquet, options: { hive_partitioning: true } }, undefined, needs, columns, duckdbDialect)).toBeNull();
+    expect(statisticsPlan(parquet, undefined, [count('tags'), count('nope')], columns, duckdbDialect)).toBeNull();
+  });
+
+  it('a column whose statistics are incomplete stays with the data query', () => {
+    const plan = statisticsPlan(parquet, undefined, [count('v'), count('amount')], columns, duckdbDialect);
+    const answered = plan?.read([
+      { column_name: 'v', chunks: 3, with_null_count: 3, null_count: 7, row_groups: 3, row_count: 100 },
+      { column_name: 'amount', chunks: 3, with_null_count: 2, null_count: 1, row_groups: 3, row_count: 100 }, // one row group without it
+    ]);
+    expect(answered).toEqual(new Map([[needKey(count('v')), 93]]));
+    // A file lacking the column has fewer chunks than row groups; no row groups at all answers nothing.
+    expect(plan?.read([{ column_name: 'v', chunks: 2, with_null_count: 2, null_count: 0, row_groups: 3, row_count: 100 }]).size).toBe(0);
+    expect(plan?.read([{ column_name: 'v', chunks: 0, with_null_count: 0, null_count: 0, row_groups: 0, row_count: 0 }]).size).toBe(0);
+  });
+});
+
+describe('on real Parquet files', () => {
+  it('gives the counts a scan gives, across files and row groups, and leaves the data query', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 9000 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 0, max: 1000 }),
+        async (files, rows, every, seed) => {
+          const dir = makeProject({
+            'checks/e.yaml': 'dataset: e\nsource: ../data/*.parquet\nchecks:\n  - nulls: { columns: [v, s], fail: 100% }\n  - row_count: { fail: { min: 0 } }\n',
+          });
+          for (let f = 0; f < files; f++) {
+            // ROW_GROUP_SIZE 2048: a few row groups per file; NULLs scattered by a hash of the row.
+            await writeData(dir, `data/part${f}.parquet`, `SELECT range AS id,
+              CASE WHEN hash(range + ${seed + f}) % ${every} = 0 THEN NULL ELSE range END AS v,
+              CASE WHEN hash(range * 7 + ${seed}) % ${every + 1} = 0 THEN NULL ELSE 's' || range END AS s
+              FROM range(${rows + f * 1000})`);
+          }
+          const [scan] = await queryDb(':memory:', `SELECT count(*) - count(v) AS v, count(*) - count(s) AS s, count(*) AS n FROM read_parquet('${dir.replaceAll("'", "''")}/data/*.parquet')`, { write: true });
+          const { byId, report } = await runProject(dir);
+          expect(byId.get('e.nulls.v')).toMatchObject({ status: 'pass', value: scan?.v, details: { rows: scan?.n } });
+          expect(byId.get('e.nulls.s')).toMatchObject({ status: 'pass', value: scan?.s });
+          const labels = report.datasets[0]?.queries.map((q) => q.label);
+          expect(labels).toContain('statistics');
+          const data = report.datasets[0]?.queries.find((q) => q.label === 'dataset');
+          expect(data?.sql).not.toMatch(/count\("(v|s)"\)/);
+        },
+      ),
+      { numRuns: 8 },
+    );
+  });
+
+  it('a where: or a missing_values check is still counted from the data', async () => {
+    const dir = makeProject({
+      'checks/e.yaml': `dataset: e
+source: ../data/e.parquet
+checks:
+  - nulls: { column: v, where: "id < 100", fail: 100% }
+  - nulls: { name: v_missing, column: v, missing_values: [-1], fail: 100% }
+`,
+    });
+    await writeData(dir, 'data/e.parquet', 'SELECT range AS id, CASE WHEN range % 4 = 0 THEN NULL WHEN range % 4 = 1 THEN -1 ELSE range END AS v FROM range(1000)');
+    const { byId, report } = await runProject(dir);
+    expect(byId.get('e.nulls.v')).toMatchObject({ value: 25, details: { rows: 100 } });
+    expect(byId.get('e.v_missing')).toMatchObject({ value: 500 });
+    expect(report.datasets[0]?.queries.map((q) => q.label)).not.toContain('statistics');
+  });
+});
