@@ -212,6 +212,18 @@ describe('how many queries a dataset costs', () => {
     expect(defaultStrategy()).toBe('single');
   });
 
+  it('materialize: the source is read once only when the statement scans it more than once', () => {
+    const rel = "read_csv('/x/t.csv')";
+    const rows: Need = { type: 'aggregate', fn: 'count_star' };
+    const dup: Need = { type: 'duplicates', keys: ['id'] };
+    const cte = (needs: Need[]) => compileDataset({ dialect: d, relation: rel, needs, strategy: 'single', materialize: true })[0]?.sql.match(/^WITH src AS (NOT MATERIALIZED|MATERIALIZED)/)?.[1];
+    expect(cte([rows, dup])).toBe('MATERIALIZED');
+    expect(cte([dup, { type: 'duplicates', keys: ['id', 'b'] }])).toBe('MATERIALIZED');
+    expect(cte([rows, { type: 'aggregate', fn: 'max', arg: '"b"' }])).toBe('NOT MATERIALIZED');
+    expect(cte([dup])).toBe('NOT MATERIALIZED');
+    expect(compileDataset({ dialect: d, relation: rel, needs: [rows, dup], strategy: 'single' })[0]?.sql).toMatch(/^WITH src AS NOT MATERIALIZED/);
+  });
+
   it('each dataset costs one data statement once its schema is known (Parquet: plus a footer read); the first run describes first; results agree', async () => {
     const dir = makeProject({
       'checks/c.yaml': `dataset: c\nsource: ../data/t.csv\n${CHECKS}`,
@@ -223,13 +235,16 @@ describe('how many queries a dataset costs', () => {
     const first = (await runProject(dir, { now })).report;
     const second = (await runProject(dir, { now })).report;
     const labels = (report: typeof first, name: string) => (report.datasets.find((x) => x.dataset === name)?.queries ?? []).map((x) => x.label);
-    expect(labels(first, 'c')).toEqual(['describe', 'dataset']);
-    expect(labels(second, 'c')).toEqual(['dataset']);
+    // CSV: the files' size decides whether the parsed rows are kept for the statement's second scan.
+    expect(labels(first, 'c')).toEqual(['describe', 'files', 'dataset']);
+    expect(labels(second, 'c')).toEqual(['files', 'dataset']);
     // Parquet NULL counts come from the footers' statistics, not from the data statement.
     expect(labels(first, 'p')).toEqual(['describe', 'statistics', 'dataset']);
     expect(labels(second, 'p')).toEqual(['statistics', 'dataset']);
-    const sqlOf = (name: string) => second.datasets.find((x) => x.dataset === name)?.queries[0]?.sql ?? '';
+    const sqlOf = (name: string) => second.datasets.find((x) => x.dataset === name)?.queries.find((q) => q.label === 'dataset')?.sql ?? '';
     expect(sqlOf('c').split('read_csv(').length).toBe(2);
+    expect(sqlOf('c')).toMatch(/^WITH src AS MATERIALIZED /);
+    expect(sqlOf('p')).toMatch(/^WITH src AS NOT MATERIALIZED /);
     for (const report of [first, second]) {
       expect(report.summary).toEqual({ pass: 18, warn: 0, fail: 0, error: 0 });
       const strip = (r: { check: string; status: string; value: number | null }) => ({ name: r.check.slice(2), status: r.status, value: r.value });

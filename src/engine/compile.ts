@@ -34,6 +34,11 @@ export interface CompileInput {
   strategy: Strategy;
   /** Also return the source's columns (as `__columns`) from the same statement (single only). */
   describe?: boolean;
+  /**
+   * Read the source once into memory and run the statement's scans (the aggregates, each
+   * GROUP BY) over that copy (single only). For a text source whose parse is the cost.
+   */
+  materialize?: boolean;
 }
 
 export const COLUMNS_KEY = '__columns';
@@ -104,6 +109,12 @@ function readDuplicates(row: Row | undefined): { duplicateRows: number; duplicat
   };
 }
 
+/** How many times a single statement over these needs reads its source: once for all aggregates, once per GROUP BY. */
+export function scanCount(needs: Need[]): number {
+  const keys = new Set(needs.filter((n) => n.type === 'aggregate' || n.type === 'duplicates').map((n) => (n.type === 'aggregate' ? 'aggregates' : needKey(n))));
+  return keys.size;
+}
+
 export function compileDataset(input: CompileInput): CompiledQuery[] {
   const { dialect, relation, filter } = input;
   const needs = dedupe(input.needs);
@@ -121,7 +132,10 @@ export function compileDataset(input: CompileInput): CompiledQuery[] {
     if (input.describe) {
       parts.push(`(SELECT list(struct_pack(name := column_name, type := column_type)) AS ${COLUMNS_KEY} FROM (DESCRIBE src)) AS s`);
     }
-    const sql = `WITH src AS NOT MATERIALIZED (SELECT * ${from}${whereClause([filter])}) SELECT * FROM ${parts.join(', ')}`;
+    // Inlined, every scan re-reads the source; materialized, it is read once (and held in memory).
+    const scans = scanCount(needs);
+    const cte = input.materialize && scans > 1 ? 'MATERIALIZED' : 'NOT MATERIALIZED';
+    const sql = `WITH src AS ${cte} (SELECT * ${from}${whereClause([filter])}) SELECT * FROM ${parts.join(', ')}`;
     out.push({
       label: 'dataset', sql, needs: [...aggregates, ...groups],
       read: (rows) => {
