@@ -53,6 +53,9 @@ class Timeout extends Error {}
 
 type FileSource = Extract<DatasetDef['source'], { type: 'file' }>;
 
+/** What makes a source path a pattern for DuckDB's glob(). */
+const GLOB_CHARS = /[*?[{]/;
+
 /** Formats every scan must parse; the others (Parquet) are columnar and cheap to read twice. */
 const TEXT_FORMATS: ReadonlySet<string> = new Set(['csv', 'tsv', 'json', 'jsonl', 'ndjson']);
 
@@ -282,9 +285,19 @@ async function attemptDataset(
   let fatal: string | null = null;
   try {
     let files: Stats[] | undefined;
-    const sourceFiles = async (source: FileSource) => (files ??= await Promise.all(
-      (await exec('files', `SELECT file FROM glob(${dialect.quoteLiteral(source.path)})`)).map((f) => stat(String(f.file))),
-    ));
+    const sourceFiles = async (source: FileSource): Promise<Stats[]> => {
+      if (files) return files;
+      // A plain path needs no round trip to DuckDB's glob(); a missing file is no file, as there.
+      if (!GLOB_CHARS.test(source.path)) {
+        files = await stat(source.path).then((st) => [st], (err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT') return [];
+          throw err;
+        });
+      } else {
+        files = await Promise.all((await exec('files', `SELECT file FROM glob(${dialect.quoteLiteral(source.path)})`)).map((f) => stat(String(f.file))));
+      }
+      return files;
+    };
     const mtimeNeeds = allNeeds.filter((n) => n.type === 'mtime');
     if (mtimeNeeds.length && ds.source.type === 'file') {
       const newest = (await sourceFiles(ds.source)).reduce<number | null>((m, st) => Math.max(m ?? 0, st.mtimeMs), null);
