@@ -34,7 +34,7 @@ import {
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DATA_DIR = path.join(ROOT, 'bench-data');
 const VIGIL_BIN = path.join(ROOT, 'bin', 'vigil');
-const VIGIL_MAIN = path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const VIGIL_MAIN = path.join(ROOT, 'dist', 'bundle', 'main.js');
 const BASELINE = fileURLToPath(new URL('./bench-baseline.js', import.meta.url));
 const PRELOAD = fileURLToPath(new URL('./bench-rss.js', import.meta.url));
 

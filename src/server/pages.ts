@@ -3,19 +3,29 @@
 // Every page is one static shell (dashboard/page.html) filled with its title,
 // module and nav entry at start-up; its script reads the JSON API.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Router } from 'express';
 
-const require = createRequire(import.meta.url);
+// Not named `require`: the CLI bundle declares a top-level `require` in every chunk (see scripts/bundle.ts).
+const requireHere = createRequire(import.meta.url);
 
-/** <repo>/dashboard, from dist/src/server (compiled) or src/server (sources). */
+/**
+ * <repo>/dashboard: the first folder up from this module that holds dashboard/page.html.
+ * This module runs from src/server (sources), dist/src/server (tsc) and dist/bundle (the
+ * CLI bundle, where it is part of a chunk), so its depth below the repo is not fixed.
+ */
 export function dashboardDir(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const up = path.basename(path.resolve(here, '../..')) === 'dist' ? '../../..' : '../..';
-  return path.resolve(here, up, 'dashboard');
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, 'dashboard');
+    if (existsSync(path.join(candidate, 'page.html'))) return candidate;
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`cannot find dashboard/page.html above ${fileURLToPath(import.meta.url)}`);
+    dir = up;
+  }
 }
 
 /** Files the pages load from /vendor/…: [package, path inside it]. */
@@ -26,10 +36,10 @@ export const VENDOR: Record<string, [string, string]> = {
 
 /** A package's folder (its exports map hides dist files from require.resolve). */
 function packageDir(name: string): string {
-  let dir = path.dirname(require.resolve(name));
+  let dir = path.dirname(requireHere.resolve(name));
   for (;;) {
     try {
-      if ((require(path.join(dir, 'package.json')) as { name?: string }).name === name) return dir;
+      if ((requireHere(path.join(dir, 'package.json')) as { name?: string }).name === name) return dir;
     } catch { /* keep walking up */ }
     const up = path.dirname(dir);
     if (up === dir) throw new Error(`cannot find the folder of ${name}`);
