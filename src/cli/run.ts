@@ -133,6 +133,10 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
     if (report.record_errors.length) return 2;
     return exitCodeFor(report.summary);
   } finally {
-    await Promise.all([store.close(), engine.close()]);
+    // The store checkpoints on DuckDB's thread while this one frees the engine's memory.
+    const storeClosed = store.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    await engine.close();
+    await storeClosed;
   }
 }

@@ -70,10 +70,11 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
   const concurrency = Math.min(defaultConcurrency(project), Math.max(1, opts.datasets.length));
   const engine = opts.engine ?? (await createEngine(project, opts.datasets.length));
 
-  // Both go through the store's one connection; neither needs to finish before the other starts.
-  const begun = store.beginRun({ runId, startedAt, trigger: opts.trigger ?? 'cli', selectors: opts.selectors ?? [] });
+  // Planning needs the last schemas; the run's row is written while the first datasets start
+  // (the store serializes it before any of their results).
   const schemas = await store.lastSchemas();
-  await begun;
+  const begun = store.beginRun({ runId, startedAt, trigger: opts.trigger ?? 'cli', selectors: opts.selectors ?? [] });
+  begun.catch(() => undefined); // awaited below, before anything depends on it
   const outcomes: DatasetRun[] = new Array(opts.datasets.length);
   // Writes queue in the store (one transaction per dataset) while the next dataset runs.
   const writes: Array<Promise<void>> = [];
@@ -92,7 +93,8 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
       // Interrupted by a shutdown: its 'interrupted' errors are not results. Not recording them keeps
       // the run aborted and lets the restart catch the dataset up.
       if (opts.signal?.aborted) continue;
-      writes.push(store.recordDataset(runId, outcome, opts.incidents?.(ds, outcome, runId)).catch((err: unknown) => {
+      // Never results without their run's row: a run that could not begin records nothing.
+      writes.push(begun.then(() => store.recordDataset(runId, outcome, opts.incidents?.(ds, outcome, runId))).catch((err: unknown) => {
         writeErrors.push(`${ds.name}: ${errorMessage(err)}`);
         log.error({ run_id: runId, dataset: ds.name, err: errorMessage(err) }, 'could not record results');
       }));
@@ -102,6 +104,7 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
   };
   try {
     await Promise.all(Array.from({ length: concurrency }, worker));
+    await begun;
     await Promise.all(writes);
   } catch (err) {
     await Promise.all(writes);
