@@ -8,6 +8,7 @@
 // Code splitting keeps what main.ts and alerts/channels/index.ts import lazily (one chunk
 // per command; nodemailer, @slack/webhook, express…) in chunks of their own, loaded only
 // when used. dist/bundle/meta.json is esbuild's metafile: which inputs went into which chunk.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,9 @@ const OUT = path.join(ROOT, 'dist', 'bundle');
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
 
+// A new id per build: config/cache.ts keeps a project only for the build that loaded it.
+const BUILD_ID = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+
 const result = await build({
   absWorkingDir: ROOT, // the metafile's paths are relative to this
   entryPoints: ['dist/src/cli/main.js'],
@@ -33,6 +37,7 @@ const result = await build({
   // Chained to tsc's source maps, so `node --enable-source-maps` shows src/*.ts lines.
   sourcemap: 'linked',
   metafile: true,
+  define: { __VIGIL_BUILD__: JSON.stringify(BUILD_ID) },
   logLevel: 'warning',
   // The native DuckDB binding is a .node file picked per platform at run time by
   // @duckdb/node-bindings: it stays a package that is required from node_modules.

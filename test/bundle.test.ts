@@ -80,4 +80,17 @@ describe('the built CLI', () => {
     for (const p of ['@duckdb/node-api', 'zod', 'yaml', 'pino']) expect(packages).toContain(p);
     for (const p of ['express', 'prom-client', 'chokidar', 'nodemailer', '@slack/webhook']) expect(packages).not.toContain(p);
   });
+
+  it('a second run of unchanged files reads the project back: zod and yaml stay unloaded, the results are the same', async () => {
+    const chunks = chunkPackages();
+    const args = ['run', '--no-alerts', '--json', '--now', '2026-11-01T00:00:00Z'];
+    const first = await vigil(args, { cwd: project });
+    const files = await loadedFiles(args);
+    const packages = new Set(files.flatMap((f) => [...(chunks.get(f) ?? [])]));
+    expect(packages).toContain('@duckdb/node-api');
+    for (const p of ['zod', 'yaml']) expect(packages).not.toContain(p);
+    const again = await vigil(args, { cwd: project });
+    const strip = (out: string) => (JSON.parse(out) as { results: Array<Record<string, unknown>> }).results.map(({ check, status, value, message }) => ({ check, status, value, message }));
+    expect(strip(again.stdout)).toEqual(strip(first.stdout));
+  });
 });

@@ -2,7 +2,6 @@
 // are compared as tuples (GROUP BY), never concatenated.
 
 import type { DuplicatesSpec } from '../config/schema.js';
-import { duplicatesSchema } from '../config/schema.js';
 import type { CheckKind, DuplicatesNeed, DuplicatesValue } from './kind.js';
 import { asNumber } from './kind.js';
 import { formatPercent, levelFor, thresholdSuffix, thresholdsRecord } from './thresholds.js';
@@ -14,7 +13,6 @@ export function duplicateKeys(options: Record<string, unknown>): string[] {
 
 export const duplicates: CheckKind = {
   kind: 'duplicates',
-  schema: duplicatesSchema,
   unit: 'rows',
   expand: (options) => [{ name: `duplicates.${duplicateKeys(options).join('+')}` }],
   columns: (check) => duplicateKeys(check.options),

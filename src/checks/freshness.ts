@@ -2,13 +2,12 @@
 // column, the newest modification time of the source's files).
 
 import { formatDuration, parseDuration } from '../config/duration.js';
-import { freshnessSchema, type FreshnessSpec } from '../config/schema.js';
+import type { FreshnessSpec } from '../config/schema.js';
 import { VigilError } from '../util/errors.js';
 import { AGG_PLACEHOLDER, asNumber, type AggregateNeed, type CheckKind, type Need } from './kind.js';
 
 export const freshness: CheckKind = {
   kind: 'freshness',
-  schema: freshnessSchema,
   unit: 'seconds',
   expand: () => [{ name: 'freshness' }],
   validate(options) {

@@ -1,7 +1,6 @@
 // The contract of a check kind: its options schema, how one check turns into
 // metric needs for the compiler, and how the measured values become a status.
 
-import type { z } from 'zod';
 import type { CheckDef, DatasetDef } from '../config/model.js';
 import type { CheckKindName } from '../config/schema.js';
 import type { Dialect } from '../sql/dialect.js';
@@ -113,7 +112,6 @@ export interface ValidationProblem {
 
 export interface CheckKind {
   kind: CheckKindName;
-  schema: z.ZodType;
   unit: string;
   /** Default names; several when one entry expands into several checks (nulls with columns). */
   expand(options: Record<string, unknown>): Array<{ name: string; column?: string }>;

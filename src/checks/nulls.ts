@@ -2,14 +2,12 @@
 // `columns: [a, b]` expands into one check per column.
 
 import type { NullsSpec } from '../config/schema.js';
-import { nullsSchema } from '../config/schema.js';
 import type { AggregateNeed, CheckKind, Need } from './kind.js';
 import { asNumber } from './kind.js';
 import { formatPercent, levelFor, thresholdSuffix, thresholdsRecord } from './thresholds.js';
 
 export const nulls: CheckKind = {
   kind: 'nulls',
-  schema: nullsSchema,
   unit: 'rows',
   expand(options) {
     const o = options as NullsSpec;

@@ -1,13 +1,11 @@
 // row_count: rows after filter and where.
 
 import type { RowCountSpec } from '../config/schema.js';
-import { rowCountSchema } from '../config/schema.js';
 import { asNumber, type CheckKind } from './kind.js';
 import { levelFor, thresholdSuffix, thresholdsRecord } from './thresholds.js';
 
 export const rowCount: CheckKind = {
   kind: 'row_count',
-  schema: rowCountSchema,
   unit: 'rows',
   expand: () => [{ name: 'row_count' }],
   validate(options) {

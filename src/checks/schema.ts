@@ -2,7 +2,6 @@
 // drift against the schema recorded by the previous run. Reads metadata only.
 
 import type { SchemaCheckSpec } from '../config/schema.js';
-import { schemaCheckSchema } from '../config/schema.js';
 import type { CheckKind } from './kind.js';
 
 const ALIASES: Record<string, string> = {
@@ -51,7 +50,6 @@ const RANK = { pass: 0, warn: 1, fail: 2 } as const;
 
 export const schema: CheckKind = {
   kind: 'schema',
-  schema: schemaCheckSchema,
   unit: 'columns',
   expand: () => [{ name: 'schema' }],
   validate(options) {

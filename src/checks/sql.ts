@@ -2,7 +2,6 @@
 // `{{ source }}` stands for the dataset's relation with `filter` applied.
 
 import type { SqlCheckSpec } from '../config/schema.js';
-import { sqlCheckSchema } from '../config/schema.js';
 import { VigilError } from '../util/errors.js';
 import type { AggregateNeed, CheckKind, QueryNeed } from './kind.js';
 import { asNumber, NO_ROW } from './kind.js';
@@ -13,7 +12,6 @@ const SOURCE_RE = /\{\{\s*source\s*\}\}/g;
 
 export const sql: CheckKind = {
   kind: 'sql',
-  schema: sqlCheckSchema,
   unit: 'value',
   expand: (options) => [{ name: (options as SqlCheckSpec).name }],
   validate(options) {

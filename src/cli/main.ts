@@ -5,6 +5,13 @@
 import { Command, CommanderError } from 'commander';
 import { errorMessage } from '../util/errors.js';
 
+// `vigil status | head -1`: a reader that stops reading is not an error (the run still records).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
 const program = new Command();
 program
   .name('vigil')

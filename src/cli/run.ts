@@ -3,7 +3,8 @@
 
 import { Deliverer, summaryLine as deliverySummaryLine } from '../alerts/deliverer.js';
 import { incidentPlanner } from '../alerts/plan.js';
-import { blockingDiagnostics, loadProject } from '../config/loader.js';
+import { loadProjectCached } from '../config/cache.js';
+import { blockingDiagnostics } from '../config/diagnostics.js';
 import { STRATEGIES, type Strategy } from '../engine/compile.js';
 import { createEngine, runChecks } from '../run/run.js';
 import { runJson, type RunJson } from '../run/report.js';
@@ -84,7 +85,8 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
     now = parseNow(nowText);
     if (!now) return usageError(opts.json, `--now ${nowText} is not an ISO-8601 time, e.g. 2026-01-01T00:00:00Z`);
   }
-  const { project, diagnostics } = loadProject(opts.config !== undefined ? { configPath: opts.config } : {});
+  // Unchanged files since the last run: the project is read back without loading zod and yaml.
+  const { project, diagnostics } = await loadProjectCached(opts.config !== undefined ? { configPath: opts.config } : {});
   const alerts = opts.alerts !== false;
   const blocking = blockingDiagnostics(diagnostics, 'run', project, { alerts });
   if (blocking.length > 0) {

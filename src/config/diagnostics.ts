@@ -1,6 +1,8 @@
 // Problems found in vigil.yaml, check files and alert files. Every problem is
 // collected (never thrown one at a time) and printed as file:line:col: message.
 
+import type { Project } from './model.js';
+
 export type Severity = 'error' | 'warning';
 
 export interface Diagnostic {
@@ -71,4 +73,28 @@ export function closest(word: string, candidates: Iterable<string>): string | un
 export function didYouMean(word: string, candidates: Iterable<string>): string {
   const hit = closest(word, candidates);
   return hit ? ` — did you mean '${hit}'?` : '';
+}
+
+/**
+ * Diagnostics that stop a command: every error for validate; for run, unset variables it does not need are let through.
+ * Alert files (and the dashboard link alerts carry) matter to run only when it sends alerts (not with --no-alerts).
+ */
+export function blockingDiagnostics(list: Diagnostic[], command: 'validate' | 'run' | 'serve', project: Project, opts: { alerts?: boolean } = {}): Diagnostic[] {
+  const alerts = opts.alerts ?? true;
+  const alertFiles = new Set(project.alerts.files);
+  return list.filter((d) => {
+    if (d.severity !== 'error') return false;
+    if (command === 'validate') return true;
+    if (alertFiles.has(d.file)) return command !== 'run' || alerts;
+    if (d.envVar === undefined) return true;
+    if (d.file !== project.configFile) return true;
+    const top = d.path?.[0];
+    // The dashboard (its token above all) is serve's business, never run's — except the link alerts carry.
+    if (top === 'dashboard') return command === 'serve' || (alerts && d.path?.[1] === 'public_url');
+    if (top === 'connections') {
+      const conn = String(d.path?.[1]);
+      return project.datasets.some((ds) => ds.source.type === 'connection' && ds.source.connection === conn);
+    }
+    return true;
+  });
 }

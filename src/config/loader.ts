@@ -13,7 +13,7 @@ import { closest, didYouMean, type Diagnostic } from './diagnostics.js';
 import { parseDuration } from './duration.js';
 import type { CheckDef, DatasetDef, Position, Project, ResolvedSource, SloObjective } from './model.js';
 import {
-  CHECK_KINDS, configSchema, datasetFileSchema, type CheckKindName, type Config, type DatasetFile, type SourceFormat, type Threshold,
+  CHECK_KINDS, checkKindSchemas, configSchema, datasetFileSchema, type CheckKindName, type Config, type DatasetFile, type SourceFormat, type Threshold,
 } from './schema.js';
 import { buildLineage } from '../lineage/graph.js';
 import { loadAlerts } from '../alerts/load.js';
@@ -282,9 +282,10 @@ function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, dia
       if (typeof rawName === 'string') declaredNames.add(rawName);
       else for (const e of kind.expand(rawOptions as Record<string, unknown>)) declaredNames.add(e.name);
     } catch { /* options too broken to name */ }
-    const parsed = kind.schema.safeParse(rawOptions);
+    const kindSchema = checkKindSchemas[kindKey as CheckKindName];
+    const parsed = kindSchema.safeParse(rawOptions);
     if (!parsed.success) {
-      problems.push(...zodIssuesToDiagnostics(src, kind.schema, parsed.error.issues, optionsPath));
+      problems.push(...zodIssuesToDiagnostics(src, kindSchema, parsed.error.issues, optionsPath));
       return;
     }
     const options = parsed.data as Record<string, unknown> & {
@@ -371,26 +372,5 @@ function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, dia
   return ds;
 }
 
-/**
- * Diagnostics that stop a command: every error for validate; for run, unset variables it does not need are let through.
- * Alert files (and the dashboard link alerts carry) matter to run only when it sends alerts (not with --no-alerts).
- */
-export function blockingDiagnostics(list: Diagnostic[], command: 'validate' | 'run' | 'serve', project: Project, opts: { alerts?: boolean } = {}): Diagnostic[] {
-  const alerts = opts.alerts ?? true;
-  const alertFiles = new Set(project.alerts.files);
-  return list.filter((d) => {
-    if (d.severity !== 'error') return false;
-    if (command === 'validate') return true;
-    if (alertFiles.has(d.file)) return command !== 'run' || alerts;
-    if (d.envVar === undefined) return true;
-    if (d.file !== project.configFile) return true;
-    const top = d.path?.[0];
-    // The dashboard (its token above all) is serve's business, never run's — except the link alerts carry.
-    if (top === 'dashboard') return command === 'serve' || (alerts && d.path?.[1] === 'public_url');
-    if (top === 'connections') {
-      const conn = String(d.path?.[1]);
-      return project.datasets.some((ds) => ds.source.type === 'connection' && ds.source.connection === conn);
-    }
-    return true;
-  });
-}
+// Lives with the diagnostics (no zod, no yaml): vigil run decides with it on a cached project too.
+export { blockingDiagnostics } from './diagnostics.js';

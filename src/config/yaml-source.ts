@@ -26,6 +26,13 @@ export interface YamlSource {
  */
 const MASK = '\uE000';
 
+let interpolations = 0;
+
+/** How many scalars had ${…} replaced so far in this process (the project cache keeps no load that read the environment). */
+export function interpolationCount(): number {
+  return interpolations;
+}
+
 const ENV_RE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 export function readYamlFile(file: string, env: NodeJS.ProcessEnv): YamlSource {
@@ -100,6 +107,7 @@ function toValue(src: YamlSource, node: Node | null, path: Array<string | number
  * single reference takes the type of what it expands to: port: ${PORT:-8080}.
  */
 function interpolate(src: YamlSource, node: Node, text: string, path: KeyPath, env: NodeJS.ProcessEnv): string {
+  interpolations++;
   const [from, , to] = node.range ?? [0, 0, 0];
   let out = text;
   for (const ref of (src.refs ?? []).filter((r) => r.start >= from && r.start < to)) {
