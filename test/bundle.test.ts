@@ -4,7 +4,7 @@
 // stay unloaded. Every ES module the process loads is recorded by a loader hook
 // and looked up in the bundle's metafile (which packages went into which chunk).
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +46,9 @@ beforeAll(async () => {
   hooksDir = makeProject({ 'hooks.mjs': HOOKS, 'register.mjs': REGISTER });
   project = makeProject();
   expect((await vigil(['init', '.'], { cwd: project })).code).toBe(0);
+  // Files saved a moment ago are not cached (they may have changed while loading): age them.
+  const past = new Date(Date.now() - 60_000);
+  for (const rel of ['vigil.yaml', 'checks', 'checks/example.yaml', 'alerts', 'alerts/alerts.yaml']) utimesSync(path.join(project, rel), past, past);
 });
 
 /** Runs bin/vigil with the hook; the files it loaded, relative to the repo (bin/vigil, dist/bundle/…). */

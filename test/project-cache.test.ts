@@ -1,7 +1,7 @@
 // vigil run's project cache (config/cache.ts): read back only while every input
 // is byte-for-byte the same, identical to a fresh load, and never kept when it
 // would freeze an error, the environment, a secret or the time.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadProjectCached, projectCacheFile } from '../src/config/cache.js';
@@ -30,13 +30,34 @@ silences:
     reason: migration
 `;
 
+/** Every file and folder of the project last changed a minute ago: nothing was saved while loading. */
+function settle(dir: string): void {
+  const past = new Date(Date.now() - 60_000);
+  const walk = (p: string) => {
+    for (const e of readdirSync(p, { withFileTypes: true })) {
+      if (e.name === '.vigil') continue;
+      const full = path.join(p, e.name);
+      if (e.isDirectory()) walk(full);
+      utimesSync(full, past, past);
+    }
+  };
+  walk(dir);
+  utimesSync(dir, past, past);
+}
+
 function project(): string {
-  return makeProject({
+  return settled({
     'vigil.yaml': 'checks: checks\ntimezone: Europe/Berlin\n',
     'checks/orders.yaml': ORDERS,
     'checks/sub/customers.yaml': CUSTOMERS,
     'alerts/alerts.yaml': ALERTS,
   });
+}
+
+function settled(files: Record<string, string>): string {
+  const dir = makeProject(files);
+  settle(dir);
+  return dir;
 }
 
 const T0 = Date.parse('2026-11-21T12:00:00Z');
@@ -68,6 +89,7 @@ describe('the project cache', () => {
     ];
     for (const change of changes) {
       change();
+      settle(dir);
       const after = await load(dir);
       expect(after.cached, String(change)).toBe(false);
       const { cached: _, ...fresh } = after;
@@ -83,11 +105,13 @@ describe('the project cache', () => {
     const dir = project();
     const file = projectCacheFile(path.join(dir, 'vigil.yaml'));
     writeFile(dir, 'checks/bad.yaml', 'dataset: bad\nsource: x.csv\nchecks:\n  - row_cont: {}\n');
+    settle(dir);
     expect((await load(dir)).diagnostics.some((d) => d.severity === 'error')).toBe(true);
     expect(existsSync(file)).toBe(false);
     rmSync(path.join(dir, 'checks/bad.yaml'));
 
     writeFile(dir, 'checks/env.yaml', 'dataset: env\nsource: ${DATA_DIR}/e.csv\nchecks:\n  - row_count: { fail: { min: 1 } }\n');
+    settle(dir);
     process.env.DATA_DIR = '/data/one';
     try {
       await load(dir);
@@ -98,14 +122,17 @@ describe('the project cache', () => {
     rmSync(path.join(dir, 'checks/env.yaml'));
 
     writeFile(dir, 'alerts/slack.yaml', 'channels:\n  - name: slack\n    type: slack\n    webhook_url: https://hooks.slack.com/services/T000/B000/abcdefghijkl\n');
+    settle(dir);
     await load(dir);
     expect(existsSync(file)).toBe(false);
     rmSync(path.join(dir, 'alerts/slack.yaml'));
 
     writeFile(dir, 'vigil.yaml', 'checks: checks\ndashboard: { token: s3cret-token }\n');
+    settle(dir);
     await load(dir);
     expect(existsSync(file)).toBe(false);
     writeFile(dir, 'vigil.yaml', 'checks: checks\n');
+    settle(dir);
 
     await load(dir);
     expect(existsSync(file)).toBe(true);
@@ -116,10 +143,30 @@ describe('the project cache', () => {
   it('a silence that ends makes the kept project stale (its warning depends on the time)', async () => {
     const dir = project();
     writeFile(dir, 'alerts/alerts.yaml', ALERTS.replace('2030-01-01T00:00:00Z', '2026-11-21T13:00:00Z'));
+    settle(dir);
     await load(dir);
     expect((await load(dir, { now: T0 + 30 * 60_000 })).cached).toBe(true);
     const later = await load(dir, { now: Date.parse('2026-11-21T13:00:01Z') });
     expect(later.cached).toBe(false);
+  });
+
+  it('nothing is kept while a file is fresh enough to have been saved during the load', async () => {
+    const dir = project();
+    writeFile(dir, 'checks/orders.yaml', ORDERS.replace('fail: 5%', 'fail: 7%')); // saved just now
+    await load(dir);
+    expect(existsSync(projectCacheFile(path.join(dir, 'vigil.yaml')))).toBe(false);
+    settle(dir);
+    await load(dir);
+    expect((await load(dir)).cached).toBe(true);
+  });
+
+  it('an input that cannot be read is a miss, and the loader reports it', async () => {
+    const dir = project();
+    await load(dir);
+    symlinkSync(path.join(dir, 'nowhere.yaml'), path.join(dir, 'checks/dangling.yaml'));
+    const after = await load(dir);
+    expect(after.cached).toBe(false);
+    expect(after.diagnostics.some((d) => d.severity === 'error' && d.file.endsWith('dangling.yaml'))).toBe(true);
   });
 
   it('a damaged cache file is ignored and replaced', async () => {

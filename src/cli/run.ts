@@ -137,8 +137,12 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
   } finally {
     // The store checkpoints on DuckDB's thread while this one frees the engine's memory.
     const storeClosed = store.close();
+    storeClosed.catch(() => undefined); // awaited below, whatever the engine does
     await new Promise((resolve) => setImmediate(resolve));
-    await engine.close();
-    await storeClosed;
+    try {
+      await engine.close();
+    } finally {
+      await storeClosed;
+    }
   }
 }

@@ -56,14 +56,33 @@ function isDir(p: string): boolean {
   }
 }
 
-/** A digest of the config file and of every YAML file (names and bytes) under the folders. */
-function digest(build: string, configFile: string, folders: string[]): string {
+interface Digest {
+  key: string;
+  /** Newest modification time among the inputs (ms). */
+  newest: number;
+}
+
+/** A digest of the config file and of every YAML file (names and bytes) under the folders; null when one cannot be read. */
+function digest(build: string, configFile: string, folders: string[]): Digest | null {
+  try {
+    return digestFiles(build, configFile, folders);
+  } catch {
+    return null; // a dangling link, a file gone meanwhile: no cache, the loader says what is wrong
+  }
+}
+
+function digestFiles(build: string, configFile: string, folders: string[]): Digest {
   const h = createHash('sha256');
+  let newest = 0;
   const add = (label: string, bytes: Buffer | null) => {
     h.update(`\0${label}\0${bytes === null ? 'missing' : bytes.length}\0`);
-    if (bytes !== null) h.update(bytes);
+    if (bytes !== null) {
+      h.update(bytes);
+      newest = Math.max(newest, statSync(label).mtimeMs);
+    }
   };
-  h.update(`${FORMAT}\0${build}`);
+  // Node's own version too: its ICU decides which time zones validate.
+  h.update(`${FORMAT}\0${build}\0${process.version}`);
   add(configFile, existsSync(configFile) ? readFileSync(configFile) : null);
   for (const dir of folders) {
     if (!isDir(dir)) {
@@ -71,10 +90,14 @@ function digest(build: string, configFile: string, folders: string[]): string {
       continue;
     }
     h.update(`\0dir\0${dir}`);
+    newest = Math.max(newest, statSync(dir).mtimeMs);
     for (const file of listYamlFiles(dir)) add(file, readFileSync(file));
   }
-  return h.digest('hex');
+  return { key: h.digest('hex'), newest };
 }
+
+/** Files this recent may have been saved while they were being loaded (and mtimes can be coarse). */
+const SETTLE_MS = 2000;
 
 function read(file: string): Entry | null {
   try {
@@ -128,17 +151,23 @@ export async function loadProjectCached(options: LoadOptions = {}, cache: CacheO
   if (usable) {
     const entry = read(file);
     if (entry && entry.build === build && (entry.expiresAt === null || now < entry.expiresAt)
-      && digest(build, configFile, entry.folders) === entry.key) {
+      && digest(build, configFile, entry.folders)?.key === entry.key) {
       return { ...entry.result, cached: true };
     }
   }
   const [{ loadProject }, { interpolationCount }] = await Promise.all([import('./loader.js'), import('./yaml-source.js')]);
   const before = interpolationCount();
+  const loadStarted = Date.now();
   const result = loadProject(options);
   const readEnv = interpolationCount() > before;
   if (usable && !readEnv && result.diagnostics.every((d) => d.severity !== 'error') && !holdsSecrets(result)) {
     const folders = foldersOf(result);
-    write(file, { format: FORMAT, build, key: digest(build, configFile, folders), folders, expiresAt: expiry(result, now), result });
+    // The bytes are read again after the load: a file saved while loading would leave the old
+    // project under the new bytes, so nothing is kept while an input is that fresh.
+    const d = digest(build, configFile, folders);
+    if (d !== null && d.newest < loadStarted - SETTLE_MS) {
+      write(file, { format: FORMAT, build, key: d.key, folders, expiresAt: expiry(result, now), result });
+    }
   }
   return { ...result, cached: false };
 }

@@ -74,14 +74,16 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
   // (the store serializes it before any of their results).
   const schemas = await store.lastSchemas();
   const begun = store.beginRun({ runId, startedAt, trigger: opts.trigger ?? 'cli', selectors: opts.selectors ?? [] });
-  begun.catch(() => undefined); // awaited below, before anything depends on it
+  // Awaited below; until then a failure only stops the datasets not yet started.
+  let notBegun = false;
+  begun.catch(() => { notBegun = true; });
   const outcomes: DatasetRun[] = new Array(opts.datasets.length);
   // Writes queue in the store (one transaction per dataset) while the next dataset runs.
   const writes: Array<Promise<void>> = [];
   const writeErrors: string[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < opts.datasets.length && !opts.signal?.aborted) {
+    while (next < opts.datasets.length && !opts.signal?.aborted && !notBegun) {
       const i = next++;
       const ds = opts.datasets[i] as DatasetDef;
       const outcome = await runDataset(ds, {
@@ -95,6 +97,7 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
       if (opts.signal?.aborted) continue;
       // Never results without their run's row: a run that could not begin records nothing.
       writes.push(begun.then(() => store.recordDataset(runId, outcome, opts.incidents?.(ds, outcome, runId))).catch((err: unknown) => {
+        if (notBegun) return; // the run's own error is thrown below
         writeErrors.push(`${ds.name}: ${errorMessage(err)}`);
         log.error({ run_id: runId, dataset: ds.name, err: errorMessage(err) }, 'could not record results');
       }));
@@ -108,7 +111,9 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
     await Promise.all(writes);
   } catch (err) {
     await Promise.all(writes);
-    await store.finishRun(runId, new Date().toISOString(), summarize(outcomes.filter(Boolean).flatMap((o) => o.results)), 'aborted').catch(() => undefined);
+    if (!notBegun) {
+      await store.finishRun(runId, new Date().toISOString(), summarize(outcomes.filter(Boolean).flatMap((o) => o.results)), 'aborted').catch(() => undefined);
+    }
     throw err;
   } finally {
     if (!opts.engine) await engine.close();
