@@ -7,9 +7,11 @@
 // check history, next to a bare express app serving the same bodies from
 // memory in the same process. Then the 30-day history on a 1-week store for
 // the history-length ratio. Options: --datasets N (200) --days N (365)
-// --duration S (10) --quick (20 datasets, 30 days, 3 s).
+// --duration S (10) --quick (20 datasets, 30 days, 3 s) --fresh (seed again even
+// when a kept store matches: see seed()).
 
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -17,7 +19,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import autocannon from 'autocannon';
 import express from 'express';
 import { startDaemon } from '../src/server/daemon.js';
-import { MIGRATIONS } from '../src/store/migrations.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/migrations.js';
 import { DuckDBStore } from '../src/store/duckdb-store.js';
 import { createLogger } from '../src/util/log.js';
 
@@ -27,6 +29,7 @@ const flag = (name: string, def: number): number => {
   return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : def;
 };
 const quick = args.includes('--quick');
+const FRESH = args.includes('--fresh');
 const DATASETS = flag('datasets', quick ? 20 : 200);
 const DAYS = flag('days', quick ? 30 : 365);
 const DURATION = flag('duration', quick ? 3 : 10);
@@ -59,43 +62,86 @@ checks:
 `;
 }
 
-/** A project folder and a store holding `days` of hourly runs ending at the current hour. */
-async function seed(name: string, datasets: number, days: number): Promise<{ dir: string; seedMs: number; migrateMs: number; rows: number }> {
-  const dir = path.join(OUT, name);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(path.join(dir, 'checks'), { recursive: true });
-  writeFileSync(path.join(dir, 'vigil.yaml'), 'schedule: "0 0 1 1 *"\ndashboard: { port: 0 }\nstore: store.duckdb\n');
-  for (let i = 0; i < datasets; i++) writeFileSync(path.join(dir, 'checks', `ds_${i}.yaml`), checkFile(i));
-  const file = path.join(dir, 'store.duckdb');
-  const hours = days * 24;
-  const t0 = Date.now();
-  const inst = await DuckDBInstance.create(file, { threads: '2' });
-  const c = await inst.connect();
-  for (const m of MIGRATIONS.filter((x) => x.version <= 2)) for (const sql of m.sql) await c.run(sql);
-  await c.run(`CREATE TABLE vigil_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL); INSERT INTO vigil_meta VALUES ('schema_version', '2')`);
-  const end = `date_trunc('hour', now())`;
-  await c.run(`INSERT INTO runs SELECT 'run-' || h, ${end} - to_hours(${hours} - h), ${end} - to_hours(${hours} - h) + INTERVAL 20 SECOND,
-    'completed', 'schedule', '[]', '{"pass":0,"warn":0,"fail":0,"error":0}' FROM range(${hours}) t(h)`);
-  await c.run(`INSERT INTO dataset_runs SELECT 'run-' || h, 'ds_' || d, ${end} - to_hours(${hours} - h), ${end} - to_hours(${hours} - h) + INTERVAL 2 SECOND,
-    2000, NULL, '[]' FROM range(${hours}) t(h), range(${datasets}) u(d) ORDER BY h, d`);
-  // Mostly passing; a few percent warn or fail, clustered so SLOs and charts have something to show.
+const HOUR_MS = 3_600_000;
+
+/** The schema-2 store's contents: `hours` hourly runs of `datasets` datasets ending at `end` (an SQL TIMESTAMPTZ literal). */
+function seedSql(datasets: number, hours: number, end: string): string[] {
   const names = `['${CHECKS.join("','")}']`;
-  await c.run(`INSERT INTO check_results SELECT 'run-' || h, 'ds_' || d || '.' || ${names}[k + 1], 'ds_' || d,
+  return [
+    ...MIGRATIONS.filter((x) => x.version <= 2).flatMap((m) => m.sql),
+    `CREATE TABLE vigil_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL); INSERT INTO vigil_meta VALUES ('schema_version', '2')`,
+    `INSERT INTO runs SELECT 'run-' || h, ${end} - to_hours(${hours} - h), ${end} - to_hours(${hours} - h) + INTERVAL 20 SECOND,
+    'completed', 'schedule', '[]', '{"pass":0,"warn":0,"fail":0,"error":0}' FROM range(${hours}) t(h)`,
+    `INSERT INTO dataset_runs SELECT 'run-' || h, 'ds_' || d, ${end} - to_hours(${hours} - h), ${end} - to_hours(${hours} - h) + INTERVAL 2 SECOND,
+    2000, NULL, '[]' FROM range(${hours}) t(h), range(${datasets}) u(d) ORDER BY h, d`,
+    // Mostly passing; a few percent warn or fail, clustered so SLOs and charts have something to show.
+    `INSERT INTO check_results SELECT 'run-' || h, 'ds_' || d || '.' || ${names}[k + 1], 'ds_' || d,
       CASE WHEN k = 0 THEN 'freshness' WHEN k = 1 THEN 'row_count' WHEN k < 5 THEN 'nulls' WHEN k = 5 THEN 'duplicates' WHEN k = 6 THEN 'schema' ELSE 'sql' END,
       ${names}[k + 1],
       CASE WHEN hash(h // 6, d, k) % 100 < 2 THEN 'fail' WHEN hash(h // 6, d, k) % 100 < 5 THEN 'warn' ELSE 'pass' END,
       CASE WHEN k = 0 THEN (h % 6) * 1800 + d ELSE (hash(h, d, k) % 1000)::DOUBLE END,
       CASE WHEN k = 0 THEN 'seconds' ELSE 'rows' END, 'seeded result', 'https://runbooks.example.com/ds_' || d, 'team-' || (d % 7),
       '[]', '{"fail":0}', '{}', ${end} - to_hours(${hours} - h) + INTERVAL 1 SECOND, 5
-    FROM range(${hours}) t(h), range(${datasets}) u(d), range(${CHECKS.length}) v(k) ORDER BY h, d, k`);
-  await c.run(`INSERT INTO schema_snapshots SELECT 'ds_' || d, 'run-0', ${end} - to_hours(${hours}), '[{"name":"id","type":"BIGINT"},{"name":"a","type":"VARCHAR"}]' FROM range(${datasets}) u(d)`);
+    FROM range(${hours}) t(h), range(${datasets}) u(d), range(${CHECKS.length}) v(k) ORDER BY h, d, k`,
+    `INSERT INTO schema_snapshots SELECT 'ds_' || d, 'run-0', ${end} - to_hours(${hours}), '[{"name":"id","type":"BIGINT"},{"name":"a","type":"VARCHAR"}]' FROM range(${datasets}) u(d)`,
+  ];
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+
+/** What a kept store was made from: reused only when all of it matches. */
+interface SeedInfo {
+  /** the seed's statements and check files (its end time left out) */
+  seed_key: string;
+  /** the migrations applied after the seed (their SQL) */
+  store_key: string;
+  /** the clock at seeding: the daemon runs at this time, so a kept store answers exactly the windows it answered then */
+  seeded_at: string;
+  rows: number;
+  seed_ms: number;
+  backfill_ms: number;
+}
+
+/** Kept stores older than this are seeded again (older, the dataset page's recent-runs read would reach past its one-week fast path). */
+const REUSE_MAX_AGE_MS = 6 * 24 * HOUR_MS;
+
+/**
+ * A project folder and a store holding `days` of hourly runs ending at the hour of `seeded_at`.
+ * The migrated store is kept (with seed.json describing it) and reused by the next run with the
+ * same datasets, days, seed and migrations, unless --fresh or older than REUSE_MAX_AGE_MS.
+ */
+async function seed(name: string, datasets: number, days: number): Promise<SeedInfo & { dir: string; reused: boolean }> {
+  const dir = path.join(OUT, name);
+  const file = path.join(dir, 'store.duckdb');
+  const infoFile = path.join(dir, 'seed.json');
+  const hours = days * 24;
+  const seedKey = digest(JSON.stringify([seedSql(datasets, hours, 'END'), Array.from({ length: datasets }, (_, i) => checkFile(i))]));
+  const storeKey = digest(JSON.stringify([seedKey, MIGRATIONS]));
+  if (!FRESH && existsSync(infoFile) && existsSync(file)) {
+    const kept = JSON.parse(readFileSync(infoFile, 'utf8')) as SeedInfo;
+    if (kept.seed_key === seedKey && kept.store_key === storeKey && Date.now() - Date.parse(kept.seeded_at) < REUSE_MAX_AGE_MS) {
+      return { ...kept, dir, reused: true };
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(path.join(dir, 'checks'), { recursive: true });
+  writeFileSync(path.join(dir, 'vigil.yaml'), 'schedule: "0 0 1 1 *"\ndashboard: { port: 0 }\nstore: store.duckdb\n');
+  for (let i = 0; i < datasets; i++) writeFileSync(path.join(dir, 'checks', `ds_${i}.yaml`), checkFile(i));
+  const seededAt = new Date();
+  const end = `'${new Date(Math.floor(seededAt.getTime() / HOUR_MS) * HOUR_MS).toISOString()}'::TIMESTAMPTZ`;
+  const t0 = Date.now();
+  const inst = await DuckDBInstance.create(file, { threads: '2' });
+  const c = await inst.connect();
+  for (const sql of seedSql(datasets, hours, end)) await c.run(sql);
   const rows = Number((await c.runAndReadAll('SELECT count(*) FROM check_results')).getRows()[0]?.[0]);
   c.closeSync();
   inst.closeSync();
   const seedMs = Date.now() - t0;
   const t1 = Date.now();
   await (await DuckDBStore.open(file)).close(); // migrations 4 to 6: backfill of latest results, rollups, run summaries, recent hours
-  return { dir, seedMs, migrateMs: Date.now() - t1, rows };
+  const info: SeedInfo = { seed_key: seedKey, store_key: storeKey, seeded_at: seededAt.toISOString(), rows, seed_ms: seedMs, backfill_ms: Date.now() - t1 };
+  writeFileSync(infoFile, JSON.stringify(info, null, 2));
+  return { ...info, dir, reused: false };
 }
 
 interface Measured { p50: number; p95: number; rps: number; requests: number; errors: number }
@@ -151,8 +197,11 @@ async function timed(url: string): Promise<number> {
 
 async function benchStore(label: string, days: number, endpoints: 'all' | 'history') {
   process.stdout.write(`seeding ${label}: ${DATASETS} datasets × ${CHECKS.length} checks × ${days * 24} hourly runs…\n`);
-  const s = await seed(label, DATASETS, days);
-  process.stdout.write(`  ${s.rows.toLocaleString('en-US')} results in ${(s.seedMs / 1000).toFixed(1)} s; migrations 4–6 backfill ${(s.migrateMs / 1000).toFixed(1)} s\n`);
+  const s = await seed(`${DATASETS}x${label}`, DATASETS, days);
+  process.stdout.write(`  ${s.rows.toLocaleString('en-US')} results in ${(s.seed_ms / 1000).toFixed(1)} s; migrations 4–${SCHEMA_VERSION} backfill ${(s.backfill_ms / 1000).toFixed(1)} s`
+    + `${s.reused ? ` (kept store seeded at ${s.seeded_at}, reused; the daemon's clock is set to that time; --fresh seeds again)` : ''}\n`);
+  // The windows end when the store was seeded, whether it was just now or it is a kept one.
+  process.env.VIGIL_NOW = s.seeded_at;
   const daemon = await startDaemon({ cwd: s.dir }, createLogger('error'));
   try {
     const datasetNames = Array.from({ length: DATASETS }, (_, i) => `ds_${i}`);
@@ -183,7 +232,7 @@ async function benchStore(label: string, days: number, endpoints: 'all' | 'histo
         floor.server.closeAllConnections();
       }
     }
-    return { label, days, datasets: DATASETS, results: s.rows, seed_ms: s.seedMs, backfill_ms: s.migrateMs, endpoints: out };
+    return { label, days, datasets: DATASETS, results: s.rows, seed_ms: s.seed_ms, backfill_ms: s.backfill_ms, reused_store: s.reused, seeded_at: s.seeded_at, endpoints: out };
   } finally {
     await daemon.stop();
   }
