@@ -155,8 +155,19 @@ export class DuckDBStore implements Store {
           const prepared = await statement;
           prepared.bind(values);
           const result = await prepared.run();
+          // Column by column from each chunk's vectors: getRows() asks the native side for the column
+          // count on every row and builds each value through a visitor callback.
           const out: DuckDBValue[][] = [];
-          for (let i = 0; i < result.chunkCount; i++) for (const row of result.getChunk(i).getRows()) out.push(row);
+          const columns = result.columnCount;
+          for (let i = 0, chunks = result.chunkCount; i < chunks; i++) {
+            const chunk = result.getChunk(i);
+            const base = out.length;
+            for (let r = 0; r < chunk.rowCount; r++) out.push(new Array<DuckDBValue>(columns));
+            for (let c = 0; c < columns; c++) {
+              const vector = chunk.getColumnVector(c);
+              for (let r = 0, n = vector.itemCount; r < n; r++) (out[base + r] as DuckDBValue[])[c] = vector.getItem(r);
+            }
+          }
           return out;
         },
       );
