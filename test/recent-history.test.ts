@@ -154,6 +154,21 @@ describe('check_recent_hour', () => {
     }
   });
 
+  it('reads made together (served by batched queries) answer each as on its own', async () => {
+    const store = await DuckDBStore.open(file);
+    try {
+      const asks = CHECKS.flatMap((check) => windows().map((w) => ({ check, ...w }))).concat([{ check: 'events.nope', from: at(NEWEST - 24 * 30), to: at(NEWEST) }]);
+      const alone: Array<string | null> = [];
+      for (const a of asks) alone.push(await store.recentHourlyHistoryJson(a.check, a.from, a.to));
+      // All at once: more than the reader connections can take, so most wait and go in batches (of several checks, repeated ones too).
+      const together = await Promise.all(asks.map((a) => store.recentHourlyHistoryJson(a.check, a.from, a.to)));
+      expect(together).toEqual(alone);
+      expect(alone.filter((x) => x !== null && x.length > 2).length).toBeGreaterThan(50);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('the history endpoint sends the same bytes as JSON.stringify of the response built from the rollups', async () => {
     let compared = 0;
     for (const end of [NEWEST, NEWEST + 0.5, 24 * 53 + 7, 24 * 31.5]) {
