@@ -37,8 +37,12 @@ class RawJson {
 interface Cached {
   key: string;
   at: number;
-  body: string;
+  body: Buffer;
+  /** As express would compute it for `body` (its `etag fn`), once per body instead of once per response. */
+  etag: string | undefined;
 }
+
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function apiRouter(deps: ApiDeps): Router {
   const { scheduler, store } = deps;
@@ -47,21 +51,26 @@ export function apiRouter(deps: ApiDeps): Router {
 
   const scrub = (text: string): string => replaceSecrets(text, deps.secrets());
 
-  /** Serves `build()`'s JSON, rebuilt only when `key` changes or the entry is older than CACHE_MS. */
+  /**
+   * Serves `build()`'s JSON, rebuilt only when `key` changes or the entry is older than CACHE_MS.
+   * The body is kept as the bytes sent, with its ETag: a cache hit is one write of a ready Buffer.
+   */
   const cached = async (res: Response, slot: string, key: string, build: () => Promise<unknown>, limit = Infinity): Promise<void> => {
-    const hit = cache.get(slot);
-    let body: string;
+    let hit = cache.get(slot);
     if (hit && hit.key === key && Date.now() - hit.at < CACHE_MS) {
-      body = hit.body;
       cache.delete(slot);
       cache.set(slot, hit); // most recently used last
     } else {
       const built = await build();
-      body = scrub(built instanceof RawJson ? built.json : JSON.stringify(built));
-      cache.set(slot, { key, at: Date.now(), body });
+      const body = Buffer.from(scrub(built instanceof RawJson ? built.json : JSON.stringify(built)));
+      const etagFn = res.app.get('etag fn') as ((body: Buffer) => string | undefined) | undefined;
+      hit = { key, at: Date.now(), body, etag: typeof etagFn === 'function' ? etagFn(body) : undefined };
+      cache.set(slot, hit);
       if (cache.size > limit + 8) for (const k of cache.keys()) { if (cache.size <= limit) break; if (k.startsWith('history:')) cache.delete(k); }
     }
-    res.type('application/json').send(body);
+    res.set('Content-Type', JSON_TYPE);
+    if (hit.etag !== undefined) res.set('ETag', hit.etag);
+    res.send(hit.body);
   };
 
   // The latest result of every check, read once per store revision and shared by every view.
