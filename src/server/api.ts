@@ -31,7 +31,7 @@ const HISTORY_CACHE_ENTRIES = 256;
 
 /** A body already serialized (the hourly history's points as stored): sent as is, scrubbed like any other. */
 class RawJson {
-  constructor(readonly json: string) {}
+  constructor(readonly bytes: Buffer) {}
 }
 
 interface Cached {
@@ -43,6 +43,7 @@ interface Cached {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+const CLOSE_BRACE = Buffer.from('}');
 
 export function apiRouter(deps: ApiDeps): Router {
   const { scheduler, store } = deps;
@@ -50,6 +51,11 @@ export function apiRouter(deps: ApiDeps): Router {
   const cache = new Map<string, Cached>();
 
   const scrub = (text: string): string => replaceSecrets(text, deps.secrets());
+  /** The same as scrub() for UTF-8 bytes, decoded only when a secret (one replaceSecrets would replace) is in them. */
+  const scrubBytes = (bytes: Buffer): Buffer => {
+    const secrets = deps.secrets();
+    return secrets.some((s) => s.length >= 4 && bytes.includes(s)) ? Buffer.from(replaceSecrets(bytes.toString('utf8'), secrets)) : bytes;
+  };
 
   /**
    * Serves `build()`'s JSON, rebuilt only when `key` changes or the entry is older than CACHE_MS.
@@ -62,7 +68,7 @@ export function apiRouter(deps: ApiDeps): Router {
       cache.set(slot, hit); // most recently used last
     } else {
       const built = await build();
-      const body = Buffer.from(scrub(built instanceof RawJson ? built.json : JSON.stringify(built)));
+      const body = built instanceof RawJson ? scrubBytes(built.bytes) : Buffer.from(scrub(JSON.stringify(built)));
       const etagFn = res.app.get('etag fn') as ((body: Buffer) => string | undefined) | undefined;
       hit = { key, at: Date.now(), body, etag: typeof etagFn === 'function' ? etagFn(body) : undefined };
       cache.set(slot, hit);
@@ -142,7 +148,7 @@ export function apiRouter(deps: ApiDeps): Router {
       };
       // An hourly window inside the check's recent hours: the stored points are spliced in as they are (points is the last key).
       const stored = resolution === 'hour' ? await store.recentHourlyHistoryJson(id, from, to) : null;
-      if (stored !== null) return new RawJson(`${JSON.stringify({ ...head, points: [] }).slice(0, -3)}${stored}}`);
+      if (stored !== null) return new RawJson(Buffer.concat([Buffer.from(JSON.stringify({ ...head, points: [] }).slice(0, -3)), stored, CLOSE_BRACE]));
       return { ...head, points: historyPoints(await store.checkHistory(id, from, to, resolution)) };
     }, HISTORY_CACHE_ENTRIES);
   });
