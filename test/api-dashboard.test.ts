@@ -4,6 +4,7 @@
 // and its boundaries, lineage with statuses and what is at risk, SLO numbers,
 // 404s — and a store written by an older vigil upgraded with its read models.
 
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,9 @@ import { MIGRATIONS } from '../src/store/migrations.js';
 import { DuckDBStore } from '../src/store/duckdb-store.js';
 import { cleanupProjects, makeProject, queryDb, runProject, writeData, writeFile } from './helpers.js';
 import { http, startApp, type TestApp } from './api-helpers.js';
+
+/** Express's default ETag (`etag fn` 'weak'): W/"<length in hex>-<first 27 characters of the base64 SHA-1>". */
+const weakEtag = (body: Buffer) => `W/"${body.length.toString(16)}-${createHash('sha1').update(body).digest('base64').slice(0, 27)}"`;
 
 const U = Date.parse('2026-03-01T00:00:00Z');
 const H = 3600_000;
@@ -238,6 +242,26 @@ describe('GET /api/slos', () => {
       target: 100, attainment: 100, budget_remaining: 100, zero_budget: true, budget_exhausted: false,
       burn_rates: { '1h': 0, '6h': 0, '24h': 0, '3d': 0 }, budget_remaining_seconds: 0,
     });
+  });
+});
+
+describe('cached bodies', () => {
+  it('go out as express would send them (type, length, weak ETag of the body), the same bytes again from the cache, and a matching If-None-Match is answered 304', async () => {
+    for (const route of ['/api/datasets', '/api/datasets/orders', '/api/checks/orders.freshness/history?days=30', '/api/lineage', '/api/slos']) {
+      const first = await http(app.url, route);
+      const again = await http(app.url, route);
+      for (const res of [first, again]) {
+        expect(res.status, route).toBe(200);
+        expect(res.headers.get('content-type'), route).toBe('application/json; charset=utf-8');
+        expect(res.headers.get('content-length'), route).toBe(String(Buffer.byteLength(res.text)));
+        expect(res.headers.get('etag'), route).toBe(weakEtag(Buffer.from(res.text)));
+      }
+      expect(again.text, route).toBe(first.text);
+      // (fetch adds Cache-Control: no-cache to a conditional request unless it has one, and express then never answers 304)
+      const unchanged = await http(app.url, route, { headers: { 'if-none-match': first.headers.get('etag') ?? '', 'cache-control': 'max-age=0' } });
+      expect(unchanged.status, route).toBe(304);
+      expect(unchanged.text, route).toBe('');
+    }
   });
 });
 

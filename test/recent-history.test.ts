@@ -7,17 +7,21 @@
 // From migration 6 on each day's points are stored as the API's history points:
 // the hourly history endpoint splices them into its body, which must be byte for
 // byte the JSON it built from parsed rows before (numbers as JSON.stringify writes them).
+// From migration 7 the reads take one row per check (check_recent_window: the newest day's
+// points and those of the days before it), kept by the writes and equal to its backfill.
 
 import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS, RECENT_HOURLY_DAYS } from '../src/store/migrations.js';
+import { MIGRATIONS, RECENT_HOURLY_DAYS, SCHEMA_VERSION, recentWindowSql } from '../src/store/migrations.js';
 import type { CheckHistory } from '../src/server/api-types.js';
 import { historyPoints } from '../src/server/views.js';
-import { DuckDBStore } from '../src/store/duckdb-store.js';
+import { DuckDBStore, pointsBetween } from '../src/store/duckdb-store.js';
+import fc from 'fast-check';
 import type { HistoryRow } from '../src/store/store.js';
 import { http, startApp } from './api-helpers.js';
 import { cleanupProjects, makeProject, queryDb, runProject, writeData } from './helpers.js';
+import { REDACTED } from '../src/alerts/redact.js';
 
 const U = Date.parse('2026-01-05T00:00:00Z');
 const H = 3600_000;
@@ -35,13 +39,16 @@ const CHECKS = ['events.freshness', 'events.row_count', 'events.nulls.amount'];
 
 // Hours (from U) of the runs, in the order they are made: several in one hour, gaps of days,
 // over 50 days in all; then --now back to day 30 (inside the horizon of day 50: merged into
-// existing buckets) and to day 3 (beyond it: kept in the rollups only).
+// existing buckets) and to day 3 (beyond it: kept in the rollups only); the last ones on the
+// newest day, the last write changing only that day (check_recent_window's `latest` alone).
 const RUNS = [0.25, 0.5, 0.9, 5, 26, 24 * 3 + 0.1, 24 * 10 + 0.2, 24 * 10 + 0.7, 24 * 20, 24 * 30 + 0.3, 24 * 36, 24 * 40,
-  24 * 41.3, 24 * 50, 24 * 30 + 0.6, 24 * 3 + 0.4, 24 * 50 + 0.5, 24 * 51 + 23.9, 24 * 52 + 0.05];
-const NEWEST = 24 * 52 + 0.05;
+  24 * 41.3, 24 * 50, 24 * 30 + 0.6, 24 * 3 + 0.4, 24 * 50 + 0.5, 24 * 51 + 23.9, 24 * 52 + 0.05, 24 * 52 + 0.5, 24 * 52 + 3.2];
+const NEWEST = 24 * 52 + 3.2;
 
 let dir: string;
 let file: string;
+/** The runs after which check_recent_window differed from a rebuild from check_recent_hour. */
+const windowsOff: string[] = [];
 /** Every hourly rollup of each check, read with plain SQL: what the rollups path answers. */
 let rollups: Map<string, Array<HistoryRow & { bucket: number }>>;
 
@@ -74,6 +81,11 @@ function windows(): Array<{ from: Date; to: Date }> {
   return out;
 }
 
+/** check_recent_window (migration 7): each check's newest day and its points before and on it. */
+async function windowRows(f: string): Promise<Array<Record<string, unknown>>> {
+  return queryDb(f, `SELECT check_id, newest::VARCHAR AS newest, earlier, latest FROM check_recent_window ORDER BY check_id`);
+}
+
 async function recentRows(f: string): Promise<Array<{ check_id: string; day: string; points: unknown }>> {
   return (await queryDb(f, `SELECT check_id, day::VARCHAR AS day, points::VARCHAR AS points FROM check_recent_hour ORDER BY check_id, day`))
     .map((r) => ({ check_id: String(r.check_id), day: String(r.day), points: JSON.parse(String(r.points)) as unknown }));
@@ -88,11 +100,29 @@ beforeAll(async () => {
     await writeData(dir, 'data/events.csv', `select range as id, case when range % ${(i % 4) + 2} = 0 then null else range * 1.25 end as amount,
       TIMESTAMP '${at(h - age - 0.123).toISOString().replace('T', ' ').replace('Z', '')}' as updated_at from range(${(i * 5) % 11})`);
     await runProject(dir, { now: at(h) });
+    // check_recent_window as kept by this write against the same rows rebuilt from the day rows.
+    const [kept, rebuilt] = [await windowRows(file), await queryDb(file, `SELECT check_id, newest::VARCHAR AS newest, e AS earlier, l AS latest
+      FROM (${recentWindowSql('')}) AS w(check_id, newest, e, l) ORDER BY check_id`)];
+    if (JSON.stringify(kept) !== JSON.stringify(rebuilt)) windowsOff.push(`after the run at hour ${h}`);
   }
   rollups = await readRollups(file);
 }, 180_000);
 
 afterAll(() => cleanupProjects());
+
+describe('pointsBetween (the cut of a stored run of points to a window)', () => {
+  it('keeps exactly the points whose bucket is in [from, to], for any points and window', () => {
+    const hour = fc.integer({ min: 0, max: 24 * 40 });
+    fc.assert(fc.property(fc.uniqueArray(hour, { maxLength: 60 }), hour, hour, fc.array(fc.double({ noNaN: true }), { minLength: 60, maxLength: 60 }),
+      (hours, a, b, values) => {
+        const points = hours.sort((x, y) => x - y).map((h, i) => ({ at: at(h).toISOString(), value: values[i] ?? null, min: null, max: 1e21, status: 'pass', runs: h }));
+        const [from, to] = [at(Math.min(a, b)).toISOString(), new Date(at(Math.max(a, b)).getTime() + (a % 3) * 1000).toISOString()];
+        const joined = Buffer.from(JSON.stringify(points).slice(1, -1));
+        const want = JSON.stringify(points.filter((p) => p.at >= from && p.at <= to)).slice(1, -1);
+        expect(pointsBetween(joined, from, to).toString()).toBe(want);
+      }), { numRuns: 500 });
+  });
+});
 
 describe('check_recent_hour', () => {
   it('the seeded history has the cases this test is about', async () => {
@@ -140,7 +170,7 @@ describe('check_recent_hour', () => {
       let fallbacks = 0;
       for (const check of CHECKS) {
         for (const { from, to } of windows()) {
-          const got = await store.recentHourlyHistoryJson(check, from, to);
+          const got = (await store.recentHourlyHistoryJson(check, from, to))?.toString('utf8') ?? null;
           if (got === null) { fallbacks++; continue; }
           expect(got, `${check} ${from.toISOString()} → ${to.toISOString()}`).toBe(JSON.stringify(historyPoints(expected(check, from, to))));
           if (got.length > 2) compared++;
@@ -148,7 +178,22 @@ describe('check_recent_hour', () => {
       }
       expect(compared).toBeGreaterThan(50);
       expect(fallbacks).toBeGreaterThan(10); // windows starting before the horizon: the rollups answer those
-      expect(await store.recentHourlyHistoryJson('events.nope', at(NEWEST - 24 * 30), at(NEWEST))).toBe('[]');
+      expect((await store.recentHourlyHistoryJson('events.nope', at(NEWEST - 24 * 30), at(NEWEST)))?.toString()).toBe('[]');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads made together (served by batched queries) answer each as on its own', async () => {
+    const store = await DuckDBStore.open(file);
+    try {
+      const asks = CHECKS.flatMap((check) => windows().map((w) => ({ check, ...w }))).concat([{ check: 'events.nope', from: at(NEWEST - 24 * 30), to: at(NEWEST) }]);
+      const alone: Array<string | null> = [];
+      for (const a of asks) alone.push((await store.recentHourlyHistoryJson(a.check, a.from, a.to))?.toString() ?? null);
+      // All at once: more than the reader connections can take, so most wait and go in batches (of several checks, repeated ones too).
+      const together = (await Promise.all(asks.map((a) => store.recentHourlyHistoryJson(a.check, a.from, a.to)))).map((b) => b?.toString() ?? null);
+      expect(together).toEqual(alone);
+      expect(alone.filter((x) => x !== null && x.length > 2).length).toBeGreaterThan(50);
     } finally {
       await store.close();
     }
@@ -175,6 +220,27 @@ describe('check_recent_hour', () => {
       }
     }
     expect(compared).toBeGreaterThan(40);
+  });
+
+  it('a secret spelled inside the stored points is still scrubbed from the body sent (the points are searched as bytes)', async () => {
+    // A connection URL that happens to read like part of a point: every body is scrubbed of it, the stored points too.
+    const secret = '"status":"pass","runs":1}';
+    const other = makeProject({ 'vigil.yaml': `store: store.duckdb\nconnections:\n  wh: { type: postgres, url: ${JSON.stringify(secret)} }\n`, 'checks/events.yaml': EVENTS });
+    copyFileSync(file, path.join(other, 'store.duckdb'));
+    const app = await startApp(other, { now: at(NEWEST) });
+    try {
+      const res = await http(app.url, '/api/checks/events.row_count/history?days=30');
+      expect(res.status).toBe(200);
+      expect(res.text).not.toContain(secret);
+      expect(res.text).toContain(REDACTED);
+      // …and nothing else changed: the body with the secret put back is the one built from the rollups.
+      const to = at(NEWEST);
+      const points = JSON.stringify(historyPoints(expected('events.row_count', new Date(to.getTime() - 30 * D), to)));
+      expect(points).toContain(secret);
+      expect(res.text.endsWith(`"points":${points.split(secret).join(REDACTED)}}`)).toBe(true);
+    } finally {
+      await app.close();
+    }
   });
 
   it('writes numbers as JSON.stringify does: integers, exponents, tiny and huge values, NaN, infinities, -0', async () => {
@@ -212,27 +278,38 @@ describe('check_recent_hour', () => {
     const backfill = MIGRATIONS.find((m) => m.version === 5)?.sql.find((s) => s.startsWith('INSERT'));
     const rewrite = MIGRATIONS.find((m) => m.version === 6)?.sql[0];
     expect(backfill).toBeDefined();
-    await queryDb(copy, `DELETE FROM check_recent_hour; ${backfill ?? ''}; ${rewrite ?? ''}`, { write: true });
+    const windows = MIGRATIONS.find((m) => m.version === 7)?.sql.find((s) => s.startsWith('INSERT'));
+    expect(windows).toBeDefined();
+    await queryDb(copy, `DELETE FROM check_recent_hour; ${backfill ?? ''}; ${rewrite ?? ''}; DELETE FROM check_recent_window; ${windows ?? ''}`, { write: true });
     expect(await recentRows(copy)).toEqual(await recentRows(file));
+    // The writes replaced `latest` alone on most runs and rebuilt the row on new days and runs back in
+    // time: after every run (not only the last, whose errors a later rebuild would hide) it was the rebuild's.
+    expect(windowsOff).toEqual([]);
+    const kept = await windowRows(file);
+    expect(kept.map((r) => r.check_id)).toEqual(CHECKS.slice().sort());
+    expect(await windowRows(copy)).toEqual(kept);
   });
 
-  it('a store at version 4 is backfilled on open and answers the same histories', async () => {
+  it('a store at version 4 is backfilled on open (migrations 5 to 7) and answers the same histories', async () => {
     const old = path.join(makeProject(), 'v4.duckdb');
     copyFileSync(file, old);
-    await queryDb(old, `DROP TABLE check_recent_hour; DELETE FROM vigil_migrations WHERE version IN (5, 6);
+    await queryDb(old, `DROP TABLE check_recent_hour; DROP TABLE check_recent_window; DELETE FROM vigil_migrations WHERE version IN (5, 6, 7);
       UPDATE vigil_meta SET value = '4' WHERE key = 'schema_version'`, { write: true });
     const store = await DuckDBStore.open(old);
     try {
       for (const check of CHECKS) {
         for (const { from, to } of windows()) {
           expect(await store.checkHistory(check, from, to, 'hour'), `${check} ${from.toISOString()}`).toEqual(expected(check, from, to));
+          const json = (await store.recentHourlyHistoryJson(check, from, to))?.toString() ?? null;
+          if (json !== null) expect(json, `${check} ${from.toISOString()}`).toBe(JSON.stringify(historyPoints(expected(check, from, to))));
         }
       }
     } finally {
       await store.close();
     }
     expect(await recentRows(old)).toEqual(await recentRows(file));
-    expect(await queryDb(old, `SELECT value FROM vigil_meta WHERE key = 'schema_version'`)).toEqual([{ value: '6' }]);
+    expect(await windowRows(old)).toEqual(await windowRows(file));
+    expect(await queryDb(old, `SELECT value FROM vigil_meta WHERE key = 'schema_version'`)).toEqual([{ value: String(SCHEMA_VERSION) }]);
   });
 
   it('a check that never ran has no hourly history', async () => {

@@ -31,14 +31,19 @@ const HISTORY_CACHE_ENTRIES = 256;
 
 /** A body already serialized (the hourly history's points as stored): sent as is, scrubbed like any other. */
 class RawJson {
-  constructor(readonly json: string) {}
+  constructor(readonly bytes: Buffer) {}
 }
 
 interface Cached {
   key: string;
   at: number;
-  body: string;
+  body: Buffer;
+  /** As express would compute it for `body` (its `etag fn`), once per body instead of once per response. */
+  etag: string | undefined;
 }
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const CLOSE_BRACE = Buffer.from('}');
 
 export function apiRouter(deps: ApiDeps): Router {
   const { scheduler, store } = deps;
@@ -46,22 +51,32 @@ export function apiRouter(deps: ApiDeps): Router {
   const cache = new Map<string, Cached>();
 
   const scrub = (text: string): string => replaceSecrets(text, deps.secrets());
+  /** The same as scrub() for UTF-8 bytes, decoded only when a secret (one replaceSecrets would replace) is in them. */
+  const scrubBytes = (bytes: Buffer): Buffer => {
+    const secrets = deps.secrets();
+    return secrets.some((s) => s.length >= 4 && bytes.includes(s)) ? Buffer.from(replaceSecrets(bytes.toString('utf8'), secrets)) : bytes;
+  };
 
-  /** Serves `build()`'s JSON, rebuilt only when `key` changes or the entry is older than CACHE_MS. */
+  /**
+   * Serves `build()`'s JSON, rebuilt only when `key` changes or the entry is older than CACHE_MS.
+   * The body is kept as the bytes sent, with its ETag: a cache hit is one write of a ready Buffer.
+   */
   const cached = async (res: Response, slot: string, key: string, build: () => Promise<unknown>, limit = Infinity): Promise<void> => {
-    const hit = cache.get(slot);
-    let body: string;
+    let hit = cache.get(slot);
     if (hit && hit.key === key && Date.now() - hit.at < CACHE_MS) {
-      body = hit.body;
       cache.delete(slot);
       cache.set(slot, hit); // most recently used last
     } else {
       const built = await build();
-      body = scrub(built instanceof RawJson ? built.json : JSON.stringify(built));
-      cache.set(slot, { key, at: Date.now(), body });
+      const body = built instanceof RawJson ? scrubBytes(built.bytes) : Buffer.from(scrub(JSON.stringify(built)));
+      const etagFn = res.app.get('etag fn') as ((body: Buffer) => string | undefined) | undefined;
+      hit = { key, at: Date.now(), body, etag: typeof etagFn === 'function' ? etagFn(body) : undefined };
+      cache.set(slot, hit);
       if (cache.size > limit + 8) for (const k of cache.keys()) { if (cache.size <= limit) break; if (k.startsWith('history:')) cache.delete(k); }
     }
-    res.type('application/json').send(body);
+    res.set('Content-Type', JSON_TYPE);
+    if (hit.etag !== undefined) res.set('ETag', hit.etag);
+    res.send(hit.body);
   };
 
   // The latest result of every check, read once per store revision and shared by every view.
@@ -133,7 +148,7 @@ export function apiRouter(deps: ApiDeps): Router {
       };
       // An hourly window inside the check's recent hours: the stored points are spliced in as they are (points is the last key).
       const stored = resolution === 'hour' ? await store.recentHourlyHistoryJson(id, from, to) : null;
-      if (stored !== null) return new RawJson(`${JSON.stringify({ ...head, points: [] }).slice(0, -3)}${stored}}`);
+      if (stored !== null) return new RawJson(Buffer.concat([Buffer.from(JSON.stringify({ ...head, points: [] }).slice(0, -3)), stored, CLOSE_BRACE]));
       return { ...head, points: historyPoints(await store.checkHistory(id, from, to, resolution)) };
     }, HISTORY_CACHE_ENTRIES);
   });

@@ -3,10 +3,10 @@
 
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBBlobVector, DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBValue } from '@duckdb/node-api';
 import { STATUS_RANK, worstStatus, type ColumnInfo, type Status } from '../checks/kind.js';
 import { VigilError, errorMessage } from '../util/errors.js';
-import { MIGRATIONS, RECENT_HISTORY_POINT_SQL, RECENT_HOURLY_DAYS, SCHEMA_VERSION, STATUS_RANK_SQL } from './migrations.js';
+import { MIGRATIONS, RECENT_HISTORY_POINT_SQL, RECENT_HOURLY_DAYS, SCHEMA_VERSION, STATUS_RANK_SQL, recentWindowSql } from './migrations.js';
 import type { IncidentJson } from '../server/api-types.js';
 import type {
   BucketCount, CheckResult, DatasetRun, DatasetRunSummary, HistoryRow, IncidentPlanner, IncidentRow, LatestResult, OutboxRow, OutboxState,
@@ -42,9 +42,58 @@ const DAY_MS = 86_400_000;
 /** A UTC day number (days since 1970-01-01) as a DATE literal. */
 const dayDate = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
 const DAY_NUMBER_SQL = `(day - DATE '1970-01-01')::INTEGER`;
-/** Where a point's bucket (an ISO string) starts in a check_recent_hour point without its braces: "at":"…", */
-const AT_START = '"at":"'.length;
+/** Where a point's bucket (an ISO string) starts in a stored history point: {"at":"…", */
+const AT_START = '{"at":"'.length;
 const ISO_LENGTH = 24;
+/** Most checks whose recent hours one query reads (each a row of up to ~80 kB). */
+const RECENT_BATCH = 32;
+
+/** A value of a `hot` read: a BLOB comes as its bytes. */
+type HotValue = DuckDBValue | Uint8Array | null;
+
+/** A row of check_recent_window: the check's newest day (a UTC day number) and its points (UTF-8 JSON) before that day and on it. */
+interface RecentWindow {
+  newest: number;
+  earlier: Buffer;
+  latest: Buffer;
+}
+
+const asBuffer = (v: HotValue): Buffer => (v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : Buffer.alloc(0));
+const COMMA = Buffer.from(',');
+const OPEN = Buffer.from('[');
+const CLOSE = Buffer.from(']');
+
+/**
+ * The points of `points` (stored history points joined by ',', in bucket order) whose bucket is from
+ * `fromAt` to `toAt` (ISO strings), as a view of it. The points are flat objects (no nested braces,
+ * none in their strings), so each starts at the beginning or after '},'; found by bisection.
+ */
+export function pointsBetween(points: Buffer, fromAt: string, toAt: string): Buffer {
+  if (points.length === 0) return points;
+  const start = firstPoint(points, (at) => at >= fromAt);
+  const end = firstPoint(points, (at) => at > toAt);
+  return start < end ? points.subarray(start, end - 1) : points.subarray(0, 0);
+}
+
+/** Where the first point whose bucket passes `past` starts (all after it pass too); points.length + 1 when none does. */
+function firstPoint(points: Buffer, past: (at: string) => boolean): number {
+  const bucket = (start: number) => points.toString('latin1', start + AT_START, start + AT_START + ISO_LENGTH);
+  const end = points.length + 1;
+  if (past(bucket(0))) return 0;
+  const last = points.lastIndexOf('},{');
+  if (last < 0 || !past(bucket(last + 2))) return end;
+  // lo starts a point that does not pass, hi one that does.
+  let lo = 0;
+  let hi = last + 2;
+  for (;;) {
+    const next = points.indexOf('},{', lo) + 2;
+    if (next >= hi) return hi;
+    const after = points.indexOf('},{', (lo + hi) >>> 1) + 2;
+    const probe = after >= 2 && after < hi ? after : next;
+    if (past(bucket(probe))) hi = probe;
+    else lo = probe;
+  }
+}
 
 function parseJson<T>(v: unknown, fallback: T): T {
   if (v === null || v === undefined) return fallback;
@@ -132,11 +181,12 @@ export class DuckDBStore implements Store {
   /**
    * `rows` runs any read; `hot` is for the few fixed reads a page makes per request (a check's chart):
    * the statement is prepared once per connection and kept, and its materialized result is read in one
-   * round trip to DuckDB's thread instead of three (run, then each chunk, then the empty end), values as arrays.
+   * round trip to DuckDB's thread instead of three (run, then each chunk, then the empty end), values as arrays
+   * (a BLOB as the bytes the driver copied out, never decoded or copied again).
    */
   private reading<T>(fn: (
     rows: (sql: string, values?: DuckDBValue[]) => Promise<Record<string, unknown>[]>,
-    hot: (sql: string, values: DuckDBValue[]) => Promise<DuckDBValue[][]>,
+    hot: (sql: string, values: DuckDBValue[]) => Promise<HotValue[][]>,
   ) => Promise<T>): Promise<T> {
     if (this.readers.length < DuckDBStore.READERS) this.readers.push({ conn: this.instance.connect(), queue: Promise.resolve(), pending: 0, statements: new Map() });
     const reader = this.readers.reduce((a, b) => (b.pending < a.pending ? b : a));
@@ -155,8 +205,21 @@ export class DuckDBStore implements Store {
           const prepared = await statement;
           prepared.bind(values);
           const result = await prepared.run();
-          const out: DuckDBValue[][] = [];
-          for (let i = 0; i < result.chunkCount; i++) for (const row of result.getChunk(i).getRows()) out.push(row);
+          // Column by column from each chunk's vectors: getRows() asks the native side for the column
+          // count on every row and builds each value through a visitor callback.
+          const out: HotValue[][] = [];
+          const columns = result.columnCount;
+          for (let i = 0, chunks = result.chunkCount; i < chunks; i++) {
+            const chunk = result.getChunk(i);
+            const base = out.length;
+            for (let r = 0; r < chunk.rowCount; r++) out.push(new Array<HotValue>(columns));
+            for (let c = 0; c < columns; c++) {
+              const vector = chunk.getColumnVector(c);
+              const n = vector.itemCount;
+              if (vector instanceof DuckDBBlobVector) for (let r = 0; r < n; r++) (out[base + r] as HotValue[])[c] = vector.getItemBytes(r);
+              else for (let r = 0; r < n; r++) (out[base + r] as HotValue[])[c] = vector.getItem(r);
+            }
+          }
           return out;
         },
       );
@@ -367,15 +430,47 @@ export class DuckDBStore implements Store {
     const days = list.map(([, d]) => d);
     const values = list.map(() => '(?, ?::DATE)').join(', ');
     const bound = list.flatMap(([c, d]) => [c, dayDate(d)]);
-    await this.conn.run(`INSERT OR REPLACE INTO check_recent_hour
-      SELECT r.check_id, v.day, '[' || string_agg(${RECENT_HISTORY_POINT_SQL}, ',' ORDER BY r.bucket) || ']'
+    // Rendered here and written below, so check_recent_window gets the same points (not with INSERT …
+    // RETURNING: on a store reopened after kill -9, DuckDB 1.5 failed that with a fatal index error).
+    const written = (await this.rows(`SELECT r.check_id, ${DAY_NUMBER_SQL} AS day, '[' || string_agg(${RECENT_HISTORY_POINT_SQL}, ',' ORDER BY r.bucket) || ']' AS points
       FROM (VALUES ${values}) AS v(check_id, day)
       JOIN check_rollups_hour r ON r.check_id = v.check_id AND r.bucket >= v.day AND r.bucket < v.day + 1
       WHERE r.bucket >= ?::DATE AND r.bucket < ?::DATE
         AND NOT EXISTS (SELECT 1 FROM check_recent_hour x WHERE x.check_id = v.check_id AND x.day >= v.day + ${RECENT_HOURLY_DAYS})
-      GROUP BY r.check_id, v.day`, [...bound, dayDate(Math.min(...days)), dayDate(Math.max(...days) + 1)]);
+      GROUP BY r.check_id, v.day`, [...bound, dayDate(Math.min(...days)), dayDate(Math.max(...days) + 1)]))
+      .map((r) => ({ check: String(r.check_id), day: Number(r.day), points: String(r.points) }));
+    if (written.length > 0) {
+      await this.conn.run(`INSERT OR REPLACE INTO check_recent_hour VALUES ${placeholders(written.length, '(?, ?::DATE, ?)')}`,
+        written.flatMap((w) => [w.check, dayDate(w.day), w.points]));
+    }
     await this.conn.run(`DELETE FROM check_recent_hour USING (VALUES ${values}) AS v(check_id, day)
       WHERE check_recent_hour.check_id = v.check_id AND check_recent_hour.day <= v.day - ${RECENT_HOURLY_DAYS}`, bound);
+    await this.recordRecentWindows(written);
+  }
+
+  /**
+   * check_recent_window, after the day rows of `written` were replaced: a check whose rewritten day is
+   * its newest gets that day's points as `latest` (the usual hourly write); any other (a new day, a day
+   * back in time, or no row yet) has its row rebuilt from its day rows, which also drops the days that
+   * left the horizon (a check has one result, so one day, per write).
+   */
+  private async recordRecentWindows(written: Array<{ check: string; day: number; points: string }>): Promise<void> {
+    if (written.length === 0) return;
+    const checks = [...new Set(written.map((w) => w.check))];
+    const newest = new Map((await this.rows(`SELECT check_id, (newest - DATE '1970-01-01')::INTEGER AS newest FROM check_recent_window
+      WHERE check_id IN (${placeholders(checks.length, '?')})`, checks)).map((r) => [String(r.check_id), Number(r.newest)]));
+    const latest = written.filter((w) => newest.get(w.check) === w.day);
+    // (No UPDATE … RETURNING to learn which rows matched: that rewrites whole rows, `earlier` too, ~30 ms for 10 checks.)
+    if (latest.length > 0) {
+      await this.conn.run(`UPDATE check_recent_window SET latest = encode(v.latest) FROM (VALUES ${placeholders(latest.length, '(?, ?)')}) AS v(check_id, latest)
+        WHERE check_recent_window.check_id = v.check_id`, latest.flatMap((w) => [w.check, w.points.slice(1, -1)]));
+    }
+    const kept = new Set(latest.map((w) => w.check));
+    const rebuild = checks.filter((c) => !kept.has(c));
+    if (rebuild.length > 0) {
+      await this.conn.run(`INSERT OR REPLACE INTO check_recent_window
+        ${recentWindowSql(`WHERE check_id IN (${placeholders(rebuild.length, '?')})`)}`, rebuild);
+    }
   }
 
   private revisions = new Map<string, number>();
@@ -544,39 +639,62 @@ export class DuckDBStore implements Store {
     });
   }
 
-  recentHourlyHistoryJson(checkId: string, from: Date, to: Date): Promise<string | null> {
-    return this.reading(async (_query, hot) => {
-      // Ordered here, not in SQL: a sort in the plan costs more than ≤ 35 numbers compared in JavaScript.
-      const recent = (await hot(`SELECT ${DAY_NUMBER_SQL} AS day, points FROM check_recent_hour WHERE check_id = ?`, [checkId]))
-        .map(([day, points]) => ({ day: Number(day), points: String(points) }))
-        .sort((a, b) => a.day - b.day);
-      const fromBucket = Math.floor(from.getTime() / HOUR_MS) * HOUR_MS;
-      const newest = recent.length ? recent[recent.length - 1]?.day : undefined;
-      // No recent row: the check has no hourly rollups either.
-      if (newest === undefined) return '[]';
-      const fromDay = Math.floor(fromBucket / DAY_MS);
-      if (fromDay <= newest - RECENT_HOURLY_DAYS) return null;
-      const toMs = to.getTime();
-      const fromAt = new Date(fromBucket).toISOString();
-      const toAt = to.toISOString();
-      const parts: string[] = [];
-      for (const r of recent) {
-        const { day, points } = r;
-        if (day < fromDay || day * DAY_MS > toMs) continue;
-        // A day whose every hour is inside the window is sent as stored; the first and last are cut to it.
-        if (day * DAY_MS >= fromBucket && day * DAY_MS + DAY_MS - HOUR_MS <= toMs) {
-          if (points.length > 2) parts.push(points.slice(1, -1));
-          continue;
-        }
-        // The points are flat objects (no nested braces, no braces in their strings): split between them.
-        if (points.length <= 2) continue;
-        for (const body of points.slice(2, -2).split('},{')) {
-          const at = body.slice(AT_START, AT_START + ISO_LENGTH);
-          if (at >= fromAt && at <= toAt) parts.push(`{${body}}`);
-        }
-      }
-      return `[${parts.join(',')}]`;
+  /** Chart reads waiting for a batch, and how many batches are being read (at most one per reader connection). */
+  private recentWaiting: Array<{ checkId: string; resolve: (window: RecentWindow | null) => void; reject: (err: unknown) => void }> = [];
+  private recentBatches = 0;
+
+  /**
+   * A check's row of check_recent_window (null: none). Reads made in the same turn of the event loop
+   * (a page's charts), or while the reader connections are busy, are served together: one query for up
+   * to RECENT_BATCH checks (IN (…), through the index), because each query costs DuckDB ~0.2 ms of CPU
+   * besides what it reads; what waits is shared out over the free connections.
+   */
+  private recentWindow(checkId: string): Promise<RecentWindow | null> {
+    return new Promise((resolve, reject) => {
+      this.recentWaiting.push({ checkId, resolve, reject });
+      if (this.recentWaiting.length === 1) setImmediate(() => this.readRecentBatches());
     });
+  }
+
+  private readRecentBatches(): void {
+    const free = DuckDBStore.READERS - this.recentBatches;
+    const size = Math.min(RECENT_BATCH, Math.ceil(this.recentWaiting.length / Math.max(1, free)));
+    for (let i = 0; i < free && this.recentWaiting.length > 0; i++) this.readRecentBatch(size);
+  }
+
+  private readRecentBatch(most = RECENT_BATCH): void {
+    const batch = this.recentWaiting.splice(0, most);
+    if (batch.length === 0) return;
+    this.recentBatches++;
+    const ids = [...new Set(batch.map((w) => w.checkId))];
+    // Padded to a power of two with the last id (IN ignores repeats): a handful of prepared statements serves every batch size.
+    let size = 1;
+    while (size < ids.length) size *= 2;
+    const bound = Array.from({ length: size }, (_, i) => ids[Math.min(i, ids.length - 1)] as string);
+    this.reading(async (_query, hot) => hot(`SELECT check_id, (newest - DATE '1970-01-01')::INTEGER AS newest, earlier, latest
+      FROM check_recent_window WHERE check_id IN (${placeholders(size, '?')})`, bound))
+      .then((rows) => {
+        const byCheck = new Map<string, RecentWindow>();
+        for (const [check, newest, earlier, latest] of rows) byCheck.set(String(check), { newest: Number(newest), earlier: asBuffer(earlier ?? null), latest: asBuffer(latest ?? null) });
+        for (const w of batch) w.resolve(byCheck.get(w.checkId) ?? null);
+      }, (err: unknown) => { for (const w of batch) w.reject(err); })
+      .finally(() => {
+        this.recentBatches--;
+        this.readRecentBatch();
+      });
+  }
+
+  async recentHourlyHistoryJson(checkId: string, from: Date, to: Date): Promise<Buffer | null> {
+    const window = await this.recentWindow(checkId);
+    // No recent row: the check has no hourly rollups either.
+    if (window === null) return Buffer.concat([OPEN, CLOSE]);
+    const fromBucket = Math.floor(from.getTime() / HOUR_MS) * HOUR_MS;
+    if (Math.floor(fromBucket / DAY_MS) <= window.newest - RECENT_HOURLY_DAYS) return null;
+    const fromAt = new Date(fromBucket).toISOString();
+    const toAt = to.toISOString();
+    const earlier = pointsBetween(window.earlier, fromAt, toAt);
+    const latest = pointsBetween(window.latest, fromAt, toAt);
+    return Buffer.concat(earlier.length && latest.length ? [OPEN, earlier, COMMA, latest, CLOSE] : [OPEN, earlier, latest, CLOSE]);
   }
 
   hourlyCounts(checkIds: string[], from: Date): Promise<Map<string, BucketCount[]>> {

@@ -186,10 +186,10 @@ export interface Store {
   /** A check's history from `from` to `to`: every result, or hourly / daily rollups. */
   checkHistory(checkId: string, from: Date, to: Date, resolution: 'run' | 'hour' | 'day'): Promise<HistoryRow[]>;
   /**
-   * A check's hourly history from `from` to `to` as the JSON array of the API's history points, read
-   * from its recent hours (no per-point parsing); null when the window starts before them.
+   * A check's hourly history from `from` to `to` as the JSON array of the API's history points (UTF-8),
+   * read from its recent hours (no per-point parsing); null when the window starts before them.
    */
-  recentHourlyHistoryJson(checkId: string, from: Date, to: Date): Promise<string | null>;
+  recentHourlyHistoryJson(checkId: string, from: Date, to: Date): Promise<Buffer | null>;
   /** Hourly run / failing-run counts of these checks from the hour bucket holding `from` on. */
   hourlyCounts(checkIds: string[], from: Date): Promise<Map<string, BucketCount[]>>;
   /** A dataset's newest runs, newest first. */
