@@ -3,9 +3,8 @@
 // files, routes in file order, one policy) and cross-checks route channels.
 // A file with errors is left out, like an invalid check file.
 
-import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { listYamlFiles } from '../config/files.js';
+import { isDirectory, listYamlFiles } from '../config/files.js';
 import { didYouMean, type Diagnostic } from '../config/diagnostics.js';
 import { parseDuration } from '../config/duration.js';
 import type { Position } from '../config/model.js';
@@ -45,7 +44,7 @@ export function loadAlerts(root: string, config: Config, explicit: { file: strin
   const files: string[] = [];
   for (const folder of folders) {
     const dir = path.resolve(root, folder);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    if (!isDirectory(dir)) {
       if (explicit) {
         diagnostics.push({ file: explicit.file, ...explicit.pos, severity: 'warning', path: ['alerts'],
           message: `alerts folder ${folder} not found (looked in ${dir}) — no alerts will be sent; create it or remove alerts: from vigil.yaml` });

@@ -14,7 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { channelSecrets } from '../alerts/redact.js';
-import { listYamlFiles } from './files.js';
+import { isDirectory, listYamlFiles } from './files.js';
 import type { LoadOptions, LoadResult } from './loader.js';
 
 /** Set by the bundler (scripts/bundle.ts) to a new value on every build; undefined elsewhere. */
@@ -48,14 +48,6 @@ function configFileOf(options: LoadOptions): string {
   return path.resolve(options.cwd ?? process.cwd(), options.configPath ?? 'vigil.yaml');
 }
 
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 interface Digest {
   key: string;
   /** Newest modification time among the inputs (ms). */
@@ -85,7 +77,7 @@ function digestFiles(build: string, configFile: string, folders: string[]): Dige
   h.update(`${FORMAT}\0${build}\0${process.version}`);
   add(configFile, existsSync(configFile) ? readFileSync(configFile) : null);
   for (const dir of folders) {
-    if (!isDir(dir)) {
+    if (!isDirectory(dir)) {
       add(dir, null);
       continue;
     }

@@ -1,7 +1,8 @@
-// The YAML files of a folder, as check and alert folders are read: sub-folders
-// included, dot-files skipped, in a stable (name) order.
+// The YAML files of a folder, as check and alert folders are read (sub-folders
+// included, dot-files skipped, in a stable name order), and small file-system facts
+// the loader, the project cache and a run share.
 
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 export function listYamlFiles(dir: string): string[] {
@@ -14,3 +15,15 @@ export function listYamlFiles(dir: string): string[] {
   }
   return out;
 }
+
+/** Whether `p` is a folder (false when it does not exist or cannot be read). */
+export function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The suffix of a compressed extract (orders.csv.gz): DuckDB reads it, its size on disk is not its parsed size. */
+export const COMPRESSED = /\.(gz|zst)$/i;

@@ -3,9 +3,9 @@
 // and cross-check (duplicate datasets and check ids, SLO names). Collects
 // every problem rather than stopping at the first.
 
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { listYamlFiles } from './files.js';
+import { COMPRESSED, isDirectory, listYamlFiles } from './files.js';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { KINDS } from '../checks/registry.js';
@@ -70,7 +70,7 @@ export function loadProject(options: LoadOptions = {}): LoadResult {
   const files: string[] = [];
   folders.forEach((folder, i) => {
     const dir = path.resolve(root, folder);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    if (!isDirectory(dir)) {
       const pos = configSrc ? locate(configSrc, Array.isArray(config.checks) ? ['checks', i] : ['checks']) : { line: 1, col: 1 };
       diagnostics.push({
         file: configFile, ...pos, severity: 'error',
@@ -193,7 +193,7 @@ function checkConfigValues(src: YamlSource, raw: Record<string, unknown>): Diagn
 }
 
 function formatFromPath(p: string): SourceFormat | undefined {
-  const base = path.basename(p).toLowerCase().replace(/\.(gz|zst)$/, '');
+  const base = path.basename(p).toLowerCase().replace(COMPRESSED, '');
   const ext = path.extname(base).slice(1);
   const known: Record<string, SourceFormat> = { parquet: 'parquet', csv: 'csv', tsv: 'tsv', json: 'json', jsonl: 'jsonl', ndjson: 'ndjson' };
   return known[ext];

@@ -10,6 +10,7 @@ import { KINDS } from '../checks/registry.js';
 import { needKey, type CheckPlan, type ColumnInfo, type Need, type PlanContext, type Status } from '../checks/kind.js';
 import { didYouMean } from '../config/diagnostics.js';
 import { formatDuration } from '../config/duration.js';
+import { COMPRESSED } from '../config/files.js';
 import type { CheckDef, DatasetDef } from '../config/model.js';
 import { COLUMNS_KEY, compileDataset, defaultStrategy, scanCount, type Strategy } from '../engine/compile.js';
 import type { Engine, Session } from '../engine/engine.js';
@@ -65,7 +66,6 @@ const TEXT_FORMATS: ReadonlySet<string> = new Set(['csv', 'tsv', 'json', 'jsonl'
  * npm run bench); above it, memory matters more than the second parse.
  */
 const MATERIALIZE_MAX_BYTES = 1024 ** 3;
-const COMPRESSED = /\.(gz|zst)$/i;
 
 /**
  * Column names and types from metadata. When a bad row sits inside the sample
