@@ -10,6 +10,7 @@ import { Scheduler } from '../src/scheduler/scheduler.js';
 import { createApp } from '../src/server/app.js';
 import { Metrics } from '../src/server/metrics.js';
 import { DuckDBStore } from '../src/store/duckdb-store.js';
+import type { Store } from '../src/store/store.js';
 import { silentLogger } from '../src/util/log.js';
 
 export interface TestApp {
@@ -18,9 +19,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startApp(dir: string, opts: { env?: NodeJS.ProcessEnv; now?: Date } = {}): Promise<TestApp> {
+export async function startApp(dir: string, opts: { env?: NodeJS.ProcessEnv; now?: Date | (() => Date); store?: (store: Store) => Store } = {}): Promise<TestApp> {
   const { project, diagnostics } = loadProject({ cwd: dir, env: { ...process.env, ...opts.env } });
-  const store = await DuckDBStore.open(project.storePath);
+  const opened = await DuckDBStore.open(project.storePath);
+  const store = opts.store ? opts.store(opened) : opened;
   const engine = await createEngine(project, project.datasets.length);
   const scheduler = new Scheduler(project, store, engine, silentLogger);
   scheduler.apply(project.datasets);
@@ -29,7 +31,7 @@ export async function startApp(dir: string, opts: { env?: NodeJS.ProcessEnv; now
   const app = createApp({
     scheduler, store, metrics: new Metrics(), log: silentLogger, internalToken,
     token: project.config.dashboard.token ? project.config.dashboard.token : null,
-    ...(opts.now ? { now: () => opts.now as Date } : {}),
+    ...(opts.now ? { now: typeof opts.now === 'function' ? opts.now : () => opts.now as Date } : {}),
   });
   const server: Server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -40,7 +42,7 @@ export async function startApp(dir: string, opts: { env?: NodeJS.ProcessEnv; now
     close: async () => {
       await scheduler.stop(5000);
       await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
-      await store.close();
+      await opened.close();
       await engine.close();
     },
   };

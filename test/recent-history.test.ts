@@ -18,7 +18,7 @@ import type { CheckHistory } from '../src/server/api-types.js';
 import { historyPoints } from '../src/server/views.js';
 import { DuckDBStore, pointsBetween } from '../src/store/duckdb-store.js';
 import fc from 'fast-check';
-import type { HistoryRow } from '../src/store/store.js';
+import type { HistoryRow, RecentHistoryJson } from '../src/store/store.js';
 import { http, startApp } from './api-helpers.js';
 import { cleanupProjects, makeProject, queryDb, runProject, writeData } from './helpers.js';
 import { REDACTED } from '../src/alerts/redact.js';
@@ -27,6 +27,8 @@ const U = Date.parse('2026-01-05T00:00:00Z');
 const H = 3600_000;
 const D = 86_400_000;
 const at = (hours: number) => new Date(U + hours * H);
+/** A recent history read as the text of its JSON array (null: the window starts before the recent hours). */
+const asText = (r: RecentHistoryJson | null) => (r === null ? null : Buffer.concat(r.json).toString('utf8'));
 
 const EVENTS = `dataset: events
 source: ../data/events.csv
@@ -49,6 +51,8 @@ let dir: string;
 let file: string;
 /** The runs after which check_recent_window differed from a rebuild from check_recent_hour. */
 const windowsOff: string[] = [];
+/** check_recent_window's versions after each run. */
+const versions: Array<Array<Record<string, unknown>>> = [];
 /** Every hourly rollup of each check, read with plain SQL: what the rollups path answers. */
 let rollups: Map<string, Array<HistoryRow & { bucket: number }>>;
 
@@ -104,6 +108,7 @@ beforeAll(async () => {
     const [kept, rebuilt] = [await windowRows(file), await queryDb(file, `SELECT check_id, newest::VARCHAR AS newest, e AS earlier, l AS latest
       FROM (${recentWindowSql('')}) AS w(check_id, newest, e, l) ORDER BY check_id`)];
     if (JSON.stringify(kept) !== JSON.stringify(rebuilt)) windowsOff.push(`after the run at hour ${h}`);
+    versions.push(await queryDb(file, `SELECT check_id, version::VARCHAR AS version FROM check_recent_window ORDER BY check_id`));
   }
   rollups = await readRollups(file);
 }, 180_000);
@@ -170,7 +175,7 @@ describe('check_recent_hour', () => {
       let fallbacks = 0;
       for (const check of CHECKS) {
         for (const { from, to } of windows()) {
-          const got = (await store.recentHourlyHistoryJson(check, from, to))?.toString('utf8') ?? null;
+          const got = asText(await store.recentHourlyHistoryJson(check, from, to));
           if (got === null) { fallbacks++; continue; }
           expect(got, `${check} ${from.toISOString()} → ${to.toISOString()}`).toBe(JSON.stringify(historyPoints(expected(check, from, to))));
           if (got.length > 2) compared++;
@@ -178,7 +183,7 @@ describe('check_recent_hour', () => {
       }
       expect(compared).toBeGreaterThan(50);
       expect(fallbacks).toBeGreaterThan(10); // windows starting before the horizon: the rollups answer those
-      expect((await store.recentHourlyHistoryJson('events.nope', at(NEWEST - 24 * 30), at(NEWEST)))?.toString()).toBe('[]');
+      expect(asText(await store.recentHourlyHistoryJson('events.nope', at(NEWEST - 24 * 30), at(NEWEST)))).toBe('[]');
     } finally {
       await store.close();
     }
@@ -189,9 +194,9 @@ describe('check_recent_hour', () => {
     try {
       const asks = CHECKS.flatMap((check) => windows().map((w) => ({ check, ...w }))).concat([{ check: 'events.nope', from: at(NEWEST - 24 * 30), to: at(NEWEST) }]);
       const alone: Array<string | null> = [];
-      for (const a of asks) alone.push((await store.recentHourlyHistoryJson(a.check, a.from, a.to))?.toString() ?? null);
+      for (const a of asks) alone.push(asText(await store.recentHourlyHistoryJson(a.check, a.from, a.to)));
       // All at once: more than the reader connections can take, so most wait and go in batches (of several checks, repeated ones too).
-      const together = (await Promise.all(asks.map((a) => store.recentHourlyHistoryJson(a.check, a.from, a.to)))).map((b) => b?.toString() ?? null);
+      const together = (await Promise.all(asks.map((a) => store.recentHourlyHistoryJson(a.check, a.from, a.to)))).map(asText);
       expect(together).toEqual(alone);
       expect(alone.filter((x) => x !== null && x.length > 2).length).toBeGreaterThan(50);
     } finally {
@@ -220,6 +225,34 @@ describe('check_recent_hour', () => {
       }
     }
     expect(compared).toBeGreaterThan(40);
+  });
+
+  it('a history body\'s ETag names its bytes: the same from a restarted server, new after a write to the check, its own per window', async () => {
+    const other = makeProject({ 'vigil.yaml': 'store: store.duckdb\n', 'checks/events.yaml': EVENTS });
+    copyFileSync(file, path.join(other, 'store.duckdb'));
+    const served = async () => {
+      const app = await startApp(other, { now: at(NEWEST) });
+      try {
+        const [month, week] = [await http(app.url, '/api/checks/events.row_count/history?days=30'), await http(app.url, '/api/checks/events.row_count/history?days=7')];
+        for (const res of [month, week]) {
+          expect(res.status).toBe(200);
+          expect(res.headers.get('etag')).toMatch(new RegExp(`^W/"${Buffer.byteLength(res.text).toString(16)}-[A-Za-z0-9+/]{27}"$`));
+        }
+        return { month: { etag: month.headers.get('etag'), text: month.text }, week: { etag: week.headers.get('etag'), text: week.text } };
+      } finally {
+        await app.close();
+      }
+    };
+    const first = await served();
+    expect(first.week.etag).not.toBe(first.month.etag);
+    expect(await served()).toEqual(first);
+    // One more run an hour before the clock: the newest day's points change (that hour's runs), so do both ETags.
+    await writeData(other, 'data/events.csv', 'select range as id, range * 1.5 as amount, TIMESTAMP \'2026-02-26 01:00:00\' as updated_at from range(4)');
+    await runProject(other, { now: at(NEWEST - 1) });
+    const after = await served();
+    expect(after.month.text).not.toBe(first.month.text);
+    expect(after.month.etag).not.toBe(first.month.etag);
+    expect(after.week.etag).not.toBe(first.week.etag);
   });
 
   it('a secret spelled inside the stored points is still scrubbed from the body sent (the points are searched as bytes)', async () => {
@@ -278,9 +311,10 @@ describe('check_recent_hour', () => {
     const backfill = MIGRATIONS.find((m) => m.version === 5)?.sql.find((s) => s.startsWith('INSERT'));
     const rewrite = MIGRATIONS.find((m) => m.version === 6)?.sql[0];
     expect(backfill).toBeDefined();
-    const windows = MIGRATIONS.find((m) => m.version === 7)?.sql.find((s) => s.startsWith('INSERT'));
-    expect(windows).toBeDefined();
-    await queryDb(copy, `DELETE FROM check_recent_hour; ${backfill ?? ''}; ${rewrite ?? ''}; DELETE FROM check_recent_window; ${windows ?? ''}`, { write: true });
+    // check_recent_window as migration 7 creates and fills it, and migration 8 adds its version.
+    const windows = MIGRATIONS.filter((m) => m.version === 7 || m.version === 8).flatMap((m) => m.sql);
+    expect(windows).toHaveLength(4);
+    await queryDb(copy, `DELETE FROM check_recent_hour; ${backfill ?? ''}; ${rewrite ?? ''}; DROP TABLE check_recent_window; ${windows.join('; ')}`, { write: true });
     expect(await recentRows(copy)).toEqual(await recentRows(file));
     // The writes replaced `latest` alone on most runs and rebuilt the row on new days and runs back in
     // time: after every run (not only the last, whose errors a later rebuild would hide) it was the rebuild's.
@@ -290,17 +324,38 @@ describe('check_recent_hour', () => {
     expect(await windowRows(copy)).toEqual(kept);
   });
 
-  it('a store at version 4 is backfilled on open (migrations 5 to 7) and answers the same histories', async () => {
+  it('every write of a check\'s row gives it a new version (the latest day alone, a new day, a run back in time); a backfill gives each row its own', async () => {
+    expect(versions).toHaveLength(RUNS.length);
+    let newestDay = -Infinity;
+    for (const [i, now] of versions.entries()) {
+      expect(now.map((r) => r.check_id), `run ${i}`).toEqual(CHECKS.slice().sort());
+      expect(now.every((r) => /^[0-9a-f-]{36}$/.test(String(r.version))), `run ${i}`).toBe(true);
+      const before = new Set((versions[i - 1] ?? []).map((r) => r.version));
+      // A run further back than the horizon writes the rollups only: its windows (and versions) stay.
+      const day = Math.floor((RUNS[i] as number) / 24);
+      newestDay = Math.max(newestDay, day);
+      const kept = now.filter((r) => before.has(r.version));
+      expect(kept, `run ${i} at day ${day}`).toEqual(day <= newestDay - RECENT_HOURLY_DAYS ? now : []);
+    }
+    expect(RUNS.some((h) => Math.floor(h / 24) <= NEWEST / 24 - RECENT_HOURLY_DAYS)).toBe(true);
+    const copy = path.join(makeProject(), 'versions.duckdb');
+    copyFileSync(file, copy);
+    await queryDb(copy, `ALTER TABLE check_recent_window DROP COLUMN version; ${MIGRATIONS.find((m) => m.version === 8)?.sql.join('; ') ?? 'error'}`, { write: true });
+    const backfilled = await queryDb(copy, `SELECT count(DISTINCT version) AS n, count(*) AS rows FROM check_recent_window`);
+    expect(backfilled).toEqual([{ n: CHECKS.length, rows: CHECKS.length }]);
+  });
+
+  it('a store at version 4 is backfilled on open (migrations 5 to 8) and answers the same histories', async () => {
     const old = path.join(makeProject(), 'v4.duckdb');
     copyFileSync(file, old);
-    await queryDb(old, `DROP TABLE check_recent_hour; DROP TABLE check_recent_window; DELETE FROM vigil_migrations WHERE version IN (5, 6, 7);
+    await queryDb(old, `DROP TABLE check_recent_hour; DROP TABLE check_recent_window; DELETE FROM vigil_migrations WHERE version IN (5, 6, 7, 8);
       UPDATE vigil_meta SET value = '4' WHERE key = 'schema_version'`, { write: true });
     const store = await DuckDBStore.open(old);
     try {
       for (const check of CHECKS) {
         for (const { from, to } of windows()) {
           expect(await store.checkHistory(check, from, to, 'hour'), `${check} ${from.toISOString()}`).toEqual(expected(check, from, to));
-          const json = (await store.recentHourlyHistoryJson(check, from, to))?.toString() ?? null;
+          const json = asText(await store.recentHourlyHistoryJson(check, from, to));
           if (json !== null) expect(json, `${check} ${from.toISOString()}`).toBe(JSON.stringify(historyPoints(expected(check, from, to))));
         }
       }

@@ -3,6 +3,7 @@
 // and cached until the store or the configuration changes (or CACHE_MS pass,
 // so rolling windows keep rolling); no secret is ever part of a response.
 
+import { createHash } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import { replaceSecrets } from '../alerts/redact.js';
 import { KINDS } from '../checks/registry.js';
@@ -12,7 +13,8 @@ import type { Scheduler } from '../scheduler/scheduler.js';
 import type { BucketCount, LatestResult, Store } from '../store/store.js';
 import type { CheckHistory, DatasetsResponse, SlosResponse } from './api-types.js';
 import {
-  configThresholds, datasetDetailView, datasetStatus, datasetsView, findCheck, historyPoints, historyResolution, latestById, sloDetails, sloFrom, type ViewContext,
+  configThresholds, datasetDetailView, datasetStatus, datasetsView, findCheck, historyPoints, historyResolution, latestById, sloDetails, sloFrom, sloWindows,
+  type SloTotals, type ViewContext,
 } from './views.js';
 
 export interface ApiDeps {
@@ -27,18 +29,29 @@ export interface ApiDeps {
 }
 
 const CACHE_MS = 10_000;
+/**
+ * A body that is stale by age alone (the store and the configuration have not changed since it was
+ * built: only its rolling windows have moved) is still sent while it is younger than this, and a
+ * fresh one is built behind it, so no request waits for a rebuild (a year-old store's overview takes
+ * a few hundred ms). Older, the request waits for the new one.
+ */
+const STALE_MS = 2 * CACHE_MS;
 const HISTORY_CACHE_ENTRIES = 256;
 
-/** A body already serialized (the hourly history's points as stored): sent as is, scrubbed like any other. */
+/**
+ * A body partly serialized already: `head` (JSON up to its last key's value) then the hourly history's
+ * points as stored, in pieces, and `}`. Scrubbed like any other body. `version` names the stored points
+ * (see RecentHistoryJson): with the head, which holds the window asked for, it names the whole body.
+ */
 class RawJson {
-  constructor(readonly bytes: Buffer) {}
+  constructor(readonly head: string, readonly points: Buffer[], readonly version: string) {}
 }
 
 interface Cached {
   key: string;
   at: number;
   body: Buffer;
-  /** As express would compute it for `body` (its `etag fn`), once per body instead of once per response. */
+  /** Computed once per body instead of once per response. */
   etag: string | undefined;
 }
 
@@ -49,6 +62,8 @@ export function apiRouter(deps: ApiDeps): Router {
   const { scheduler, store } = deps;
   const router = express.Router();
   const cache = new Map<string, Cached>();
+  /** Builds under way, one per slot and key: concurrent requests for the same body share one. */
+  const building = new Map<string, { key: string; entry: Promise<Cached>; mine: object }>();
 
   const scrub = (text: string): string => replaceSecrets(text, deps.secrets());
   /** The same as scrub() for UTF-8 bytes, decoded only when a secret (one replaceSecrets would replace) is in them. */
@@ -58,25 +73,59 @@ export function apiRouter(deps: ApiDeps): Router {
   };
 
   /**
-   * Serves `build()`'s JSON, rebuilt only when `key` changes or the entry is older than CACHE_MS.
-   * The body is kept as the bytes sent, with its ETag: a cache hit is one write of a ready Buffer.
+   * Serves `build()`'s JSON, rebuilt only when `key` changes or the entry is older than CACHE_MS
+   * (behind the stale body while that is younger than STALE_MS). The body is kept as the bytes sent,
+   * with its ETag: a cache hit is one write of a ready Buffer.
    */
   const cached = async (res: Response, slot: string, key: string, build: () => Promise<unknown>, limit = Infinity): Promise<void> => {
+    const etagFn = res.app.get('etag fn') as ((body: Buffer) => string | undefined) | undefined;
     let hit = cache.get(slot);
-    if (hit && hit.key === key && Date.now() - hit.at < CACHE_MS) {
+    const age = hit && hit.key === key ? Date.now() - hit.at : Infinity;
+    if (hit && age < STALE_MS) {
       cache.delete(slot);
       cache.set(slot, hit); // most recently used last
+      if (age >= CACHE_MS) refresh(slot, key, build, etagFn, limit).catch(() => undefined); // the next request gets it (or the error)
     } else {
-      const built = await build();
-      const body = built instanceof RawJson ? scrubBytes(built.bytes) : Buffer.from(scrub(JSON.stringify(built)));
-      const etagFn = res.app.get('etag fn') as ((body: Buffer) => string | undefined) | undefined;
-      hit = { key, at: Date.now(), body, etag: typeof etagFn === 'function' ? etagFn(body) : undefined };
-      cache.set(slot, hit);
-      if (cache.size > limit + 8) for (const k of cache.keys()) { if (cache.size <= limit) break; if (k.startsWith('history:')) cache.delete(k); }
+      hit = await refresh(slot, key, build, etagFn, limit);
     }
     res.set('Content-Type', JSON_TYPE);
     if (hit.etag !== undefined) res.set('ETag', hit.etag);
     res.send(hit.body);
+  };
+
+  /** Builds the body of `slot` for `key` and caches it, or joins the build of it already under way. */
+  const refresh = (slot: string, key: string, build: () => Promise<unknown>, etagFn: ((body: Buffer) => string | undefined) | undefined, limit: number): Promise<Cached> => {
+    const under = building.get(slot);
+    if (under && under.key === key) return under.entry;
+    const mine = {};
+    const entry = (async (): Promise<Cached> => {
+      const built = await build();
+      let body: Buffer;
+      let etag: string | undefined;
+      if (built instanceof RawJson) {
+        const joined = Buffer.concat([Buffer.from(built.head), ...built.points, CLOSE_BRACE]);
+        body = scrubBytes(joined);
+        // Express's weak form, W/"<length>-<hash>", with the hash taken of what the body is made of
+        // instead of its 15–150 kB (unless scrubbing changed it: then of the body, as express would).
+        etag = typeof etagFn !== 'function' ? undefined
+          : body === joined && built.version !== '' ? `W/"${body.length.toString(16)}-${createHash('sha1').update(built.version).update(built.head).digest('base64').slice(0, 27)}"`
+            : etagFn(body);
+      } else {
+        body = Buffer.from(scrub(JSON.stringify(built)));
+        etag = typeof etagFn === 'function' ? etagFn(body) : undefined;
+      }
+      const made: Cached = { key, at: Date.now(), body, etag };
+      // Not over the body of a build started after this one (for a newer key: the store changed meanwhile).
+      if (building.get(slot)?.mine !== mine) return made;
+      cache.delete(slot);
+      cache.set(slot, made);
+      if (cache.size > limit + 8) for (const k of cache.keys()) { if (cache.size <= limit) break; if (k.startsWith('history:')) cache.delete(k); }
+      return made;
+    })();
+    building.set(slot, { key, entry, mine });
+    const done = () => { if (building.get(slot)?.mine === mine) building.delete(slot); };
+    entry.then(done, done);
+    return entry;
   };
 
   // The latest result of every check, read once per store revision and shared by every view.
@@ -100,12 +149,13 @@ export function apiRouter(deps: ApiDeps): Router {
     const { ids, from } = sloFrom(datasets, now);
     return store.hourlyCounts(ids, from);
   };
+  const sloTotals = (datasets: DatasetDef[], now: Date): Promise<SloTotals> => store.windowCounts(sloWindows(datasets, now));
   const revision = (dataset?: string) => `${store.revision(dataset)}:${scheduler.configRevision}`;
 
   router.get('/api/datasets', async (_req, res) => {
     await cached(res, 'datasets', revision(), async (): Promise<DatasetsResponse> => {
       const ctx = await context();
-      return datasetsView(ctx, await sloCounts(ctx.datasets, ctx.now));
+      return datasetsView(ctx, await sloTotals(ctx.datasets, ctx.now));
     });
   });
 
@@ -118,7 +168,7 @@ export function apiRouter(deps: ApiDeps): Router {
     // Neighbours' statuses are part of the page: any write may change it.
     await cached(res, `dataset:${ds.name}`, revision(), async () => {
       const ctx = await context();
-      return datasetDetailView(ds, ctx, store, await sloCounts([ds], ctx.now));
+      return datasetDetailView(ds, ctx, store, await sloTotals([ds], ctx.now));
     });
   });
 
@@ -148,7 +198,7 @@ export function apiRouter(deps: ApiDeps): Router {
       };
       // An hourly window inside the check's recent hours: the stored points are spliced in as they are (points is the last key).
       const stored = resolution === 'hour' ? await store.recentHourlyHistoryJson(id, from, to) : null;
-      if (stored !== null) return new RawJson(Buffer.concat([Buffer.from(JSON.stringify({ ...head, points: [] }).slice(0, -3)), stored, CLOSE_BRACE]));
+      if (stored !== null) return new RawJson(JSON.stringify({ ...head, points: [] }).slice(0, -3), stored.json, stored.version);
       return { ...head, points: historyPoints(await store.checkHistory(id, from, to, resolution)) };
     }, HISTORY_CACHE_ENTRIES);
   });

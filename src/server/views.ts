@@ -9,8 +9,8 @@ import { parseDuration } from '../config/duration.js';
 import type { CheckDef, DatasetDef } from '../config/model.js';
 import { thresholdsRecord } from '../checks/thresholds.js';
 import { buildLineage, type LineageGraph } from '../lineage/graph.js';
-import { computeSlo, type SloResult } from '../slo/slo.js';
-import type { BucketCount, HistoryRow, LatestResult, Store } from '../store/store.js';
+import { attainment, budgetRemaining, computeSlo, type SloResult } from '../slo/slo.js';
+import type { BucketCount, CountWindow, HistoryRow, LatestResult, Store } from '../store/store.js';
 import type {
   CheckHistory, CheckState, DatasetDetail, DatasetStatus, DatasetSummary, DatasetsResponse, FreshnessState, HistoryPoint,
   SchemaChange, SloDetail, SloSummary,
@@ -70,6 +70,19 @@ export function sloFrom(datasets: DatasetDef[], now: Date): { ids: string[]; fro
   return { ids, from: new Date(now.getTime() - (longest + 3600) * 1000) };
 }
 
+/** Runs and failing runs of each SLO objective's check in its window. */
+export type SloTotals = Map<string, { runs: number; failing: number }>;
+
+/**
+ * The window of each objective, as computeSlo counts it (inWindow: hour buckets starting after
+ * now − window − one bucket, up to now): a summary needs only these sums, not the buckets.
+ */
+export function sloWindows(datasets: DatasetDef[], now: Date): CountWindow[] {
+  return datasets.flatMap((ds) => (ds.slo?.objectives ?? []).map((o) => ({
+    checkId: `${ds.name}.${o.check}`, after: new Date(now.getTime() - ((ds.slo?.windowSeconds ?? 28 * 86400) + 3600) * 1000), upto: now,
+  })));
+}
+
 function sloResult(ds: DatasetDef, objective: { check: string; target: number }, counts: Map<string, BucketCount[]>, now: Date): SloResult {
   const id = `${ds.name}.${objective.check}`;
   return computeSlo({
@@ -86,10 +99,14 @@ function r6(v: number | null): number | null {
   return v === null ? null : Math.round(v * 1e6) / 1e6;
 }
 
-function sloSummaries(ds: DatasetDef, counts: Map<string, BucketCount[]>, now: Date): SloSummary[] {
+/** Attainment and budget left, from the window's sums: the same numbers computeSlo gives (sloDetails). */
+function sloSummaries(ds: DatasetDef, totals: SloTotals): SloSummary[] {
   return (ds.slo?.objectives ?? []).map((o) => {
-    const s = sloResult(ds, o, counts, now);
-    return { check: `${ds.name}.${o.check}`, target: o.target, window_seconds: ds.slo?.windowSeconds ?? 28 * 86400, attainment: r6(s.attainment), budget_remaining: r6(s.budgetRemaining) };
+    const { runs, failing } = totals.get(`${ds.name}.${o.check}`) ?? { runs: 0, failing: 0 };
+    return {
+      check: `${ds.name}.${o.check}`, target: o.target, window_seconds: ds.slo?.windowSeconds ?? 28 * 86400,
+      attainment: r6(attainment(runs, failing)), budget_remaining: r6(budgetRemaining(runs, failing, o.target)),
+    };
   });
 }
 
@@ -108,7 +125,7 @@ export function sloDetails(datasets: DatasetDef[], counts: Map<string, BucketCou
   }));
 }
 
-export function summaryOf(ds: DatasetDef, ctx: ViewContext, graph: LineageGraph, counts: Map<string, BucketCount[]>): DatasetSummary {
+export function summaryOf(ds: DatasetDef, ctx: ViewContext, graph: LineageGraph, totals: SloTotals): DatasetSummary {
   const tally: Record<Status, number> = { pass: 0, warn: 0, fail: 0, error: 0 };
   let last: string | null = null;
   for (const c of ds.checks) {
@@ -129,16 +146,16 @@ export function summaryOf(ds: DatasetDef, ctx: ViewContext, graph: LineageGraph,
     counts: tally,
     last_run_at: last,
     freshness: freshnessOf(ds, ctx.latest),
-    slos: sloSummaries(ds, counts, ctx.now),
+    slos: sloSummaries(ds, totals),
     upstream: graph.upstreamOf(ds.name),
     downstream: graph.downstreamOf(ds.name),
     open_incidents: ctx.incidents.get(ds.name) ?? 0,
   };
 }
 
-export function datasetsView(ctx: ViewContext, counts: Map<string, BucketCount[]>): DatasetsResponse {
+export function datasetsView(ctx: ViewContext, totals: SloTotals): DatasetsResponse {
   const graph = buildLineage(ctx.datasets);
-  const rows = ctx.datasets.map((ds) => summaryOf(ds, ctx, graph, counts));
+  const rows = ctx.datasets.map((ds) => summaryOf(ds, ctx, graph, totals));
   rows.sort((a, b) => ORDER[a.status] - ORDER[b.status] || a.name.localeCompare(b.name));
   return { generated_at: ctx.now.toISOString(), config_problems: ctx.problems.map(problemJson), datasets: rows };
 }
@@ -189,7 +206,7 @@ export function schemaChanges(snapshots: Array<{ run_id: string; recorded_at: st
   return out.reverse();
 }
 
-export async function datasetDetailView(ds: DatasetDef, ctx: ViewContext, store: Store, counts: Map<string, BucketCount[]>): Promise<DatasetDetail> {
+export async function datasetDetailView(ds: DatasetDef, ctx: ViewContext, store: Store, totals: SloTotals): Promise<DatasetDetail> {
   const graph = buildLineage(ctx.datasets);
   const byName = new Map(ctx.datasets.map((d) => [d.name, d]));
   const statusOf = (name: string): DatasetStatus => {
@@ -197,7 +214,7 @@ export async function datasetDetailView(ds: DatasetDef, ctx: ViewContext, store:
     return d ? datasetStatus(d, ctx.latest) : 'unknown';
   };
   const [snapshots, runs] = [await store.schemaSnapshots(ds.name), await store.recentDatasetRuns(ds.name, 20)];
-  const summary = summaryOf(ds, ctx, graph, counts);
+  const summary = summaryOf(ds, ctx, graph, totals);
   return {
     ...summary,
     source: ds.source.display,

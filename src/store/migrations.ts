@@ -275,6 +275,17 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; s
       `INSERT INTO check_recent_window ${recentWindowSql('')} ORDER BY check_id`,
     ],
   },
+  {
+    version: 8,
+    description: 'check_recent_window.version, new with every write of the row, so a history response\'s ETag names its bytes without hashing them',
+    sql: [
+      // Every write sets it; NULL would read as "unknown" (the ETag is then a hash of the body). Not
+      // SET NOT NULL: after the UPDATE, in the same transaction, DuckDB 1.5 refuses it ("Cannot create
+      // index with outstanding updates"), and rebuilding the table would copy every row's points.
+      `ALTER TABLE check_recent_window ADD COLUMN version UUID`,
+      `UPDATE check_recent_window SET version = gen_random_uuid()`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -120,6 +120,17 @@ export interface LatestResult extends CheckResult {
   recorded_at: string;
 }
 
+/** A check's recent hourly history as JSON, read as stored. */
+export interface RecentHistoryJson {
+  /** The JSON array in pieces (views of what was read, joined once by whoever sends them). */
+  json: Buffer[];
+  /**
+   * Changes with every write to the check's recent hours (random per write, kept in the store): with the
+   * window asked for, it names these bytes, so a response's ETag need not hash them. '' when the check has none.
+   */
+  version: string;
+}
+
 /** One point of a check's history: one result (resolution run) or one hour/day bucket of them. */
 export interface HistoryRow {
   at: string;
@@ -139,6 +150,13 @@ export interface BucketCount {
   at: string;
   runs: number;
   failing: number;
+}
+
+/** A check's hour buckets whose start is after `after` and not after `upto`. */
+export interface CountWindow {
+  checkId: string;
+  after: Date;
+  upto: Date;
 }
 
 export interface DatasetRunSummary {
@@ -189,9 +207,11 @@ export interface Store {
    * A check's hourly history from `from` to `to` as the JSON array of the API's history points (UTF-8),
    * read from its recent hours (no per-point parsing); null when the window starts before them.
    */
-  recentHourlyHistoryJson(checkId: string, from: Date, to: Date): Promise<Buffer | null>;
+  recentHourlyHistoryJson(checkId: string, from: Date, to: Date): Promise<RecentHistoryJson | null>;
   /** Hourly run / failing-run counts of these checks from the hour bucket holding `from` on. */
   hourlyCounts(checkIds: string[], from: Date): Promise<Map<string, BucketCount[]>>;
+  /** Each window's runs and failing runs summed (every check asked for is in the map, with zeros when it has none). */
+  windowCounts(windows: CountWindow[]): Promise<Map<string, { runs: number; failing: number }>>;
   /** A dataset's newest runs, newest first. */
   recentDatasetRuns(dataset: string, limit: number): Promise<DatasetRunSummary[]>;
   /** Every schema snapshot of a dataset (the baseline, then each change), oldest first. */
