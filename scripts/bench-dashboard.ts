@@ -1,29 +1,30 @@
 // npm run bench:dashboard — the dashboard API on a year of history.
 // Seeds a store with hourly results of N datasets × 10 checks (DuckDB SQL,
 // range(), no row-by-row inserts) as a vigil of schema version 2 would have
-// written it, opens it with this vigil (migrations 4 to 7 backfill the read models),
-// starts the real daemon on port 0, and measures p50/p95 under 20 concurrent
-// clients (autocannon) of GET /api/datasets, /api/datasets/:name and a 30-day
-// and a 7-day check history, next to a bare express app serving the same bodies from
-// memory in the same process. Then the same history requests on a 1-week
-// store for the history-length ratio: the 7-day one (the same points from
-// both stores) and the 30-day one (30 days of points against the 7 a 1-week
-// store has). Options: --datasets N (200) --days N (365)
-// --duration S (10) --quick (20 datasets, 30 days, 3 s) --fresh (seed again even
+// written it, opens it with this vigil (migrations 4 to 8 backfill the read models),
+// and the same for a 1-week store; starts `vigil serve` on each (port 0), and
+// measures p50/p95 under 20 concurrent clients (autocannon) of GET /api/datasets,
+// /api/datasets/:name and a 30-day and a 7-day check history, each next to a bare
+// express app serving the same bodies from memory. Every server runs in a process
+// of its own (this one is the load generator), so none pays for another's heap or
+// for the clients' parsing. The history requests run on both stores for the
+// history-length ratio: the 7-day one (the same points from both) and the 30-day one
+// (30 days of points against the 7 a 1-week store has). Every measurement is made once
+// per round, the rounds interleave the stores, and the report gives medians and the
+// ratios round by round. Options: --datasets N (200) --days N (365) --duration S (5)
+// --rounds N (3) --quick (20 datasets, 30 days, 3 s, 1 round) --fresh (seed again even
 // when a kept store matches: see seed()).
 
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import autocannon from 'autocannon';
-import express from 'express';
-import { startDaemon } from '../src/server/daemon.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/migrations.js';
 import { DuckDBStore } from '../src/store/duckdb-store.js';
-import { createLogger } from '../src/util/log.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, def: number): number => {
@@ -34,7 +35,8 @@ const quick = args.includes('--quick');
 const FRESH = args.includes('--fresh');
 const DATASETS = flag('datasets', quick ? 20 : 200);
 const DAYS = flag('days', quick ? 30 : 365);
-const DURATION = flag('duration', quick ? 3 : 10);
+const DURATION = flag('duration', quick ? 3 : 5);
+const ROUNDS = flag('rounds', quick ? 1 : 3);
 const CONNECTIONS = 20;
 const CHECKS = ['freshness', 'row_count', 'nulls.a', 'nulls.b', 'nulls.c', 'duplicates.id', 'schema', 'q1', 'q2', 'q3'];
 const OUT = path.resolve('bench-data', 'dashboard');
@@ -140,13 +142,13 @@ async function seed(name: string, datasets: number, days: number): Promise<SeedI
   inst.closeSync();
   const seedMs = Date.now() - t0;
   const t1 = Date.now();
-  await (await DuckDBStore.open(file)).close(); // migrations 4 to 7: backfill of latest results, rollups, run summaries, recent hours and windows
+  await (await DuckDBStore.open(file)).close(); // migrations 4 to 8: backfill of latest results, rollups, run summaries, recent hours and windows
   const info: SeedInfo = { seed_key: seedKey, store_key: storeKey, seeded_at: seededAt.toISOString(), rows, seed_ms: seedMs, backfill_ms: Date.now() - t1 };
   writeFileSync(infoFile, JSON.stringify(info, null, 2));
   return { ...info, dir, reused: false };
 }
 
-interface Measured { p50: number; p95: number; rps: number; requests: number; errors: number }
+interface Measured { p50: number; p95: number; rps: number; requests: number; errors: number; cpu_us_per_request?: number | null }
 
 /** 20 clients for DURATION seconds, each request the next of `paths`. */
 async function measure(base: string, paths: string[]): Promise<Measured> {
@@ -166,18 +168,47 @@ async function measure(base: string, paths: string[]): Promise<Measured> {
 
 const round = (x: number) => Math.round(x * 100) / 100;
 
-/** The same bodies from memory: the floor any server on this machine pays for HTTP and JSON bytes. */
-async function floorServer(bodies: Map<string, string>): Promise<{ url: string; server: Server }> {
-  const app = express();
-  app.disable('x-powered-by');
-  app.use((req, res) => {
-    const body = bodies.get(req.url);
-    if (body === undefined) { res.status(404).end(); return; }
-    res.type('application/json').send(body);
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+/** A server process; stop() ends it (SIGTERM) and waits for it. */
+interface Child { url: string; pid: number | undefined; stop(): Promise<void> }
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return () => new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
   });
-  const server = createServer(app);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+/** `vigil serve` in the project `dir`, its clock at `now` (VIGIL_NOW); its URL from the discovery file it writes once it listens. */
+async function startVigil(dir: string, now: string): Promise<Child> {
+  const announced = path.join(dir, 'serve.json');
+  rmSync(announced, { force: true });
+  const child = spawn(process.execPath, [path.resolve(HERE, '../../bin/vigil'), 'serve'], {
+    cwd: dir, env: { ...process.env, VIGIL_NOW: now, VIGIL_LOG_LEVEL: 'error' }, stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+  for (const started = Date.now(); ;) {
+    if (existsSync(announced)) {
+      try { return { url: (JSON.parse(readFileSync(announced, 'utf8')) as { url: string }).url, pid: child.pid, stop: stopper(child) }; } catch { /* being written */ }
+    }
+    if (child.exitCode !== null) throw new Error(`vigil serve exited with ${child.exitCode}: ${stderr}`);
+    if (Date.now() - started > 120_000) { child.kill(); throw new Error(`vigil serve did not start in 2 min: ${stderr}`); }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The bodies in `file`, from memory, in a process of its own: the floor any server on this machine pays for HTTP and JSON bytes. */
+async function startFloor(file: string): Promise<Child> {
+  const child = spawn(process.execPath, [path.join(HERE, 'bench-floor.js'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = await Promise.race([
+    (async () => { for await (const l of createInterface({ input: child.stdout as NodeJS.ReadableStream })) return [l]; return []; })(),
+    new Promise<string[]>((_, reject) => child.once('exit', (code) => reject(new Error(`the floor server exited with ${code}`)))),
+  ]);
+  if (!line) throw new Error('the floor server printed no URL');
+  return { url: line.trim(), pid: child.pid, stop: stopper(child) };
 }
 
 async function bodiesOf(base: string, paths: string[]): Promise<Map<string, string>> {
@@ -197,73 +228,144 @@ async function timed(url: string): Promise<number> {
   return round(performance.now() - t);
 }
 
-async function benchStore(label: string, days: number, endpoints: 'all' | 'history') {
+/** A seeded store's project, with its `vigil serve` running. */
+async function prepare(label: string, days: number) {
   process.stdout.write(`seeding ${label}: ${DATASETS} datasets × ${CHECKS.length} checks × ${days * 24} hourly runs…\n`);
   const s = await seed(`${DATASETS}x${label}`, DATASETS, days);
   process.stdout.write(`  ${s.rows.toLocaleString('en-US')} results in ${(s.seed_ms / 1000).toFixed(1)} s; migrations 4–${SCHEMA_VERSION} backfill ${(s.backfill_ms / 1000).toFixed(1)} s`
     + `${s.reused ? ` (kept store seeded at ${s.seeded_at}, reused; the daemon's clock is set to that time; --fresh seeds again)` : ''}\n`);
   // The windows end when the store was seeded, whether it was just now or it is a kept one.
-  process.env.VIGIL_NOW = s.seeded_at;
-  const daemon = await startDaemon({ cwd: s.dir }, createLogger('error'));
+  const daemon = await startVigil(s.dir, s.seeded_at);
+  return { label, days, seed: s, daemon };
+}
+type Prepared = Awaited<ReturnType<typeof prepare>>;
+
+const datasetNames = Array.from({ length: DATASETS }, (_, i) => `ds_${i}`);
+const checkIds = datasetNames.flatMap((d) => CHECKS.map((c) => `${d}.${c}`));
+const ROUTES: Record<string, string[]> = {
+  '/api/datasets': ['/api/datasets'],
+  '/api/datasets/:name': datasetNames.map((d) => `/api/datasets/${d}`),
+  '/api/checks/:id/history?days=30': checkIds.map((id) => `/api/checks/${id}/history?days=30`),
+  // The window a 1-week store can answer in full: the same points (and bytes) from either store.
+  '/api/checks/:id/history?days=7': checkIds.map((id) => `/api/checks/${id}/history?days=7`),
+};
+const COLD_PATH: Record<string, string> = {
+  '/api/datasets': '/api/datasets', '/api/datasets/:name': '/api/datasets/ds_1',
+  '/api/checks/:id/history?days=30': '/api/checks/ds_1.row_count/history?days=30', '/api/checks/:id/history?days=7': '/api/checks/ds_1.freshness/history?days=7',
+};
+
+/** One endpoint on one store, measured once per round against its floor. */
+interface Series {
+  store: Prepared;
+  route: string;
+  bodies: string;
+  body_bytes: number;
+  cold_ms: number;
+  vigil: Measured[];
+  floor: Measured[];
+}
+
+async function series(store: Prepared, route: string): Promise<Series> {
+  const paths = ROUTES[route] as string[];
+  const cold = await timed(`${store.daemon.url}${COLD_PATH[route]}`);
+  const bodies = await bodiesOf(store.daemon.url, paths);
+  const file = path.join(OUT, `floor-${store.label}-${digest(route)}.json`);
+  writeFileSync(file, JSON.stringify([...bodies]));
+  return { store, route, bodies: file, body_bytes: Math.round([...bodies.values()].reduce((n, b) => n + b.length, 0) / bodies.size), cold_ms: cold, vigil: [], floor: [] };
+}
+
+/** CPU time (user + system, µs) a process has used so far; null where /proc is not there. */
+function cpuMicros(pid: number | undefined): number | null {
   try {
-    const datasetNames = Array.from({ length: DATASETS }, (_, i) => `ds_${i}`);
-    const checkIds = datasetNames.flatMap((d) => CHECKS.map((c) => `${d}.${c}`));
-    const routes: Record<string, string[]> = {
-      '/api/datasets': ['/api/datasets'],
-      '/api/datasets/:name': datasetNames.map((d) => `/api/datasets/${d}`),
-      '/api/checks/:id/history?days=30': checkIds.map((id) => `/api/checks/${id}/history?days=30`),
-      // The window a 1-week store can answer in full: the same points (and bytes) from either store.
-      '/api/checks/:id/history?days=7': checkIds.map((id) => `/api/checks/${id}/history?days=7`),
-    };
-    const cold = {
-      '/api/datasets': await timed(`${daemon.url}/api/datasets`),
-      '/api/datasets/:name': await timed(`${daemon.url}/api/datasets/ds_1`),
-      '/api/checks/:id/history?days=30': await timed(`${daemon.url}/api/checks/ds_1.row_count/history?days=30`),
-      '/api/checks/:id/history?days=7': await timed(`${daemon.url}/api/checks/ds_1.freshness/history?days=7`),
-    };
-    const out: Record<string, { vigil: Measured; floor: Measured; ratio: number; cold_ms: number; body_bytes: number }> = {};
-    for (const [name, paths] of Object.entries(routes)) {
-      if (endpoints === 'history' && !name.startsWith('/api/checks')) continue;
-      const bodies = await bodiesOf(daemon.url, paths);
-      const floor = await floorServer(bodies);
-      try {
-        const v = await measure(daemon.url, paths);
-        const f = await measure(floor.url, paths);
-        const bytes = Math.round([...bodies.values()].reduce((n, b) => n + b.length, 0) / bodies.size);
-        out[name] = { vigil: v, floor: f, ratio: round(v.p95 / f.p95), cold_ms: cold[name as keyof typeof cold], body_bytes: bytes };
-        process.stdout.write(`  ${name.padEnd(34)} vigil p50 ${v.p50} ms p95 ${v.p95} ms (${v.rps} req/s) · floor p50 ${f.p50} ms p95 ${f.p95} ms · p95 ratio ${out[name]?.ratio} · body ${bytes} B${v.errors ? ` · ${v.errors} errors` : ''}\n`);
-      } finally {
-        floor.server.close();
-        floor.server.closeAllConnections();
-      }
-    }
-    return { label, days, datasets: DATASETS, results: s.rows, seed_ms: s.seed_ms, backfill_ms: s.backfill_ms, reused_store: s.reused, seeded_at: s.seeded_at, endpoints: out };
-  } finally {
-    await daemon.stop();
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * (1_000_000 / 100); // USER_HZ is 100 on Linux
+  } catch {
+    return null;
   }
 }
 
-const year = await benchStore(`${DAYS}d`, DAYS, 'all');
-const week = await benchStore('7d', 7, 'history');
-/** The same request on the year store and on the 1-week store: p95 and p50 ratios, and the bodies' sizes. */
-const versus = (h: string) => {
-  const [y, w] = [year.endpoints[h], week.endpoints[h]];
-  return { p95: round((y?.vigil.p95 ?? NaN) / (w?.vigil.p95 ?? NaN)), p50: round((y?.vigil.p50 ?? NaN) / (w?.vigil.p50 ?? NaN)), year: y?.vigil, week: w?.vigil, bytes: [y?.body_bytes, w?.body_bytes] };
-};
-const h30 = versus('/api/checks/:id/history?days=30');
-const h7 = versus('/api/checks/:id/history?days=7');
+/** measure(), with the serving process's CPU time per request. */
+async function measureServer(server: Child, paths: string[]): Promise<Measured> {
+  const before = cpuMicros(server.pid);
+  const m = await measure(server.url, paths);
+  const after = cpuMicros(server.pid);
+  return { ...m, cpu_us_per_request: before === null || after === null || m.requests === 0 ? null : Math.round((after - before) / m.requests) };
+}
 
-process.stdout.write(`\n| endpoint (${DATASETS} datasets × ${CHECKS.length} checks, ${DAYS} days hourly) | vigil p50 | vigil p95 | floor p50 | floor p95 | p95 / floor (target ≤ 3) |\n|---|---|---|---|---|---|\n`);
-for (const [name, r] of Object.entries(year.endpoints)) {
-  process.stdout.write(`| ${name} | ${r.vigil.p50} ms | ${r.vigil.p95} ms | ${r.floor.p50} ms | ${r.floor.p95} ms | ${r.ratio} |\n`);
+const median = (xs: number[]) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+};
+const summary = (ms: Measured[]) => ({
+  p50: round(median(ms.map((m) => m.p50))), p95: round(median(ms.map((m) => m.p95))), rps: Math.round(median(ms.map((m) => m.rps))),
+  cpu_us_per_request: ms.some((m) => m.cpu_us_per_request == null) ? null : Math.round(median(ms.map((m) => m.cpu_us_per_request as number))),
+  errors: ms.reduce((n, m) => n + m.errors, 0),
+});
+
+const year = await prepare(`${DAYS}d`, DAYS);
+const week = await prepare('7d', 7);
+try {
+  const all: Series[] = [
+    await series(year, '/api/datasets'), await series(year, '/api/datasets/:name'),
+    await series(year, '/api/checks/:id/history?days=30'), await series(week, '/api/checks/:id/history?days=30'),
+    await series(year, '/api/checks/:id/history?days=7'), await series(week, '/api/checks/:id/history?days=7'),
+  ];
+  // Rounds, each measuring every series in turn: whatever drifts over the run (the machine, caches)
+  // falls on the year store and the week store alike; medians over the rounds.
+  for (let r = 1; r <= ROUNDS; r++) {
+    process.stdout.write(`round ${r} of ${ROUNDS}\n`);
+    for (const x of all) {
+      const paths = ROUTES[x.route] as string[];
+      const v = await measureServer(x.store.daemon, paths);
+      const floor = await startFloor(x.bodies);
+      let f: Measured;
+      try { f = await measureServer(floor, paths); } finally { await floor.stop(); }
+      x.vigil.push(v);
+      x.floor.push(f);
+      process.stdout.write(`  ${x.store.label.padStart(4)} ${x.route.padEnd(34)} vigil p50 ${v.p50} ms p95 ${v.p95} ms (${v.rps} req/s, ${v.cpu_us_per_request ?? '?'} µs CPU/request)`
+        + ` · floor p50 ${f.p50} ms p95 ${f.p95} ms · p95 ratio ${round(v.p95 / f.p95)} · body ${x.body_bytes} B${v.errors ? ` · ${v.errors} errors` : ''}\n`);
+    }
+  }
+  for (const x of all) rmSync(x.bodies, { force: true });
+
+  const find = (store: Prepared, route: string) => all.find((x) => x.store === store && x.route === route) as Series;
+  const report = (x: Series) => {
+    const [v, f] = [summary(x.vigil), summary(x.floor)];
+    return { vigil: v, floor: f, ratio: round(v.p95 / f.p95), ratios: x.vigil.map((m, i) => round(m.p95 / (x.floor[i]?.p95 ?? NaN))), cold_ms: x.cold_ms, body_bytes: x.body_bytes };
+  };
+  /** The same request on the year store and on the 1-week store, round by round (measured next to each other) and as medians. */
+  const versus = (route: string) => {
+    const [y, w] = [find(year, route), find(week, route)];
+    const p95s = y.vigil.map((m, i) => round(m.p95 / (w.vigil[i]?.p95 ?? NaN)));
+    const cpu = summary(y.vigil).cpu_us_per_request !== null ? round((summary(y.vigil).cpu_us_per_request as number) / (summary(w.vigil).cpu_us_per_request as number)) : null;
+    return { p95: round(median(p95s)), p95_per_round: p95s, p50: round(median(y.vigil.map((m, i) => m.p50 / (w.vigil[i]?.p50 ?? NaN)))), cpu, year: summary(y.vigil), week: summary(w.vigil), bytes: [y.body_bytes, w.body_bytes] };
+  };
+  const endpoints = Object.fromEntries(all.filter((x) => x.store === year).map((x) => [x.route, report(x)]));
+  const weekEndpoints = Object.fromEntries(all.filter((x) => x.store === week).map((x) => [x.route, report(x)]));
+  const h30 = versus('/api/checks/:id/history?days=30');
+  const h7 = versus('/api/checks/:id/history?days=7');
+
+  process.stdout.write(`\n| endpoint (${DATASETS} datasets × ${CHECKS.length} checks, ${DAYS} days hourly; medians of ${ROUNDS} rounds) | vigil p50 | vigil p95 | floor p50 | floor p95 | p95 / floor (target ≤ 3) |\n|---|---|---|---|---|---|\n`);
+  for (const [name, r] of Object.entries(endpoints)) {
+    process.stdout.write(`| ${name} | ${r.vigil.p50} ms | ${r.vigil.p95} ms | ${r.floor.p50} ms | ${r.floor.p95} ms | ${r.ratio} (rounds: ${r.ratios.join(', ')}) |\n`);
+  }
+  for (const [days, r] of [[7, h7], [30, h30]] as const) {
+    process.stdout.write(`\n${days}-day history, ${DAYS}-day store vs 7-day store (bodies ${r.bytes[0]} B vs ${r.bytes[1]} B): p95 ${r.year.p95} ms vs ${r.week.p95} ms;`
+      + ` ratio of p95 round by round ${r.p95_per_round.join(', ')}, median ${r.p95}× (target ≤ 1.5); p50 ${r.p50}×; server CPU per request ${r.year.cpu_us_per_request ?? '?'} vs ${r.week.cpu_us_per_request ?? '?'} µs = ${r.cpu ?? '?'}×`);
+  }
+  process.stdout.write('\n');
+  mkdirSync(path.resolve('bench-data'), { recursive: true });
+  const storeInfo = (p: Prepared, eps: Record<string, unknown>) => ({
+    label: p.label, days: p.days, datasets: DATASETS, results: p.seed.rows, seed_ms: p.seed.seed_ms, backfill_ms: p.seed.backfill_ms,
+    reused_store: p.seed.reused, seeded_at: p.seed.seeded_at, endpoints: eps,
+  });
+  writeFileSync(path.resolve('bench-data', 'dashboard-results.json'), JSON.stringify({
+    measured_at: new Date().toISOString(), connections: CONNECTIONS, duration_s: DURATION, rounds: ROUNDS,
+    stores: [storeInfo(year, endpoints), storeInfo(week, weekEndpoints)],
+    history_7d: h7, history_30d: h30,
+  }, null, 2));
+  process.stdout.write('written: bench-data/dashboard-results.json\n');
+} finally {
+  await Promise.all([year.daemon.stop(), week.daemon.stop()]);
 }
-for (const [days, r] of [[7, h7], [30, h30]] as const) {
-  process.stdout.write(`\n${days}-day history, ${DAYS}-day store vs 7-day store (bodies ${r.bytes[0]} B vs ${r.bytes[1]} B): p95 ${r.year?.p95} ms vs ${r.week?.p95} ms = ${r.p95}× (p50 ${r.year?.p50} vs ${r.week?.p50} ms = ${r.p50}×; target ≤ 1.5)`);
-}
-process.stdout.write('\n');
-mkdirSync(path.resolve('bench-data'), { recursive: true });
-writeFileSync(path.resolve('bench-data', 'dashboard-results.json'), JSON.stringify({
-  measured_at: new Date().toISOString(), connections: CONNECTIONS, duration_s: DURATION, stores: [year, week],
-  history_7d_ratio_p95: h7.p95, history_7d_ratio_p50: h7.p50, history_30d_ratio_p95: h30.p95, history_30d_ratio_p50: h30.p50,
-}, null, 2));
-process.stdout.write('written: bench-data/dashboard-results.json\n');
