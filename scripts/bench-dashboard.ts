@@ -6,13 +6,13 @@
 // measures p50/p95 under 20 concurrent clients (autocannon) of GET /api/datasets,
 // /api/datasets/:name and a 30-day and a 7-day check history, each next to a bare
 // express app serving the same bodies from memory. Every server runs in a process
-// of its own (this one is the load generator), so none pays for another's heap or
-// for the clients' parsing. The history requests run on both stores for the
+// of its own, and so does the load generator of each measurement, so none pays for
+// another's heap or for the clients' parsing. The history requests run on both stores for the
 // history-length ratio: the 7-day one (the same points from both) and the 30-day one
 // (30 days of points against the 7 a 1-week store has). Every measurement is made once
 // per round, the rounds interleave the stores, and the report gives medians and the
 // ratios round by round. Options: --datasets N (200) --days N (365) --duration S (5)
-// --rounds N (3) --quick (20 datasets, 30 days, 3 s, 1 round) --fresh (seed again even
+// --warmup S (2, before each measurement) --rounds N (3) --quick (20 datasets, 30 days, 3 s, 1 round) --fresh (seed again even
 // when a kept store matches: see seed()).
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -22,7 +22,6 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
-import autocannon from 'autocannon';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/migrations.js';
 import { DuckDBStore } from '../src/store/duckdb-store.js';
 
@@ -37,9 +36,12 @@ const DATASETS = flag('datasets', quick ? 20 : 200);
 const DAYS = flag('days', quick ? 30 : 365);
 const DURATION = flag('duration', quick ? 3 : 5);
 const ROUNDS = flag('rounds', quick ? 1 : 3);
+/** Seconds of the same load before each measurement, not counted. */
+const WARMUP = flag('warmup', quick ? 1 : 2);
 const CONNECTIONS = 20;
 const CHECKS = ['freshness', 'row_count', 'nulls.a', 'nulls.b', 'nulls.c', 'duplicates.id', 'schema', 'q1', 'q2', 'q3'];
 const OUT = path.resolve('bench-data', 'dashboard');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 function checkFile(i: number): string {
   return `dataset: ds_${i}
@@ -150,25 +152,19 @@ async function seed(name: string, datasets: number, days: number): Promise<SeedI
 
 interface Measured { p50: number; p95: number; rps: number; requests: number; errors: number; cpu_us_per_request?: number | null }
 
-/** 20 clients for DURATION seconds, each request the next of `paths`. */
-async function measure(base: string, paths: string[]): Promise<Measured> {
-  let i = 0;
-  const times: number[] = [];
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const inst = autocannon({
-      url: base, connections: CONNECTIONS, duration: DURATION,
-      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[i++ % paths.length] as string }) }],
-    }, (err, res) => (err ? reject(err) : resolve(res)));
-    inst.on('response', (_client, _status, _bytes, ms) => { times.push(ms); });
-  });
-  times.sort((a, b) => a - b);
-  const q = (p: number) => times.length ? (times[Math.min(times.length - 1, Math.floor(p * times.length))] as number) : NaN;
-  return { p50: round(q(0.5)), p95: round(q(0.95)), rps: Math.round(result.requests.average), requests: times.length, errors: result.errors + result.non2xx };
+/** 20 clients for DURATION seconds, each request the next of `paths`, from a load generator process of its own. */
+async function measure(server: Child, paths: string[]): Promise<Measured> {
+  const file = path.join(OUT, `paths-${digest(paths.join('\n'))}.json`);
+  if (!existsSync(file)) writeFileSync(file, JSON.stringify(paths));
+  const child = spawn(process.execPath, [path.join(HERE, 'bench-load.js'), server.url, file, String(CONNECTIONS), String(DURATION), String(WARMUP), String(server.pid ?? '')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`the load generator exited with ${code}`);
+  return JSON.parse(out) as Measured;
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
-
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 /** A server process; stop() ends it (SIGTERM) and waits for it. */
 interface Child { url: string; pid: number | undefined; stop(): Promise<void> }
@@ -258,11 +254,12 @@ const COLD_PATH: Record<string, string> = {
 interface Series {
   store: Prepared;
   route: string;
-  bodies: string;
+  /** The floor for this series: the same bodies, served from memory by a process of its own. */
+  floor: Child;
   body_bytes: number;
   cold_ms: number;
   vigil: Measured[];
-  floor: Measured[];
+  floors: Measured[];
 }
 
 async function series(store: Prepared, route: string): Promise<Series> {
@@ -271,25 +268,9 @@ async function series(store: Prepared, route: string): Promise<Series> {
   const bodies = await bodiesOf(store.daemon.url, paths);
   const file = path.join(OUT, `floor-${store.label}-${digest(route)}.json`);
   writeFileSync(file, JSON.stringify([...bodies]));
-  return { store, route, bodies: file, body_bytes: Math.round([...bodies.values()].reduce((n, b) => n + b.length, 0) / bodies.size), cold_ms: cold, vigil: [], floor: [] };
-}
-
-/** CPU time (user + system, µs) a process has used so far; null where /proc is not there. */
-function cpuMicros(pid: number | undefined): number | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) * (1_000_000 / 100); // USER_HZ is 100 on Linux
-  } catch {
-    return null;
-  }
-}
-
-/** measure(), with the serving process's CPU time per request. */
-async function measureServer(server: Child, paths: string[]): Promise<Measured> {
-  const before = cpuMicros(server.pid);
-  const m = await measure(server.url, paths);
-  const after = cpuMicros(server.pid);
-  return { ...m, cpu_us_per_request: before === null || after === null || m.requests === 0 ? null : Math.round((after - before) / m.requests) };
+  const floor = await startFloor(file);
+  rmSync(file, { force: true });
+  return { store, route, floor, body_bytes: Math.round([...bodies.values()].reduce((n, b) => n + b.length, 0) / bodies.size), cold_ms: cold, vigil: [], floors: [] };
 }
 
 const median = (xs: number[]) => {
@@ -305,34 +286,35 @@ const summary = (ms: Measured[]) => ({
 
 const year = await prepare(`${DAYS}d`, DAYS);
 const week = await prepare('7d', 7);
+// Every server is started before the first measurement and stopped after the last: a floor process
+// started and stopped between measurements (parsing, then freeing, up to 0.5 GB of bodies) slowed
+// the next measurement of the daemons by up to 1.5× at p95.
+const all: Series[] = [];
 try {
-  const all: Series[] = [
-    await series(year, '/api/datasets'), await series(year, '/api/datasets/:name'),
-    await series(year, '/api/checks/:id/history?days=30'), await series(week, '/api/checks/:id/history?days=30'),
-    await series(year, '/api/checks/:id/history?days=7'), await series(week, '/api/checks/:id/history?days=7'),
-  ];
+  for (const [store, route] of [
+    [year, '/api/datasets'], [year, '/api/datasets/:name'],
+    [year, '/api/checks/:id/history?days=30'], [week, '/api/checks/:id/history?days=30'],
+    [year, '/api/checks/:id/history?days=7'], [week, '/api/checks/:id/history?days=7'],
+  ] as const) all.push(await series(store, route));
   // Rounds, each measuring every series in turn: whatever drifts over the run (the machine, caches)
   // falls on the year store and the week store alike; medians over the rounds.
   for (let r = 1; r <= ROUNDS; r++) {
     process.stdout.write(`round ${r} of ${ROUNDS}\n`);
     for (const x of all) {
       const paths = ROUTES[x.route] as string[];
-      const v = await measureServer(x.store.daemon, paths);
-      const floor = await startFloor(x.bodies);
-      let f: Measured;
-      try { f = await measureServer(floor, paths); } finally { await floor.stop(); }
+      const v = await measure(x.store.daemon, paths);
+      const f = await measure(x.floor, paths);
       x.vigil.push(v);
-      x.floor.push(f);
+      x.floors.push(f);
       process.stdout.write(`  ${x.store.label.padStart(4)} ${x.route.padEnd(34)} vigil p50 ${v.p50} ms p95 ${v.p95} ms (${v.rps} req/s, ${v.cpu_us_per_request ?? '?'} µs CPU/request)`
         + ` · floor p50 ${f.p50} ms p95 ${f.p95} ms · p95 ratio ${round(v.p95 / f.p95)} · body ${x.body_bytes} B${v.errors ? ` · ${v.errors} errors` : ''}\n`);
     }
   }
-  for (const x of all) rmSync(x.bodies, { force: true });
 
   const find = (store: Prepared, route: string) => all.find((x) => x.store === store && x.route === route) as Series;
   const report = (x: Series) => {
-    const [v, f] = [summary(x.vigil), summary(x.floor)];
-    return { vigil: v, floor: f, ratio: round(v.p95 / f.p95), ratios: x.vigil.map((m, i) => round(m.p95 / (x.floor[i]?.p95 ?? NaN))), cold_ms: x.cold_ms, body_bytes: x.body_bytes };
+    const [v, f] = [summary(x.vigil), summary(x.floors)];
+    return { vigil: v, floor: f, ratio: round(v.p95 / f.p95), ratios: x.vigil.map((m, i) => round(m.p95 / (x.floors[i]?.p95 ?? NaN))), cold_ms: x.cold_ms, body_bytes: x.body_bytes };
   };
   /** The same request on the year store and on the 1-week store, round by round (measured next to each other) and as medians. */
   const versus = (route: string) => {
@@ -367,5 +349,5 @@ try {
   }, null, 2));
   process.stdout.write('written: bench-data/dashboard-results.json\n');
 } finally {
-  await Promise.all([year.daemon.stop(), week.daemon.stop()]);
+  await Promise.all([year.daemon.stop(), week.daemon.stop(), ...all.map((x) => x.floor.stop())]);
 }
