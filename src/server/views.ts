@@ -9,7 +9,7 @@ import { parseDuration } from '../config/duration.js';
 import type { CheckDef, DatasetDef } from '../config/model.js';
 import { thresholdsRecord } from '../checks/thresholds.js';
 import { buildLineage, type LineageGraph } from '../lineage/graph.js';
-import { attainment, budgetRemaining, computeSlo, type SloResult } from '../slo/slo.js';
+import { attainment, budgetRemaining, computeSlo, windowStart, type SloResult } from '../slo/slo.js';
 import type { BucketCount, CountWindow, HistoryRow, LatestResult, Store } from '../store/store.js';
 import type {
   CheckHistory, CheckState, DatasetDetail, DatasetStatus, DatasetSummary, DatasetsResponse, FreshnessState, HistoryPoint,
@@ -58,6 +58,9 @@ function freshnessOf(ds: DatasetDef, latest: Map<string, LatestResult>): Freshne
   };
 }
 
+/** SLOs are computed over the hourly rollups. */
+const SLO_BUCKET_SECONDS = 3600;
+
 /** The hour bucket counts an SLO computation needs: from the oldest window start on. */
 export function sloFrom(datasets: DatasetDef[], now: Date): { ids: string[]; from: Date } {
   const ids: string[] = [];
@@ -67,20 +70,17 @@ export function sloFrom(datasets: DatasetDef[], now: Date): { ids: string[]; fro
     longest = Math.max(longest, ds.slo.windowSeconds);
     for (const o of ds.slo.objectives) ids.push(`${ds.name}.${o.check}`);
   }
-  return { ids, from: new Date(now.getTime() - (longest + 3600) * 1000) };
+  return { ids, from: new Date(windowStart(now.getTime(), longest, SLO_BUCKET_SECONDS)) };
 }
 
 /** Runs and failing runs of each SLO objective's check in its window. */
 export type SloTotals = Map<string, { runs: number; failing: number }>;
 
-/**
- * The window of each objective, as computeSlo counts it (inWindow: hour buckets starting after
- * now − window − one bucket, up to now): a summary needs only these sums, not the buckets.
- */
+/** The window of each objective, as computeSlo counts it (inWindow): a summary needs only these sums, not the buckets. */
 export function sloWindows(datasets: DatasetDef[], now: Date): CountWindow[] {
-  return datasets.flatMap((ds) => (ds.slo?.objectives ?? []).map((o) => ({
-    checkId: `${ds.name}.${o.check}`, after: new Date(now.getTime() - ((ds.slo?.windowSeconds ?? 28 * 86400) + 3600) * 1000), upto: now,
-  })));
+  return datasets.flatMap(({ name, slo }) => (slo ? slo.objectives.map((o) => ({
+    checkId: `${name}.${o.check}`, after: new Date(windowStart(now.getTime(), slo.windowSeconds, SLO_BUCKET_SECONDS)), upto: now,
+  })) : []));
 }
 
 function sloResult(ds: DatasetDef, objective: { check: string; target: number }, counts: Map<string, BucketCount[]>, now: Date): SloResult {
@@ -89,7 +89,7 @@ function sloResult(ds: DatasetDef, objective: { check: string; target: number },
     target: objective.target,
     windowSeconds: ds.slo?.windowSeconds ?? 28 * 86400,
     now: now.getTime(),
-    bucketSeconds: 3600,
+    bucketSeconds: SLO_BUCKET_SECONDS,
     buckets: (counts.get(id) ?? []).map((b) => ({ at: Date.parse(b.at), runs: b.runs, failing: b.failing })),
   });
 }

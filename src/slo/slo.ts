@@ -50,7 +50,12 @@ export interface SloResult {
  * (a bucket's counts are exact; only its edges are coarse).
  */
 export function inWindow(bucketAt: number, now: number, windowSeconds: number, bucketSeconds: number): boolean {
-  return bucketAt > now - (windowSeconds + bucketSeconds) * 1000 && bucketAt <= now;
+  return bucketAt > windowStart(now, windowSeconds, bucketSeconds) && bucketAt <= now;
+}
+
+/** Where (ms) the window ending at `now` starts, exclusive: the buckets inWindow counts start after it. */
+export function windowStart(now: number, windowSeconds: number, bucketSeconds: number): number {
+  return now - (windowSeconds + bucketSeconds) * 1000;
 }
 
 function sum(buckets: readonly SloBucket[]): { runs: number; failing: number } {
