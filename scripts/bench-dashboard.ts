@@ -152,11 +152,9 @@ async function seed(name: string, datasets: number, days: number): Promise<SeedI
 
 interface Measured { p50: number; p95: number; rps: number; requests: number; errors: number; cpu_us_per_request?: number | null }
 
-/** 20 clients for DURATION seconds, each request the next of `paths`, from a load generator process of its own. */
-async function measure(server: Child, paths: string[]): Promise<Measured> {
-  const file = path.join(OUT, `paths-${digest(paths.join('\n'))}.json`);
-  if (!existsSync(file)) writeFileSync(file, JSON.stringify(paths));
-  const child = spawn(process.execPath, [path.join(HERE, 'bench-load.js'), server.url, file, String(CONNECTIONS), String(DURATION), String(WARMUP), String(server.pid ?? '')], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** 20 clients for DURATION seconds, each request the next path of the JSON array in `pathsFile`, from a load generator process of its own. */
+async function measure(server: Child, pathsFile: string): Promise<Measured> {
+  const child = spawn(process.execPath, [path.join(HERE, 'bench-load.js'), server.url, pathsFile, String(CONNECTIONS), String(DURATION), String(WARMUP), String(server.pid ?? '')], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -286,11 +284,14 @@ const summary = (ms: Measured[]) => ({
 
 const year = await prepare(`${DAYS}d`, DAYS);
 const week = await prepare('7d', 7);
-// Every server is started before the first measurement and stopped after the last: a floor process
-// started and stopped between measurements (parsing, then freeing, up to 0.5 GB of bodies) slowed
-// the next measurement of the daemons by up to 1.5× at p95.
+// Every server is started before the first measurement and stopped after the last, so no process
+// parses or frees up to 0.5 GB of bodies between two measurements (that alone did not remove the
+// slowdown of the history series inside this sequence that the README describes).
 const all: Series[] = [];
+// Each route's request paths, in a file each load generator reads.
+const pathFiles = new Map(Object.entries(ROUTES).map(([route, paths]) => [route, path.join(OUT, `paths-${digest(route)}.json`)]));
 try {
+  for (const [route, file] of pathFiles) writeFileSync(file, JSON.stringify(ROUTES[route]));
   for (const [store, route] of [
     [year, '/api/datasets'], [year, '/api/datasets/:name'],
     [year, '/api/checks/:id/history?days=30'], [week, '/api/checks/:id/history?days=30'],
@@ -301,7 +302,7 @@ try {
   for (let r = 1; r <= ROUNDS; r++) {
     process.stdout.write(`round ${r} of ${ROUNDS}\n`);
     for (const x of all) {
-      const paths = ROUTES[x.route] as string[];
+      const paths = pathFiles.get(x.route) as string;
       const v = await measure(x.store.daemon, paths);
       const f = await measure(x.floor, paths);
       x.vigil.push(v);
@@ -350,4 +351,5 @@ try {
   process.stdout.write('written: bench-data/dashboard-results.json\n');
 } finally {
   await Promise.all([year.daemon.stop(), week.daemon.stop(), ...all.map((x) => x.floor.stop())]);
+  for (const file of pathFiles.values()) rmSync(file, { force: true });
 }
