@@ -2,12 +2,13 @@
 // Seeds a store with hourly results of N datasets × 10 checks (DuckDB SQL,
 // range(), no row-by-row inserts) as a vigil of schema version 2 would have
 // written it, opens it with this vigil (migrations 4 to 8 backfill the read models),
-// and the same for a 1-week store; starts `vigil serve` on each (port 0), and
-// measures p50/p95 under 20 concurrent clients (autocannon) of GET /api/datasets,
-// /api/datasets/:name and a 30-day and a 7-day check history, each next to a bare
-// express app serving the same bodies from memory. Every server runs in a process
-// of its own, and so does the load generator of each measurement, so none pays for
-// another's heap or for the clients' parsing. The history requests run on both stores for the
+// and the same for a 1-week store, and measures p50/p95 under 20 concurrent clients
+// (autocannon) of GET /api/datasets, /api/datasets/:name and a 30-day and a 7-day
+// check history on `vigil serve` (port 0), each next to a bare express app serving
+// the same bodies from memory. Every measurement starts its server and its load
+// generator as processes of their own and stops them after it, so none pays for
+// another's heap, for the clients' parsing, or for having sat idle while the others
+// were measured (see measure()). The history requests run on both stores for the
 // history-length ratio: the 7-day one (the same points from both) and the 30-day one
 // (30 days of points against the 7 a 1-week store has). Every measurement is made once
 // per round, the rounds interleave the stores, and the report gives medians and the
@@ -152,14 +153,27 @@ async function seed(name: string, datasets: number, days: number): Promise<SeedI
 
 interface Measured { p50: number; p95: number; rps: number; requests: number; errors: number; cpu_us_per_request?: number | null }
 
-/** 20 clients for DURATION seconds, each request the next path of the JSON array in `pathsFile`, from a load generator process of its own. */
-async function measure(server: Child, pathsFile: string): Promise<Measured> {
-  const child = spawn(process.execPath, [path.join(HERE, 'bench-load.js'), server.url, pathsFile, String(CONNECTIONS), String(DURATION), String(WARMUP), String(server.pid ?? '')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`the load generator exited with ${code}`);
-  return JSON.parse(out) as Measured;
+/**
+ * 20 clients for DURATION seconds, each request the next path of the JSON array in `pathsFile`, from a
+ * load generator process of its own, against a server `start()` starts for this measurement alone and
+ * which is stopped after it. Servers kept up for the whole run sat idle for 20 s and more while the
+ * other series were measured, and V8 shrinks the heap of a process idle for 8 s (its memory reducer):
+ * with --trace-gc, a daemon measured after such a pause ran a full mark-compact every ~60 ms (at 5 MB
+ * over its 25 MB of live heap) instead of every ~0.9 s, for the whole measurement and at random,
+ * which doubled its CPU per request (800–1000 µs against 530–570) and its p95.
+ */
+async function measure(start: () => Promise<Child>, pathsFile: string): Promise<Measured> {
+  const server = await start();
+  try {
+    const child = spawn(process.execPath, [path.join(HERE, 'bench-load.js'), server.url, pathsFile, String(CONNECTIONS), String(DURATION), String(WARMUP), String(server.pid ?? '')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    if (code !== 0) throw new Error(`the load generator exited with ${code}`);
+    return JSON.parse(out) as Measured;
+  } finally {
+    await server.stop();
+  }
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
@@ -222,15 +236,14 @@ async function timed(url: string): Promise<number> {
   return round(performance.now() - t);
 }
 
-/** A seeded store's project, with its `vigil serve` running. */
+/** A seeded store's project, and how to start its `vigil serve`. */
 async function prepare(label: string, days: number) {
   process.stdout.write(`seeding ${label}: ${DATASETS} datasets × ${CHECKS.length} checks × ${days * 24} hourly runs…\n`);
   const s = await seed(`${DATASETS}x${label}`, DATASETS, days);
   process.stdout.write(`  ${s.rows.toLocaleString('en-US')} results in ${(s.seed_ms / 1000).toFixed(1)} s; migrations 4–${SCHEMA_VERSION} backfill ${(s.backfill_ms / 1000).toFixed(1)} s`
     + `${s.reused ? ` (kept store seeded at ${s.seeded_at}, reused; the daemon's clock is set to that time; --fresh seeds again)` : ''}\n`);
   // The windows end when the store was seeded, whether it was just now or it is a kept one.
-  const daemon = await startVigil(s.dir, s.seeded_at);
-  return { label, days, seed: s, daemon };
+  return { label, days, seed: s, start: () => startVigil(s.dir, s.seeded_at) };
 }
 type Prepared = Awaited<ReturnType<typeof prepare>>;
 
@@ -252,8 +265,8 @@ const COLD_PATH: Record<string, string> = {
 interface Series {
   store: Prepared;
   route: string;
-  /** The floor for this series: the same bodies, served from memory by a process of its own. */
-  floor: Child;
+  /** The bodies for this series' floor, a file the floor server reads when it starts. */
+  floorFile: string;
   body_bytes: number;
   cold_ms: number;
   vigil: Measured[];
@@ -262,13 +275,16 @@ interface Series {
 
 async function series(store: Prepared, route: string): Promise<Series> {
   const paths = ROUTES[route] as string[];
-  const cold = await timed(`${store.daemon.url}${COLD_PATH[route]}`);
-  const bodies = await bodiesOf(store.daemon.url, paths);
-  const file = path.join(OUT, `floor-${store.label}-${digest(route)}.json`);
-  writeFileSync(file, JSON.stringify([...bodies]));
-  const floor = await startFloor(file);
-  rmSync(file, { force: true });
-  return { store, route, floor, body_bytes: Math.round([...bodies.values()].reduce((n, b) => n + b.length, 0) / bodies.size), cold_ms: cold, vigil: [], floors: [] };
+  const daemon = await store.start();
+  try {
+    const cold = await timed(`${daemon.url}${COLD_PATH[route]}`);
+    const bodies = await bodiesOf(daemon.url, paths);
+    const floorFile = path.join(OUT, `floor-${store.label}-${digest(route)}.json`);
+    writeFileSync(floorFile, JSON.stringify([...bodies]));
+    return { store, route, floorFile, body_bytes: Math.round([...bodies.values()].reduce((n, b) => n + b.length, 0) / bodies.size), cold_ms: cold, vigil: [], floors: [] };
+  } finally {
+    await daemon.stop();
+  }
 }
 
 const median = (xs: number[]) => {
@@ -284,9 +300,6 @@ const summary = (ms: Measured[]) => ({
 
 const year = await prepare(`${DAYS}d`, DAYS);
 const week = await prepare('7d', 7);
-// Every server is started before the first measurement and stopped after the last, so no process
-// parses or frees up to 0.5 GB of bodies between two measurements (that alone did not remove the
-// slowdown of the history series inside this sequence that the README describes).
 const all: Series[] = [];
 // Each route's request paths, in a file each load generator reads.
 const pathFiles = new Map(Object.entries(ROUTES).map(([route, paths]) => [route, path.join(OUT, `paths-${digest(route)}.json`)]));
@@ -303,8 +316,8 @@ try {
     process.stdout.write(`round ${r} of ${ROUNDS}\n`);
     for (const x of all) {
       const paths = pathFiles.get(x.route) as string;
-      const v = await measure(x.store.daemon, paths);
-      const f = await measure(x.floor, paths);
+      const v = await measure(x.store.start, paths);
+      const f = await measure(() => startFloor(x.floorFile), paths);
       x.vigil.push(v);
       x.floors.push(f);
       process.stdout.write(`  ${x.store.label.padStart(4)} ${x.route.padEnd(34)} vigil p50 ${v.p50} ms p95 ${v.p95} ms (${v.rps} req/s, ${v.cpu_us_per_request ?? '?'} µs CPU/request)`
@@ -350,6 +363,5 @@ try {
   }, null, 2));
   process.stdout.write('written: bench-data/dashboard-results.json\n');
 } finally {
-  await Promise.all([year.daemon.stop(), week.daemon.stop(), ...all.map((x) => x.floor.stop())]);
-  for (const file of pathFiles.values()) rmSync(file, { force: true });
+  for (const file of [...pathFiles.values(), ...all.map((x) => x.floorFile)]) rmSync(file, { force: true });
 }

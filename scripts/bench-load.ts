@@ -1,9 +1,9 @@
 // The load generator of npm run bench:dashboard, one process per measurement so
 // that no measurement inherits the previous one's heap: argv[4] clients against
 // argv[2], each request the next path of the JSON array in the file argv[3], for
-// argv[6] seconds not counted (a server idle for a while, as each is between its
-// measurements here, was measured up to 1.5× slower for its first seconds of
-// load), then argv[5] seconds measured. Prints {p50, p95, rps,
+// argv[6] seconds not counted (the server was just started: its code is not yet
+// optimized and DuckDB has not yet read the rows into its buffers), then argv[5]
+// seconds measured. Prints {p50, p95, rps,
 // requests, errors} (ms) as JSON, and with argv[7], the server's process id, the
 // CPU time it used per measured request (cpu_us_per_request; null without /proc).
 
