@@ -41,7 +41,8 @@ const DAY_MS = 86_400_000;
 
 /** A UTC day number (days since 1970-01-01) as a DATE literal. */
 const dayDate = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
-const DAY_NUMBER_SQL = `(day - DATE '1970-01-01')::INTEGER`;
+/** A DATE column as a UTC day number, the form the code compares (see dayDate). */
+const dayNumberSql = (column: string): string => `(${column} - DATE '1970-01-01')::INTEGER`;
 /** Where a point's bucket (an ISO string) starts in a stored history point: {"at":"…", */
 const AT_START = '{"at":"'.length;
 const ISO_LENGTH = 24;
@@ -436,7 +437,7 @@ export class DuckDBStore implements Store {
     const bound = list.flatMap(([c, d]) => [c, dayDate(d)]);
     // Rendered here and written below, so check_recent_window gets the same points (not with INSERT …
     // RETURNING: on a store reopened after kill -9, DuckDB 1.5 failed that with a fatal index error).
-    const written = (await this.rows(`SELECT r.check_id, ${DAY_NUMBER_SQL} AS day, '[' || string_agg(${RECENT_HISTORY_POINT_SQL}, ',' ORDER BY r.bucket) || ']' AS points
+    const written = (await this.rows(`SELECT r.check_id, ${dayNumberSql('day')} AS day, '[' || string_agg(${RECENT_HISTORY_POINT_SQL}, ',' ORDER BY r.bucket) || ']' AS points
       FROM (VALUES ${values}) AS v(check_id, day)
       JOIN check_rollups_hour r ON r.check_id = v.check_id AND r.bucket >= v.day AND r.bucket < v.day + 1
       WHERE r.bucket >= ?::DATE AND r.bucket < ?::DATE
@@ -461,7 +462,7 @@ export class DuckDBStore implements Store {
   private async recordRecentWindows(written: Array<{ check: string; day: number; points: string }>): Promise<void> {
     if (written.length === 0) return;
     const checks = [...new Set(written.map((w) => w.check))];
-    const newest = new Map((await this.rows(`SELECT check_id, (newest - DATE '1970-01-01')::INTEGER AS newest FROM check_recent_window
+    const newest = new Map((await this.rows(`SELECT check_id, ${dayNumberSql('newest')} AS newest FROM check_recent_window
       WHERE check_id IN (${placeholders(checks.length, '?')})`, checks)).map((r) => [String(r.check_id), Number(r.newest)]));
     const latest = written.filter((w) => newest.get(w.check) === w.day);
     // (No UPDATE … RETURNING to learn which rows matched: that rewrites whole rows, `earlier` too, ~30 ms for 10 checks.)
@@ -676,7 +677,7 @@ export class DuckDBStore implements Store {
     let size = 1;
     while (size < ids.length) size *= 2;
     const bound = Array.from({ length: size }, (_, i) => ids[Math.min(i, ids.length - 1)] as string);
-    this.reading(async (_query, hot) => hot(`SELECT check_id, (newest - DATE '1970-01-01')::INTEGER AS newest, earlier, latest, coalesce(version::VARCHAR, '')
+    this.reading(async (_query, hot) => hot(`SELECT check_id, ${dayNumberSql('newest')} AS newest, earlier, latest, coalesce(version::VARCHAR, '')
       FROM check_recent_window WHERE check_id IN (${placeholders(size, '?')})`, bound))
       .then((rows) => {
         const byCheck = new Map<string, RecentWindow>();
