@@ -10,7 +10,7 @@ import type { CheckDef, DatasetDef } from '../config/model.js';
 import { thresholdsRecord } from '../checks/thresholds.js';
 import { buildLineage, type LineageGraph } from '../lineage/graph.js';
 import { attainment, budgetRemaining, computeSlo, windowStart, type SloResult } from '../slo/slo.js';
-import type { BucketCount, CountWindow, HistoryRow, LatestResult, Store } from '../store/store.js';
+import type { BucketCount, CountWindow, HistoryRow, LatestResult, Store, WindowCount } from '../store/store.js';
 import type {
   CheckHistory, CheckState, DatasetDetail, DatasetStatus, DatasetSummary, DatasetsResponse, FreshnessState, HistoryPoint,
   SchemaChange, SloDetail, SloSummary,
@@ -74,7 +74,7 @@ export function sloFrom(datasets: DatasetDef[], now: Date): { ids: string[]; fro
 }
 
 /** Runs and failing runs of each SLO objective's check in its window. */
-export type SloTotals = Map<string, { runs: number; failing: number }>;
+export type SloTotals = Map<string, WindowCount>;
 
 /** The window of each objective, as computeSlo counts it (inWindow): a summary needs only these sums, not the buckets. */
 export function sloWindows(datasets: DatasetDef[], now: Date): CountWindow[] {

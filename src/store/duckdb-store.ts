@@ -10,7 +10,7 @@ import { MIGRATIONS, RECENT_HISTORY_POINT_SQL, RECENT_HOURLY_DAYS, SCHEMA_VERSIO
 import type { IncidentJson } from '../server/api-types.js';
 import type {
   BucketCount, CheckResult, CountWindow, DatasetRun, DatasetRunSummary, HistoryRow, IncidentPlanner, IncidentRow, LatestResult, OutboxRow, OutboxState,
-  RecentHistoryJson, RunRecord, RunStatus, Store,
+  RecentHistoryJson, RunRecord, RunStatus, Store, WindowCount,
 } from './store.js';
 
 const LOCK_RETRY_MS = 5000;
@@ -705,7 +705,7 @@ export class DuckDBStore implements Store {
     return { json: earlier.length && latest.length ? [OPEN, earlier, COMMA, latest, CLOSE] : [OPEN, earlier, latest, CLOSE], version: window.version };
   }
 
-  windowCounts(windows: CountWindow[]): Promise<Map<string, { runs: number; failing: number }>> {
+  windowCounts(windows: CountWindow[]): Promise<Map<string, WindowCount>> {
     return this.reading(async (query) => {
       const out = new Map(windows.map((w) => [w.checkId, { runs: 0, failing: 0 }]));
       if (windows.length === 0) return out;

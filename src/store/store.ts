@@ -152,6 +152,12 @@ export interface BucketCount {
   failing: number;
 }
 
+/** Runs and failing runs of a check, summed over a window. */
+export interface WindowCount {
+  runs: number;
+  failing: number;
+}
+
 /** A check's hour buckets whose start is after `after` and not after `upto`. */
 export interface CountWindow {
   checkId: string;
@@ -211,7 +217,7 @@ export interface Store {
   /** Hourly run / failing-run counts of these checks from the hour bucket holding `from` on. */
   hourlyCounts(checkIds: string[], from: Date): Promise<Map<string, BucketCount[]>>;
   /** Each window's runs and failing runs summed (every check asked for is in the map, with zeros when it has none). */
-  windowCounts(windows: CountWindow[]): Promise<Map<string, { runs: number; failing: number }>>;
+  windowCounts(windows: CountWindow[]): Promise<Map<string, WindowCount>>;
   /** A dataset's newest runs, newest first. */
   recentDatasetRuns(dataset: string, limit: number): Promise<DatasetRunSummary[]>;
   /** Every schema snapshot of a dataset (the baseline, then each change), oldest first. */
