@@ -8,7 +8,7 @@ import { blockingDiagnostics, loadProject } from '../config/loader.js';
 import { lineageView } from '../lineage/view.js';
 import type { DatasetStatus, LineageResponse } from '../server/api-types.js';
 import { datasetStatus, latestById } from '../server/views.js';
-import { DuckDBStore } from '../store/duckdb-store.js';
+import { openStore } from '../store/open.js';
 import { daemonRequest, findDaemon } from './daemon-client.js';
 import { colors, diagnosticsJson, printDiagnostics, table, writeJson } from './output.js';
 
@@ -37,7 +37,7 @@ export async function lineageCommand(opts: { config?: string; format?: string })
   } else {
     let latest = latestById([]);
     if (existsSync(project.storePath)) {
-      const store = await DuckDBStore.open(project.storePath);
+      const store = await openStore(project.storePath);
       try { latest = latestById(await store.latestStates()); } finally { await store.close(); }
     }
     const byName = new Map(project.datasets.map((d) => [d.name, d]));

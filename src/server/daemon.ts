@@ -15,7 +15,7 @@ import { blockingDiagnostics, loadProject, type LoadOptions } from '../config/lo
 import { parseDuration } from '../config/duration.js';
 import { createEngine, defaultConcurrency } from '../run/run.js';
 import { Scheduler } from '../scheduler/scheduler.js';
-import { DuckDBStore } from '../store/duckdb-store.js';
+import { openStore } from '../store/open.js';
 import { VigilError, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { createApp } from './app.js';
@@ -43,7 +43,7 @@ export async function startDaemon(load: LoadOptions, log: Logger): Promise<Daemo
   }
 
   const [store, engine] = await Promise.all([
-    DuckDBStore.open(project.storePath),
+    openStore(project.storePath),
     createEngine(project, defaultConcurrency(project)),
   ]);
   const metrics = new Metrics();
