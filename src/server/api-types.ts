@@ -1,5 +1,5 @@
 // The JSON the dashboard API answers with (SPEC section 6). One declaration
-// shared by the server that builds it and the pages that read it; the README
+// shared by the server that builds it and the pages that read it; docs/api.md
 // shows an example of each.
 
 import type { Status } from '../checks/kind.js';
