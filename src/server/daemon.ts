@@ -4,11 +4,10 @@
 // and status reads to the daemon — DuckDB allows one writer per file.
 
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
 import { Deliverer } from '../alerts/deliverer.js';
 import { incidentPlanner } from '../alerts/plan.js';
 import { blockingDiagnostics, loadProject, type LoadOptions } from '../config/loader.js';
@@ -21,6 +20,7 @@ import type { Logger } from '../util/log.js';
 import { createApp } from './app.js';
 import { daemonFilePath, type DaemonFile } from './discovery.js';
 import { Metrics } from './metrics.js';
+import { watchProject } from './reload.js';
 
 export interface Daemon {
   url: string;
@@ -31,7 +31,6 @@ export interface Daemon {
 
 export async function startDaemon(load: LoadOptions, log: Logger): Promise<Daemon> {
   const first = loadProject(load);
-  const configExisted = existsSync(first.project.configFile);
   const project = first.project;
   // serve needs all of vigil.yaml, secrets included (an unset dashboard token must not mean an open API).
   const configErrors = blockingDiagnostics(first.diagnostics, 'serve', project).filter((d) => d.file === project.configFile);
@@ -97,44 +96,7 @@ export async function startDaemon(load: LoadOptions, log: Logger): Promise<Daemo
 
 
   // Reload on any change to vigil.yaml, the check folders or the alert folders, debounced.
-  const asList = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
-  const folders = [...asList(project.config.checks), ...asList(project.config.alerts)].map((f) => path.resolve(project.root, f));
-  const watcher: FSWatcher = watch([project.configFile, ...folders], { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 25 } });
-  let pending: NodeJS.Timeout | undefined;
-  watcher.on('all', (_event, changed) => {
-    if (!/\.ya?ml$/i.test(changed)) return;
-    clearTimeout(pending);
-    pending = setTimeout(() => {
-      try {
-        if (!existsSync(project.configFile) && first.project.configFile === project.configFile && configExisted) {
-          // Without vigil.yaml the loader would fall back to defaults (another checks folder, timezone, store).
-          log.error({ file: project.configFile }, 'vigil.yaml is gone: keeping the running configuration until it is back');
-          return;
-        }
-        const next = loadProject(load);
-        const badConfig = blockingDiagnostics(next.diagnostics, 'serve', next.project).filter((d) => d.file === project.configFile);
-        if (badConfig.length) {
-          scheduler.problems = next.diagnostics;
-          for (const p of badConfig) log.error({ file: p.file, line: p.line, col: p.col, problem: p.message }, 'invalid vigil.yaml: keeping the running configuration');
-        } else {
-          // The store, the HTTP address and the engine are fixed for the life of the process.
-          const before = project.config;
-          const after = next.project.config;
-          const fixed = [
-            next.project.storePath !== project.storePath ? 'store' : '',
-            after.dashboard.host !== before.dashboard.host || after.dashboard.port !== before.dashboard.port ? 'dashboard host/port' : '',
-            after.dashboard.token !== before.dashboard.token ? 'dashboard.token' : '',
-            after.concurrency !== before.concurrency || JSON.stringify(after.duckdb) !== JSON.stringify(before.duckdb) ? 'concurrency/duckdb' : '',
-          ].filter(Boolean);
-          if (fixed.length) log.warn({ changed: fixed }, 'vigil.yaml changed settings that take effect only after a restart of vigil serve');
-          scheduler.reload(next.project, next.project.datasets, next.diagnostics, next.invalidFiles);
-        }
-        metrics.configProblems.set(problems());
-      } catch (err) {
-        log.error({ err: errorMessage(err) }, 'reload failed: keeping the running configuration');
-      }
-    }, 150);
-  });
+  const reloader = watchProject({ project, load, scheduler, log, onReloaded: () => metrics.configProblems.set(problems()) });
 
   log.info({ url, datasets: first.project.datasets.length, store: project.storePath }, 'vigil serve: listening');
   const graceMs = (parseDuration(project.config.shutdown_grace) ?? 30) * 1000;
@@ -145,8 +107,7 @@ export async function startDaemon(load: LoadOptions, log: Logger): Promise<Daemo
     stop: () => {
       stopping ??= (async () => {
         log.info({ grace_ms: graceMs }, 'vigil serve: shutting down');
-        clearTimeout(pending);
-        await watcher.close();
+        await reloader.close();
         const { interrupted } = await scheduler.stop(graceMs);
         if (interrupted) log.warn('runs interrupted at shutdown were recorded as aborted');
         // What is not delivered by now stays in the outbox for the next start.
