@@ -33,6 +33,19 @@ export function latestById(rows: LatestResult[]): Map<string, LatestResult> {
   return new Map(rows.map((r) => [r.check, r]));
 }
 
+/**
+ * The results of checks configured now: a deleted check file, or a check taken out of one,
+ * leaves its history in the store but is no longer part of the project's status. Every result
+ * of `keep` (datasets whose file is invalid at the moment) stays: their last word still counts.
+ */
+export function configuredResults<T extends { check: string; dataset: string }>(
+  results: readonly T[], datasets: readonly Pick<DatasetDef, 'checks'>[], keep: readonly string[] = [],
+): T[] {
+  const ids = new Set(datasets.flatMap((d) => d.checks.map((c) => c.id)));
+  const kept = new Set(keep);
+  return results.filter((r) => ids.has(r.check) || kept.has(r.dataset));
+}
+
 /** Worst status of the dataset's configured checks that have a result; `unknown` when none has. */
 export function datasetStatus(ds: Pick<DatasetDef, 'checks'>, latest: Map<string, LatestResult>): DatasetStatus {
   let worst: DatasetStatus = 'unknown';
