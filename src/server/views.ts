@@ -229,6 +229,7 @@ export async function datasetDetailView(ds: DatasetDef, ctx: ViewContext, store:
   const kinds = new Map(graph.nodes.map((n) => [n.name, n.kind]));
   const kindOf = (name: string): LineageNodeKind => kinds.get(name) ?? 'undeclared';
   const [snapshots, runs] = [await store.schemaSnapshots(ds.name), await store.recentDatasetRuns(ds.name, 20)];
+  const problems = await store.notPassingChecks(ds.name, runs.filter((r) => r.status !== 'pass').map((r) => r.run_id));
   const summary = summaryOf(ds, ctx, graph, totals);
   return {
     ...summary,
@@ -236,7 +237,10 @@ export async function datasetDetailView(ds: DatasetDef, ctx: ViewContext, store:
     checks: ds.checks.map((c) => checkState(c, ctx.latest.get(c.id))),
     schema: snapshots.length ? (snapshots[snapshots.length - 1]?.columns ?? null) : null,
     schema_changes: schemaChanges(snapshots),
-    recent_runs: runs.map((r) => ({ run_id: r.run_id, started_at: r.started_at, finished_at: r.finished_at, duration_ms: r.duration_ms, status: r.status, error: r.error })),
+    recent_runs: runs.map((r) => ({
+      run_id: r.run_id, started_at: r.started_at, finished_at: r.finished_at, duration_ms: r.duration_ms, status: r.status, error: r.error,
+      not_passing: [...(problems.get(r.run_id) ?? [])].sort((a, b) => STATUS_RANK[b.status] - STATUS_RANK[a.status] || a.check.localeCompare(b.check)),
+    })),
     upstream_status: summary.upstream.map((name) => ({ name, status: statusOf(name), kind: kindOf(name) })),
     downstream_status: summary.downstream.map((name) => ({ name, status: statusOf(name), kind: kindOf(name) })),
   };
