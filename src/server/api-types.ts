@@ -95,6 +95,8 @@ export interface RunBrief {
   duration_ms: number;
   status: DatasetStatus;
   error: string | null;
+  /** The checks that did not pass in that run (check id, name, status), worst first. */
+  not_passing: Array<{ check: string; name: string; status: Status }>;
 }
 
 /** GET /api/datasets/:name (404 { error } when unknown) */

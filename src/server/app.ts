@@ -16,6 +16,7 @@ import type { Metrics } from './metrics.js';
 import { pagesRouter } from './pages.js';
 import { incidentsRouter } from './incidents-api.js';
 import { apiRouter } from './api.js';
+import { configuredResults } from './views.js';
 import { createAuth } from './auth.js';
 import { tokenlessGuard } from './origin.js';
 import type { Project } from '../config/model.js';
@@ -129,7 +130,9 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.get('/api/status', async (_req, res, next) => {
     try {
-      const [results, runs] = [await store.latestResults(), await store.runs(1)];
+      const [stored, runs] = [await store.latestResults(), await store.runs(1)];
+      // The scheduler's datasets include the last valid version of any file that is invalid now.
+      const results = configuredResults(stored, scheduler.datasetsNow());
       res.json({
         last_run: runs[0] ?? null, summary: summarize(results), results,
         datasets: scheduler.state(),

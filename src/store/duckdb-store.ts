@@ -762,6 +762,22 @@ export class DuckDBStore implements Store {
     });
   }
 
+  notPassingChecks(dataset: string, runIds: string[]): Promise<Map<string, Array<{ check: string; name: string; status: Status }>>> {
+    if (runIds.length === 0) return Promise.resolve(new Map());
+    return this.reading(async (query) => {
+      const rows = await query(
+        `SELECT run_id, check_id, name, status FROM check_results WHERE dataset = ? AND status <> 'pass' AND run_id IN (${runIds.map(() => '?').join(', ')}) ORDER BY run_id, check_id`,
+        [dataset, ...runIds],
+      );
+      const out = new Map<string, Array<{ check: string; name: string; status: Status }>>();
+      for (const r of rows) {
+        const id = String(r.run_id);
+        (out.get(id) ?? out.set(id, []).get(id)!).push({ check: String(r.check_id), name: String(r.name), status: r.status as Status });
+      }
+      return out;
+    });
+  }
+
   schemaSnapshots(dataset: string): Promise<Array<{ run_id: string; recorded_at: string; columns: ColumnInfo[] }>> {
     return this.reading(async (query) => {
       const rows = await query(`SELECT run_id, recorded_at, columns FROM schema_snapshots WHERE dataset = ? ORDER BY recorded_at, rowid`, [dataset]);
