@@ -33,6 +33,8 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
   /** Check files that failed to load, so a caller can report or keep an older version. */
   invalidFiles: string[];
+  /** Dataset names those files declare (where `dataset:` could be read): still a dataset of the project, not runnable now. */
+  invalidDatasets: string[];
 }
 
 const datasetHeadSchema = datasetFileSchema.extend({ checks: z.array(z.unknown()).min(1, { error: 'checks must list at least one check' }) });
@@ -82,11 +84,12 @@ export function loadProject(options: LoadOptions = {}): LoadResult {
   });
 
   const invalidFiles: string[] = [];
+  const invalidDatasets: string[] = [];
   const seen = new Map<string, DatasetDef>();
   const claimed = new Set<string>();
   for (const file of files) {
     const before = diagnostics.length;
-    const ds = loadCheckFile(file, config, env, diagnostics);
+    const ds = loadCheckFile(file, config, env, diagnostics, invalidDatasets);
     if (ds) {
       const other = seen.get(ds.name);
       if (other) {
@@ -101,6 +104,7 @@ export function loadProject(options: LoadOptions = {}): LoadResult {
           claimed.add(other.file);
           project.datasets = project.datasets.filter((d) => d !== other);
           invalidFiles.push(other.file);
+          invalidDatasets.push(other.name);
         }
       } else {
         seen.set(ds.name, ds);
@@ -110,13 +114,20 @@ export function loadProject(options: LoadOptions = {}): LoadResult {
     if (diagnostics.slice(before).some((d) => d.severity === 'error')) invalidFiles.push(file);
   }
 
-  // Lineage references are warnings: the upstream may be monitored elsewhere.
+  // An upstream that is neither a dataset nor declared external (anywhere in the project) is a
+  // warning: most often a typo. Declaring it `{ name, external: true }` once says it is meant.
+  const declaredExternal = new Set(project.datasets.flatMap((d) => (d.externalUpstream ?? []).map((e) => e.name)));
   for (const ds of project.datasets) {
+    const external = new Set((ds.externalUpstream ?? []).map((e) => e.name));
     ds.upstream.forEach((up, i) => {
-      if (!seen.has(up)) {
+      const at = { ...(ds.upstreamPos[i] ?? ds.pos), path: ['upstream', i] };
+      if (seen.has(up) && external.has(up)) {
+        diagnostics.push({ ...at, severity: 'warning', message: `upstream ${up} of ${ds.name} is declared external, but it is a dataset of this project — drop external: true` });
+      } else if (!seen.has(up) && !declaredExternal.has(up)) {
+        const hint = didYouMean(up, seen.keys());
         diagnostics.push({
-          ...(ds.upstreamPos[i] ?? ds.pos), severity: 'warning', path: ['upstream', i],
-          message: `upstream ${up} of ${ds.name} is not a dataset in this project${didYouMean(up, seen.keys())}`,
+          ...at, severity: 'warning',
+          message: `upstream ${up} of ${ds.name} is not a dataset in this project${hint}${hint ? ' If' : ' — if'} it is a source outside this project, write { name: ${up}, external: true }`,
         });
       }
     });
@@ -138,7 +149,7 @@ export function loadProject(options: LoadOptions = {}): LoadResult {
   const alertsExplicit = configSrc && rawConfig && typeof rawConfig === 'object' && 'alerts' in rawConfig
     ? { file: configFile, pos: locate(configSrc, ['alerts']) } : null;
   project.alerts = loadAlerts(root, config, alertsExplicit, env, diagnostics).alerts;
-  return { project, diagnostics, invalidFiles };
+  return { project, diagnostics, invalidFiles, invalidDatasets: [...new Set(invalidDatasets)] };
 }
 
 /**
@@ -199,7 +210,7 @@ function formatFromPath(p: string): SourceFormat | undefined {
   return known[ext];
 }
 
-function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, diagnostics: Diagnostic[]): DatasetDef | undefined {
+function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, diagnostics: Diagnostic[], invalidNames: string[]): DatasetDef | undefined {
   const src = readYamlFile(file, env);
   diagnostics.push(...src.diagnostics);
   if (src.value === undefined) return undefined;
@@ -352,15 +363,22 @@ function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, dia
   }
 
   diagnostics.push(...problems);
-  if (!head.success || !source || problems.some((p) => p.severity === 'error')) return undefined;
+  if (!head.success || !source || problems.some((p) => p.severity === 'error')) {
+    if (typeof data.dataset === 'string') invalidNames.push(data.dataset);
+    return undefined;
+  }
 
   const d = head.data;
   const ds: DatasetDef = {
     name: d.dataset, file, source, tags: d.tags ?? [], schedule, timezone,
     timeoutSeconds: parseDuration(d.timeout ?? config.timeout) ?? 300,
-    upstream: d.upstream ?? [], checks, pos: at(['dataset']),
+    upstream: (d.upstream ?? []).map((u) => (typeof u === 'string' ? u : u.name)), checks, pos: at(['dataset']),
     upstreamPos: (d.upstream ?? []).map((_, i) => at(['upstream', i])),
   };
+  const external = (d.upstream ?? []).flatMap((u) => (typeof u === 'object' && u.external ? [{
+    name: u.name, ...(u.description !== undefined ? { description: u.description } : {}), ...(u.owner !== undefined ? { owner: u.owner } : {}),
+  }] : []));
+  if (external.length) ds.externalUpstream = external;
   if (d.description !== undefined) ds.description = d.description;
   if (d.owner !== undefined) ds.owner = d.owner;
   if (d.runbook !== undefined) ds.runbook = d.runbook;

@@ -1,8 +1,9 @@
 // The JSON the dashboard API answers with (SPEC section 6). One declaration
-// shared by the server that builds it and the pages that read it; the README
+// shared by the server that builds it and the pages that read it; docs/api.md
 // shows an example of each.
 
 import type { Status } from '../checks/kind.js';
+import type { LineageNodeKind } from '../lineage/graph.js';
 
 /** `unknown`: configured but never run (or no result recorded yet). */
 export type DatasetStatus = Status | 'unknown';
@@ -94,6 +95,8 @@ export interface RunBrief {
   duration_ms: number;
   status: DatasetStatus;
   error: string | null;
+  /** The checks that did not pass in that run (check id, name, status), worst first. */
+  not_passing: Array<{ check: string; name: string; status: Status }>;
 }
 
 /** GET /api/datasets/:name (404 { error } when unknown) */
@@ -103,8 +106,9 @@ export interface DatasetDetail extends DatasetSummary {
   schema: Array<{ name: string; type: string }> | null;
   schema_changes: SchemaChange[];
   recent_runs: RunBrief[];
-  upstream_status: Array<{ name: string; status: DatasetStatus }>;
-  downstream_status: Array<{ name: string; status: DatasetStatus }>;
+  /** `kind` as in GET /api/lineage: only a `dataset` has a page of its own. */
+  upstream_status: Array<{ name: string; status: DatasetStatus; kind: LineageNodeKind }>;
+  downstream_status: Array<{ name: string; status: DatasetStatus; kind: LineageNodeKind }>;
 }
 
 export interface HistoryPoint {
@@ -138,7 +142,15 @@ export interface CheckHistory {
 
 /** GET /api/lineage → LineageResponse */
 export interface LineageResponse {
-  nodes: Array<{ name: string; external: boolean; status: DatasetStatus; owner: string | null; at_risk: string[] }>;
+  /**
+   * `kind`: `dataset` (checked here), `external` (declared `{ name, external: true }`: a source
+   * outside the project, no status of its own) or `undeclared` (named as an upstream, neither).
+   * `description` is an external source's own; datasets' descriptions are in /api/datasets.
+   */
+  nodes: Array<{
+    name: string; external: boolean; kind: LineageNodeKind; status: DatasetStatus; owner: string | null;
+    description: string | null; at_risk: string[];
+  }>;
   edges: Array<{ from: string; to: string }>;
 }
 

@@ -8,7 +8,7 @@ import { problemJson, type Diagnostic } from '../config/diagnostics.js';
 import { parseDuration } from '../config/duration.js';
 import type { CheckDef, DatasetDef } from '../config/model.js';
 import { thresholdsRecord } from '../checks/thresholds.js';
-import { buildLineage, type LineageGraph } from '../lineage/graph.js';
+import { buildLineage, type LineageGraph, type LineageNodeKind } from '../lineage/graph.js';
 import { attainment, budgetRemaining, computeSlo, windowStart, type SloResult } from '../slo/slo.js';
 import type { BucketCount, CountWindow, HistoryRow, LatestResult, Store, WindowCount } from '../store/store.js';
 import type {
@@ -31,6 +31,19 @@ export interface ViewContext {
 
 export function latestById(rows: LatestResult[]): Map<string, LatestResult> {
   return new Map(rows.map((r) => [r.check, r]));
+}
+
+/**
+ * The results of checks configured now: a deleted check file, or a check taken out of one,
+ * leaves its history in the store but is no longer part of the project's status. Every result
+ * of `keep` (datasets whose file is invalid at the moment) stays: their last word still counts.
+ */
+export function configuredResults<T extends { check: string; dataset: string }>(
+  results: readonly T[], datasets: readonly Pick<DatasetDef, 'checks'>[], keep: readonly string[] = [],
+): T[] {
+  const ids = new Set(datasets.flatMap((d) => d.checks.map((c) => c.id)));
+  const kept = new Set(keep);
+  return results.filter((r) => ids.has(r.check) || kept.has(r.dataset));
 }
 
 /** Worst status of the dataset's configured checks that have a result; `unknown` when none has. */
@@ -213,7 +226,10 @@ export async function datasetDetailView(ds: DatasetDef, ctx: ViewContext, store:
     const d = byName.get(name);
     return d ? datasetStatus(d, ctx.latest) : 'unknown';
   };
+  const kinds = new Map(graph.nodes.map((n) => [n.name, n.kind]));
+  const kindOf = (name: string): LineageNodeKind => kinds.get(name) ?? 'undeclared';
   const [snapshots, runs] = [await store.schemaSnapshots(ds.name), await store.recentDatasetRuns(ds.name, 20)];
+  const problems = await store.notPassingChecks(ds.name, runs.filter((r) => r.status !== 'pass').map((r) => r.run_id));
   const summary = summaryOf(ds, ctx, graph, totals);
   return {
     ...summary,
@@ -221,9 +237,12 @@ export async function datasetDetailView(ds: DatasetDef, ctx: ViewContext, store:
     checks: ds.checks.map((c) => checkState(c, ctx.latest.get(c.id))),
     schema: snapshots.length ? (snapshots[snapshots.length - 1]?.columns ?? null) : null,
     schema_changes: schemaChanges(snapshots),
-    recent_runs: runs.map((r) => ({ run_id: r.run_id, started_at: r.started_at, finished_at: r.finished_at, duration_ms: r.duration_ms, status: r.status, error: r.error })),
-    upstream_status: summary.upstream.map((name) => ({ name, status: statusOf(name) })),
-    downstream_status: summary.downstream.map((name) => ({ name, status: statusOf(name) })),
+    recent_runs: runs.map((r) => ({
+      run_id: r.run_id, started_at: r.started_at, finished_at: r.finished_at, duration_ms: r.duration_ms, status: r.status, error: r.error,
+      not_passing: [...(problems.get(r.run_id) ?? [])].sort((a, b) => STATUS_RANK[b.status] - STATUS_RANK[a.status] || a.check.localeCompare(b.check)),
+    })),
+    upstream_status: summary.upstream.map((name) => ({ name, status: statusOf(name), kind: kindOf(name) })),
+    downstream_status: summary.downstream.map((name) => ({ name, status: statusOf(name), kind: kindOf(name) })),
   };
 }
 

@@ -9,7 +9,7 @@ import type {
 } from './store.js';
 
 export type RunsPart = Pick<Store, 'beginRun' | 'finishRun' | 'runs' | 'abortRunning' | 'lastDatasetRuns' | 'recordSkippedTick' | 'skippedTicks'
-  | 'recentDatasetRuns' | 'schemaSnapshots' | 'latestStates' | 'latestState' | 'lastSchema' | 'lastSchemas'>;
+  | 'recentDatasetRuns' | 'notPassingChecks' | 'schemaSnapshots' | 'latestStates' | 'latestState' | 'lastSchema' | 'lastSchemas'>;
 export type HistoryPart = Pick<Store, 'checkHistory' | 'hourlyCounts' | 'windowCounts'>;
 export type IncidentsPart = Pick<Store, 'incidents' | 'openIncidentCounts' | 'dueOutbox' | 'outbox' | 'updateOutbox'>;
 
@@ -70,6 +70,10 @@ export abstract class PartsStore implements Store {
 
   recentDatasetRuns(dataset: string, limit: number): Promise<DatasetRunSummary[]> {
     return this.parts.runs.recentDatasetRuns(dataset, limit);
+  }
+
+  notPassingChecks(dataset: string, runIds: string[]): Promise<Map<string, Array<{ check: string; name: string; status: Status }>>> {
+    return this.parts.runs.notPassingChecks(dataset, runIds);
   }
 
   schemaSnapshots(dataset: string): Promise<Array<{ run_id: string; recorded_at: string; columns: ColumnInfo[] }>> {

@@ -82,3 +82,19 @@ export const snapshotFromRow = (r: Record<string, unknown>) => ({ run_id: String
  * anything that is not a number goes as it is, for the database to reject.
  */
 export const doubleParam = (v: number | null): string | null => (typeof v === 'number' ? (Number.isFinite(v) ? String(v) : null) : v);
+
+export interface NotPassing {
+  check: string;
+  name: string;
+  status: Status;
+}
+
+/** Rows of (run_id, check_id, name, status) as run id → its checks that did not pass, in the rows' order. */
+export function notPassingByRun(rows: Record<string, unknown>[]): Map<string, NotPassing[]> {
+  const out = new Map<string, NotPassing[]>();
+  for (const r of rows) {
+    const id = String(r.run_id);
+    (out.get(id) ?? out.set(id, []).get(id)!).push({ check: String(r.check_id), name: String(r.name), status: r.status as Status });
+  }
+  return out;
+}

@@ -2,7 +2,7 @@
 // schemas, dataset run summaries, skipped ticks.
 
 import type { ColumnInfo, Status } from '../../checks/kind.js';
-import { columnsFromRow, iso, latestFromRow, runFromRow, snapshotFromRow, summaryFromRow } from '../rows.js';
+import { columnsFromRow, iso, latestFromRow, notPassingByRun, runFromRow, snapshotFromRow, summaryFromRow, type NotPassing } from '../rows.js';
 import type { DatasetRunSummary, LatestResult, RunRecord, RunStatus } from '../store.js';
 import { placeholders, type DuckDBSession, type Rows } from './session.js';
 
@@ -80,6 +80,14 @@ export class DuckDBReads {
       if (found.length < limit) found = await rows(`SELECT * FROM dataset_run_summaries WHERE dataset = ? ORDER BY started_at DESC LIMIT ?`, [dataset, limit]);
       return found.map(summaryFromRow);
     });
+  }
+
+  notPassingChecks(dataset: string, runIds: string[]): Promise<Map<string, NotPassing[]>> {
+    if (runIds.length === 0) return Promise.resolve(new Map());
+    return this.db.reading(async (rows) => notPassingByRun(await rows(
+      `SELECT run_id, check_id, name, status FROM check_results WHERE dataset = ? AND status <> 'pass' AND run_id IN (${placeholders(runIds.length, '?')}) ORDER BY run_id, check_id`,
+      [dataset, ...runIds],
+    )));
   }
 
   schemaSnapshots(dataset: string): Promise<Array<{ run_id: string; recorded_at: string; columns: ColumnInfo[] }>> {

@@ -2,7 +2,7 @@
 // queued (exclusive), and two reader connections for the dashboard (MVCC:
 // they see committed transactions, so a page never waits behind a write).
 
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBBlobVector, DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBValue } from '@duckdb/node-api';
 import { VigilError, errorMessage } from '../../util/errors.js';
@@ -31,6 +31,21 @@ interface Reader {
   statements: Map<string, Promise<DuckDBPreparedStatement>>;
 }
 
+/**
+ * The store holds check messages, sample keys and incident history: it is for its owner only.
+ * DuckDB creates the file, its WAL (again after every checkpoint) and its temp folder with the
+ * process umask, so the umask drops group and other bits for the rest of the process; a
+ * folder created for it is 0700, and a store made by an older vigil is tightened to 0600.
+ */
+function privateFiles(file: string): void {
+  const previous = process.umask(0o077);
+  process.umask(previous | 0o077);
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  for (const f of [file, `${file}.wal`]) {
+    try { chmodSync(f, 0o600); } catch { /* not there yet, or not ours to change */ }
+  }
+}
+
 export class DuckDBSession {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly readers: Reader[] = [];
@@ -40,7 +55,7 @@ export class DuckDBSession {
 
   /** Opens (creating its folder) the file, waiting up to 5 s for another process's lock to go. */
   static async open(file: string): Promise<DuckDBSession> {
-    mkdirSync(path.dirname(file), { recursive: true });
+    privateFiles(file);
     const deadline = Date.now() + LOCK_RETRY_MS;
     for (;;) {
       try {
