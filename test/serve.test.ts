@@ -231,8 +231,11 @@ checks:
     expect(h.scheduler.alive).toBe(true);
   });
 
-  it('/healthz: scheduler alive, every dataset with last_run, next_run, last_status and skipped_ticks (no token needed)', async () => {
-    const res = await api(d, '/healthz');
+  it('/healthz: scheduler alive, every dataset with last_run, next_run, last_status and skipped_ticks (with a token; without it only { status })', async () => {
+    const bare = await api(d, '/healthz');
+    expect(bare.status).toBe(200);
+    expect(bare.body).toEqual({ status: 'ok' });
+    const res = await api(d, '/healthz', { auth: TOKEN });
     expect(res.status).toBe(200);
     const h = res.body as Awaited<ReturnType<typeof health>>;
     expect(h.status).toBe('ok');

@@ -1,7 +1,7 @@
 // The results store in a DuckDB file (default .vigil/vigil.duckdb).
 // Append-only history; every dataset's results land in one transaction.
 
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBBlobVector, DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBValue } from '@duckdb/node-api';
 import { STATUS_RANK, worstStatus, type ColumnInfo, type Status } from '../checks/kind.js';
@@ -147,13 +147,28 @@ function latestRow(r: Record<string, unknown>): LatestResult {
   };
 }
 
+/**
+ * The store holds check messages, sample keys and incident history: it is for its owner only.
+ * DuckDB creates the file, its WAL (again after every checkpoint) and its temp folder with the
+ * process umask, so the umask drops group and other bits for the rest of the process; a
+ * folder created for it is 0700, and a store made by an older vigil is tightened to 0600.
+ */
+function privateFiles(file: string): void {
+  const previous = process.umask(0o077);
+  process.umask(previous | 0o077);
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  for (const f of [file, `${file}.wal`]) {
+    try { chmodSync(f, 0o600); } catch { /* not there yet, or not ours to change */ }
+  }
+}
+
 export class DuckDBStore implements Store {
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly instance: DuckDBInstance, private readonly conn: DuckDBConnection, readonly file: string) {}
 
   static async open(file: string): Promise<DuckDBStore> {
-    mkdirSync(path.dirname(file), { recursive: true });
+    privateFiles(file);
     const deadline = Date.now() + LOCK_RETRY_MS;
     for (;;) {
       try {
