@@ -314,6 +314,17 @@ describe('dashboard on the demo', () => {
     const drawn = await canvases(page);
     expect(drawn.length).toBe(2);
     for (const c of drawn) expect(c.painted, `pixels painted in ${c.chart}`).toBeGreaterThan(2000);
+    // Four runs of a 99% objective whose check always failed: not "-9900%" and "-27d 17h", but a
+    // not-enough-data state, figures clamped (overspent, no time left) and the burn rate in words.
+    const dup = '.slo-card[data-slo="orders.duplicates.order_id"]';
+    const card = await page.innerText(dup);
+    expect(card).toMatch(/not enough data yet: 4 of the 100 runs a 99\.00% target needs before its budget allows one failing run/);
+    expect(card).not.toMatch(/-\d{3,}(\.\d)?%/);
+    expect(await page.innerText(`${dup} [data-figure="budget"] strong`)).toBe('overspent');
+    expect(await page.innerText(`${dup} [data-figure="budget-time"] strong`)).toBe('none');
+    expect(await page.innerText(`${dup} [data-burn-words]`)).toMatch(/runs failed in the last (hour|24 hours): the budget burns 100× as fast as the 99% target allows — at that pace a whole 28d budget is spent in 6h 43m/);
+    const fresh = await page.innerText('.slo-card[data-slo="orders.freshness"] [data-burn-words]');
+    expect(fresh).toMatch(/no budget spent/);
     await screenshot(page, 'slos');
     expect(problems).toEqual([]);
     await page.close();

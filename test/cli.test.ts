@@ -363,6 +363,13 @@ describe('init', () => {
     const init = await vigil(['init'], { cwd: dir });
     expect(init.code, init.stderr).toBe(0);
     for (const f of ['vigil.yaml', 'checks/example.yaml', 'alerts/alerts.yaml']) expect(existsSync(path.join(dir, f)), f).toBe(true);
+    // The editor schema the example names exists where it says, and is what `vigil schema` prints.
+    const example = readFileSync(path.join(dir, 'checks/example.yaml'), 'utf8');
+    const schemaRef = /\$schema=(\S+)/.exec(example)?.[1] as string;
+    const schemaFile = path.resolve(dir, 'checks', schemaRef);
+    expect(existsSync(schemaFile), schemaFile).toBe(true);
+    expect(JSON.parse(readFileSync(schemaFile, 'utf8'))).toEqual(JSON.parse((await vigil(['schema'], { cwd: dir })).stdout));
+    expect(init.stdout).toMatch(/next: vigil validate && vigil run/);
     const validate = await vigil(['validate'], { cwd: dir });
     expect(validate.code, validate.stderr).toBe(0);
     const run = await vigil(['run', '--json'], { cwd: dir });

@@ -16,12 +16,13 @@ export interface ValidateOptions {
 export async function validateCommand(opts: ValidateOptions): Promise<number> {
   const { project, diagnostics } = loadProject(opts.config !== undefined ? { configPath: opts.config } : {});
   if (opts.data !== false && project.datasets.length > 0) {
+    const concurrency = project.config.concurrency ?? 2;
     const engine = await DuckDBEngine.create({
-      connections: 1, threads: project.config.duckdb.threads ?? 2,
+      connections: concurrency, threads: project.config.duckdb.threads ?? 2,
       ...(project.config.duckdb.memory_limit ? { memoryLimit: project.config.duckdb.memory_limit } : {}),
     });
     try {
-      diagnostics.push(...(await validateAgainstData(project.datasets, engine)));
+      diagnostics.push(...(await validateAgainstData(project.datasets, engine, concurrency)));
     } finally {
       await engine.close();
     }

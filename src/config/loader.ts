@@ -314,7 +314,11 @@ function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, dia
       const id = `${name}.${checkName}`;
       const dup = ids.get(id);
       if (dup) {
-        err(optionsPath, `duplicate check id ${id} (also at line ${dup.line}) — give one of them a distinct name: …`, true);
+        // name: cannot go on an entry of columns: [...] (one check per column): say what can be done there.
+        const hint = Array.isArray(options.columns)
+          ? `take it out of this columns: list, or give the check at line ${dup.line} a distinct name:`
+          : `give this one a distinct name, e.g. name: ${checkName}_2 (or merge the two: one check takes both warn and fail)`;
+        err(optionsPath, `duplicate check id ${id} (also at line ${dup.line}) — ${hint}`, true);
         continue;
       }
       ids.set(id, pos);

@@ -9,7 +9,12 @@ import { parseDuration } from '../config/duration.js';
 import type { CheckDef, DatasetDef } from '../config/model.js';
 import { thresholdsRecord } from '../checks/thresholds.js';
 import { buildLineage, type LineageGraph, type LineageNodeKind } from '../lineage/graph.js';
-import { attainment, budgetRemaining, computeSlo, windowStart, type SloResult } from '../slo/slo.js';
+import {
+  BURN_WINDOWS, attainment, budgetRemaining, burnWords, computeSlo, runsNeeded, shownBudget, sloData, windowStart, type BurnWindow, type SloResult,
+} from '../slo/slo.js';
+import { formatDuration } from '../util/format.js';
+
+const BURN_WINDOW_NAMES = Object.keys(BURN_WINDOWS) as BurnWindow[];
 import type { BucketCount, CountWindow, HistoryRow, LatestResult, Store, WindowCount } from '../store/store.js';
 import type {
   CheckHistory, CheckState, DatasetDetail, DatasetStatus, DatasetSummary, DatasetsResponse, FreshnessState, HistoryPoint,
@@ -119,6 +124,7 @@ function sloSummaries(ds: DatasetDef, totals: SloTotals): SloSummary[] {
     return {
       check: `${ds.name}.${o.check}`, target: o.target, window_seconds: ds.slo?.windowSeconds ?? 28 * 86400,
       attainment: r6(attainment(runs, failing)), budget_remaining: r6(budgetRemaining(runs, failing, o.target)),
+      data: sloData(runs, o.target), runs_needed: runsNeeded(o.target), runs,
     };
   });
 }
@@ -134,6 +140,12 @@ export function sloDetails(datasets: DatasetDef[], counts: Map<string, BucketCou
       burn_rates: { '1h': r6(s.burnRates['1h']), '6h': r6(s.burnRates['6h']), '24h': r6(s.burnRates['24h']), '3d': r6(s.burnRates['3d']) },
       burndown: s.burndown.map((p) => ({ at: new Date(p.at).toISOString(), budget_remaining: r6(p.budgetRemaining) ?? 0 })),
       zero_budget: s.zeroBudget, budget_exhausted: s.exhausted,
+      data: sloData(s.runs, o.target), runs_needed: runsNeeded(o.target), runs: s.runs,
+      shown: {
+        budget_remaining: r6(shownBudget(s.budgetRemaining)),
+        budget_remaining_seconds: s.budgetRemainingSeconds === null ? null : r6(Math.max(0, s.budgetRemainingSeconds)),
+      },
+      burn_words: Object.fromEntries(BURN_WINDOW_NAMES.map((w) => [w, burnWords(w, s.burnCounts[w], o.target, windowSeconds, formatDuration)])) as SloDetail['burn_words'],
     };
   }));
 }
