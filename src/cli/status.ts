@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { blockingDiagnostics, loadProject } from '../config/loader.js';
 import { summarize } from '../run/run.js';
-import { openStore } from '../store/open.js';
+import { openStore, storeMayExist } from '../store/open.js';
 import { colors, resultsTable, summaryLine, writeJson } from './output.js';
 import { formatDiagnostic, problemJson } from '../config/diagnostics.js';
 import type { Status } from '../checks/kind.js';
@@ -21,7 +21,7 @@ export async function statusCommand(opts: { config?: string; json?: boolean }): 
     return 0;
   }
   const problems = blockingDiagnostics(diagnostics, 'run', project).map(problemJson);
-  if (!existsSync(project.storePath)) {
+  if (!storeMayExist(project.storePath, existsSync)) {
     if (opts.json) writeJson({ last_run: null, summary: summarize([]), results: [], datasets: [], config_problems: problems } satisfies StatusJson);
     else process.stdout.write(`no results yet: the store ${project.storePath} does not exist — run vigil run first\n`);
     return 0;

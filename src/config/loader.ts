@@ -194,13 +194,30 @@ function checkConfigValues(src: YamlSource, raw: Record<string, unknown>): Diagn
   if (typeof raw.timezone === 'string' && !unset.has('timezone') && !validTimezone(raw.timezone)) {
     out.push({ file: src.file, ...locate(src, ['timezone']), severity: 'error', message: `unknown timezone '${raw.timezone}': ${TIMEZONE_HINT}` });
   }
-  if (typeof raw.store === 'string' && raw.store.includes('://')) {
-    out.push({ file: src.file, ...locate(src, ['store']), severity: 'error', message: 'store: URLs (e.g. postgres://…) are not supported yet — use a DuckDB file path such as .vigil/vigil.duckdb' });
+  if (typeof raw.store === 'string' && raw.store.includes('://') && !unset.has('store')) {
+    const problem = storeUrlProblem(raw.store);
+    if (problem) out.push({ file: src.file, ...locate(src, ['store']), severity: 'error', message: problem });
   }
   if (typeof raw.schedule === 'string' && !unset.has('schedule') && !validSchedule(raw.schedule)) {
     out.push({ file: src.file, ...locate(src, ['schedule']), severity: 'error', message: `bad schedule '${raw.schedule}': ${SCHEDULE_HINT}` });
   }
   return out;
+}
+
+/** What is wrong with a store URL (null: nothing): the store stage opens it, this says so before a run starts. */
+function storeUrlProblem(url: string): string | null {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (scheme !== 'postgres' && scheme !== 'postgresql') {
+    return `store: ${scheme ?? 'this'}:// is not a store vigil can use — use a DuckDB file path such as .vigil/vigil.duckdb, or postgres://user:password@host:5432/database`;
+  }
+  let schema: string | null;
+  try {
+    schema = new URL(url).searchParams.get('schema');
+  } catch {
+    return 'store: not a valid URL — write it as postgres://user:password@host:5432/database?schema=vigil (percent-encode special characters in the password)';
+  }
+  if (schema !== null && !/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/.test(schema)) return `store: schema "${schema}" is not a plain PostgreSQL name — use letters, digits and _ (e.g. ?schema=vigil)`;
+  return null;
 }
 
 function formatFromPath(p: string): SourceFormat | undefined {

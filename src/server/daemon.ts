@@ -14,7 +14,7 @@ import { blockingDiagnostics, loadProject, type LoadOptions } from '../config/lo
 import { parseDuration } from '../config/duration.js';
 import { createEngine, defaultConcurrency } from '../run/run.js';
 import { Scheduler } from '../scheduler/scheduler.js';
-import { openStore } from '../store/open.js';
+import { openStore, storeLabel } from '../store/open.js';
 import { VigilError, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { createApp } from './app.js';
@@ -100,7 +100,7 @@ async function start(load: LoadOptions, log: Logger, opened: Array<() => unknown
   try {
     await scheduler.start(first.project.datasets, first.diagnostics);
   } catch (err) {
-    throw new VigilError('STORE_FAILED', `cannot start: the results store ${project.storePath} could not be read (${errorMessage(err).split('\n')[0]}) — `
+    throw new VigilError('STORE_FAILED', `cannot start: the results store ${storeLabel(project.storePath)} could not be read (${errorMessage(err).split('\n')[0]}) — `
       + 'restore it from a backup, or move it aside to start with an empty one', { cause: err });
   }
   // Undelivered notifications of earlier processes go out now, then every few seconds and after each run.
@@ -120,7 +120,7 @@ async function start(load: LoadOptions, log: Logger, opened: Array<() => unknown
   // Reload on any change to vigil.yaml, the check folders or the alert folders, debounced.
   const reloader = watchProject({ project, load, scheduler, log, onReloaded: () => metrics.configProblems.set(problems()) });
 
-  log.info({ url, datasets: first.project.datasets.length, store: project.storePath }, 'vigil serve: listening');
+  log.info({ url, datasets: first.project.datasets.length, store: storeLabel(project.storePath) }, 'vigil serve: listening');
   const graceMs = (parseDuration(project.config.shutdown_grace) ?? 30) * 1000;
   let stopping: Promise<void> | undefined;
   return {

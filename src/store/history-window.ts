@@ -105,3 +105,20 @@ export function windowWrites(buckets: ReadonlyMap<string, HistoryRow>, heads: Re
   }
   return out;
 }
+
+/**
+ * A check's history as both stores answer it: an hourly window inside the check's recent hours
+ * from its window row (named by the row's version), anything else from the rows `rowsOf` reads.
+ */
+export async function historyFrom(
+  window: () => Promise<{ window: HistoryWindow; version: string } | null>,
+  rowsOf: () => Promise<HistoryRow[]>,
+  from: Date, to: Date, resolution: 'run' | 'hour' | 'day',
+): Promise<{ points: HistoryPoints; version: string }> {
+  if (resolution === 'hour') {
+    const read = await window();
+    const points = windowPoints(read?.window ?? null, from, to);
+    if (points !== null) return { points, version: read?.version ?? '' };
+  }
+  return { points: HistoryPoints.from(await rowsOf()), version: '' };
+}

@@ -3,11 +3,28 @@
 
 import { VigilError } from '../util/errors.js';
 import { DuckDBStore } from './duckdb-store.js';
+import { PostgresStore } from './postgres-store.js';
+import { redactUrl } from './postgres/url.js';
 import type { Store } from './store.js';
 
-/** `location` is an absolute DuckDB file path, or a URL (scheme://…). */
+/** `location` is an absolute DuckDB file path, or a URL (postgres://…, postgresql://…). */
 export async function openStore(location: string): Promise<Store> {
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(location)?.[1]?.toLowerCase();
-  if (scheme === undefined) return DuckDBStore.open(location);
-  throw new VigilError('CONFIG_INVALID', `store: ${scheme}:// is not a store this version can open — use a DuckDB file path`);
+  const scheme = storeScheme(location);
+  if (scheme === 'file') return DuckDBStore.open(location);
+  if (scheme === 'postgres') return PostgresStore.open(location);
+  throw new VigilError('CONFIG_INVALID', `store: ${redactUrl(location)} is not a store this version can open — use a DuckDB file path or postgres://user:password@host/database`);
 }
+
+/** Which kind of store a location names: a DuckDB file, PostgreSQL, or something else (null). */
+export function storeScheme(location: string): 'file' | 'postgres' | null {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(location)?.[1]?.toLowerCase();
+  if (scheme === undefined) return 'file';
+  if (scheme === 'postgres' || scheme === 'postgresql') return 'postgres';
+  return null;
+}
+
+/** The location as shown in messages and logs (a URL's password replaced by ***). */
+export const storeLabel = (location: string): string => (storeScheme(location) === 'file' ? location : redactUrl(location));
+
+/** Whether the store may hold something: a DuckDB file that exists, or any URL (the server says). */
+export const storeMayExist = (location: string, exists: (file: string) => boolean): boolean => storeScheme(location) !== 'file' || exists(location);

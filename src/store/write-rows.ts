@@ -37,3 +37,20 @@ export const rollupValues = (r: CheckResult): unknown[] =>
 
 /** Every result of the group with its run id and when its dataset was recorded. */
 export const groupResults = (group: DatasetWrite[]) => group.flatMap(({ runId, run }) => run.results.map((r) => ({ runId, finishedAt: run.finishedAt, r })));
+
+/** latest_results' upsert of candidate rows: a check's row is replaced by a run that started no earlier (evaluated_at follows --now, which may go backwards). */
+export const LATEST_UPSERT = `ON CONFLICT (check_id) DO UPDATE SET run_id = excluded.run_id, dataset = excluded.dataset, kind = excluded.kind, name = excluded.name,
+      status = excluded.status, value = excluded.value, unit = excluded.unit, message = excluded.message, runbook = excluded.runbook,
+      owner = excluded.owner, tags = excluded.tags, thresholds = excluded.thresholds, details = excluded.details,
+      evaluated_at = excluded.evaluated_at, duration_ms = excluded.duration_ms, run_started_at = excluded.run_started_at, recorded_at = excluded.recorded_at
+    WHERE excluded.run_started_at >= latest_results.run_started_at`;
+
+/** A rollup table's upsert of one result per row into its bucket (the same SQL in both dialects). */
+export const rollupUpsert = (table: string) => `ON CONFLICT (check_id, bucket) DO UPDATE SET
+        last_value = CASE WHEN excluded.last_at >= ${table}.last_at THEN excluded.last_value ELSE ${table}.last_value END,
+        last_at = greatest(${table}.last_at, excluded.last_at),
+        min_value = least(${table}.min_value, excluded.min_value),
+        max_value = greatest(${table}.max_value, excluded.max_value),
+        worst = greatest(${table}.worst, excluded.worst),
+        runs = ${table}.runs + excluded.runs,
+        failing_runs = ${table}.failing_runs + excluded.failing_runs`;

@@ -4,7 +4,7 @@
 
 import { STATUS_RANK_SQL } from '../migrations.js';
 import { HistoryPoints } from '../history-points.js';
-import { windowPoints, type HistoryWindow } from '../history-window.js';
+import { historyFrom, type HistoryWindow } from '../history-window.js';
 import { iso, numOrNull } from '../rows.js';
 import type { BucketCount, CountWindow, History, HistoryRow, WindowCount } from '../store.js';
 import { asBuffer, placeholders, DuckDBSession } from './session.js';
@@ -25,13 +25,8 @@ export class DuckDBHistory {
 
   constructor(private readonly db: DuckDBSession) {}
 
-  async checkHistory(checkId: string, from: Date, to: Date, resolution: 'run' | 'hour' | 'day'): Promise<History> {
-    if (resolution === 'hour') {
-      const read = await this.window(checkId);
-      const points = windowPoints(read?.window ?? null, from, to);
-      if (points !== null) return { points, version: read?.version ?? '' };
-    }
-    return { points: HistoryPoints.from(await this.rowsOf(checkId, from, to, resolution)), version: '' };
+  checkHistory(checkId: string, from: Date, to: Date, resolution: 'run' | 'hour' | 'day'): Promise<History> {
+    return historyFrom(() => this.window(checkId), () => this.rowsOf(checkId, from, to, resolution), from, to, resolution);
   }
 
   private rowsOf(checkId: string, from: Date, to: Date, resolution: 'run' | 'hour' | 'day'): Promise<HistoryRow[]> {

@@ -7,7 +7,7 @@ import { blobValue, type DuckDBValue } from '@duckdb/node-api';
 import { HistoryPoints } from '../history-points.js';
 import { needsEarlier, windowWrites, type WindowHead } from '../history-window.js';
 import { rollupPoint } from '../migrations.js';
-import { groupResults, latestValues, rollupValues, summaryValues, type DatasetWrite } from '../write-rows.js';
+import { LATEST_UPSERT, groupResults, latestValues, rollupUpsert, rollupValues, summaryValues, type DatasetWrite } from '../write-rows.js';
 import { asBuffer, placeholders, type DuckDBSession } from './session.js';
 
 export async function recordReadModels(db: DuckDBSession, group: DatasetWrite[]): Promise<void> {
@@ -24,23 +24,12 @@ export async function recordReadModels(db: DuckDBSession, group: DatasetWrite[])
     FROM (VALUES ${placeholders(results.length, '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')})
       AS v(check_id, run_id, dataset, kind, name, status, value, unit, message, runbook, owner, tags, thresholds, details, evaluated_at, duration_ms, run_key, recorded_at)
     LEFT JOIN runs r ON r.run_id = v.run_key
-    ON CONFLICT (check_id) DO UPDATE SET run_id = excluded.run_id, dataset = excluded.dataset, kind = excluded.kind, name = excluded.name,
-      status = excluded.status, value = excluded.value, unit = excluded.unit, message = excluded.message, runbook = excluded.runbook,
-      owner = excluded.owner, tags = excluded.tags, thresholds = excluded.thresholds, details = excluded.details,
-      evaluated_at = excluded.evaluated_at, duration_ms = excluded.duration_ms, run_started_at = excluded.run_started_at, recorded_at = excluded.recorded_at
-    WHERE excluded.run_started_at >= latest_results.run_started_at`, latest);
+    ${LATEST_UPSERT}`, latest);
   for (const [table, unit] of [['check_rollups_hour', 'hour'], ['check_rollups_day', 'day']] as const) {
     await db.run(`INSERT INTO ${table}
       SELECT check_id, date_trunc('${unit}', ts::TIMESTAMPTZ AT TIME ZONE 'UTC'), ts::TIMESTAMPTZ, value::DOUBLE, value::DOUBLE, value::DOUBLE, rank, 1, failing
       FROM (VALUES ${placeholders(results.length, '(?, ?, ?, ?::SMALLINT, ?::INTEGER)')}) AS v(check_id, ts, value, rank, failing)
-      ON CONFLICT (check_id, bucket) DO UPDATE SET
-        last_value = CASE WHEN excluded.last_at >= ${table}.last_at THEN excluded.last_value ELSE ${table}.last_value END,
-        last_at = greatest(${table}.last_at, excluded.last_at),
-        min_value = least(${table}.min_value, excluded.min_value),
-        max_value = greatest(${table}.max_value, excluded.max_value),
-        worst = greatest(${table}.worst, excluded.worst),
-        runs = ${table}.runs + excluded.runs,
-        failing_runs = ${table}.failing_runs + excluded.failing_runs`, rollup);
+      ${rollupUpsert(table)}`, rollup);
   }
   await recordHistoryWindows(db, results.map(({ r }) => ({ check: r.check, at: r.evaluated_at })));
 }

@@ -1,0 +1,59 @@
+// The results store in a PostgreSQL database (`store: postgres://…`, tables
+// in schema `vigil` or `?schema=`): the Store over the parts in postgres/.
+// Many processes may share it (replicas, `vigil run` from a laptop): what
+// they write is seen by all, and revisions come from the store itself.
+
+import { PartsStore } from './parts-store.js';
+import { migrate } from './postgres/migrate.js';
+import { PgHistory } from './postgres/history.js';
+import { PgIncidents } from './postgres/incidents.js';
+import { PgReads } from './postgres/reads.js';
+import { PgSession } from './postgres/session.js';
+import { parseStoreUrl } from './postgres/url.js';
+import { recordDataset } from './postgres/write.js';
+import { GLOBAL_SCOPE } from './revisions.js';
+import type { DatasetRun, IncidentPlanner, StoreRevision } from './store.js';
+
+export class PostgresStore extends PartsStore {
+  private constructor(readonly db: PgSession) {
+    super({ runs: new PgReads(db), history: new PgHistory(db), incidents: new PgIncidents(db) });
+  }
+
+  /** Where the store is, as shown to users (no password). */
+  get location(): string {
+    return this.db.location;
+  }
+
+  static async open(location: string): Promise<PostgresStore> {
+    const { url, schema } = parseStoreUrl(location);
+    const db = await PgSession.open(url, schema);
+    try {
+      await migrate(db);
+      return new PostgresStore(db);
+    } catch (err) {
+      await db.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async recordDataset(runId: string, run: DatasetRun, planner?: IncidentPlanner): Promise<void> {
+    await recordDataset(this.db, runId, run, planner);
+  }
+
+  /** Read from the store each time: another process may have written since. */
+  async revision(): Promise<StoreRevision> {
+    const rows = await this.db.rows('SELECT scope, revision FROM vigil_revisions');
+    let all = 0;
+    const datasets = new Map<string, number>();
+    for (const r of rows) {
+      const n = Number(r.revision);
+      all = Math.max(all, n);
+      if (r.scope !== GLOBAL_SCOPE) datasets.set(String(r.scope), n);
+    }
+    return { all, datasets };
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}

@@ -1,0 +1,78 @@
+// Incidents, their history and the notification outbox in the PostgreSQL
+// store: written inside their results' transaction (the open incidents read
+// there, locked), read by the incidents API and the deliverer.
+
+import type { Status } from '../../checks/kind.js';
+import { placeholders } from '../duckdb/session.js';
+import { INCIDENT_COLUMNS, incidentFromRow, incidentValues, iso, outboxFromRow } from '../rows.js';
+import type { IncidentPlanner, IncidentRow, IncidentWithHistory, OutboxPatch, OutboxRow, OutboxState } from '../store.js';
+import type { PgSession, PgTx } from './session.js';
+
+/** A dataset's incidents and outbox rows, inside its results' transaction. */
+export async function recordIncidents(tx: PgTx, dataset: string, planner: IncidentPlanner): Promise<void> {
+  // FOR UPDATE: a second process recording the same dataset waits for this one, then sees its incidents.
+  const rows = await tx.rows(`SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE state = 'open' AND dataset = ? FOR UPDATE`, [dataset]);
+  const open = new Map<string, IncidentRow>();
+  for (const r of rows) { const i = incidentFromRow(r); open.set(i.checkId, i); }
+  const writes = planner(open);
+  for (const { row: i, insert } of writes.incidents) {
+    if (insert) {
+      await tx.run(`INSERT INTO incidents (${INCIDENT_COLUMNS}) VALUES (${placeholders(17, '?')})`, incidentValues(i, true));
+    } else {
+      await tx.run(`UPDATE incidents SET check_id = ?, dataset = ?, kind = ?, status = ?, notified_status = ?, state = ?, opened_at = ?,
+        last_seen_at = ?, resolved_at = ?, last_notified_at = ?, last_event = ?, silenced_reason = ?,
+        silenced_until = ?, runbook = ?, owner = ?, message = ? WHERE id = ?`, incidentValues(i, false));
+    }
+  }
+  for (const h of writes.history) {
+    await tx.run(`INSERT INTO incident_events (incident_id, event_at, status, event, run_id) VALUES (?, ?, ?, ?, ?)`, [h.incidentId, h.at, h.status, h.event, h.runId]);
+  }
+  for (const o of writes.outbox) {
+    // The idempotency key is the primary key: the same notification can never be queued twice.
+    await tx.run(`INSERT INTO outbox (idempotency_key, channel, dataset, run_id, payload, state, attempts, next_attempt_at, last_error, created_at, delivered_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    [o.key, o.channel, o.dataset, o.runId, JSON.stringify(o.payload), o.state, o.attempts, o.nextAttemptAt, o.lastError, o.createdAt, o.deliveredAt]);
+  }
+}
+
+export class PgIncidents {
+  constructor(private readonly db: PgSession) {}
+
+  async incidents(opts: { state?: 'open' | 'resolved' | 'all'; limit?: number; dataset?: string }): Promise<IncidentWithHistory[]> {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (opts.state && opts.state !== 'all') { where.push('state = ?'); values.push(opts.state); }
+    if (opts.dataset !== undefined) { where.push('dataset = ?'); values.push(opts.dataset); }
+    const limit = Math.min(1000, Math.max(1, Math.floor(opts.limit ?? 200)));
+    const rows = await this.db.rows(`SELECT ${INCIDENT_COLUMNS} FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY opened_at DESC, id COLLATE "C" LIMIT ${limit}`, values);
+    const incidents = rows.map(incidentFromRow);
+    const history = new Map<string, IncidentWithHistory['history']>(incidents.map((i) => [i.id, []]));
+    if (incidents.length) {
+      const hs = await this.db.rows(`SELECT incident_id, event_at, status, event FROM incident_events WHERE incident_id IN (${placeholders(incidents.length, '?')})
+        ORDER BY event_at, seq`, incidents.map((i) => i.id));
+      for (const h of hs) history.get(String(h.incident_id))?.push({ at: iso(h.event_at), status: h.status as Status, event: (h.event as IncidentWithHistory['history'][number]['event']) ?? null });
+    }
+    return incidents.map((i) => ({ ...i, history: history.get(i.id) ?? [] }));
+  }
+
+  async openIncidentCounts(): Promise<Map<string, number>> {
+    const rows = await this.db.rows(`SELECT dataset, count(*) AS n FROM incidents WHERE state = 'open' GROUP BY dataset`);
+    return new Map(rows.map((r) => [String(r.dataset), Number(r.n)]));
+  }
+
+  async dueOutbox(now: string, limit: number): Promise<OutboxRow[]> {
+    return (await this.db.rows(`SELECT * FROM outbox WHERE state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+      ORDER BY created_at, seq LIMIT ${Math.max(1, Math.floor(limit))}`, [now])).map(outboxFromRow);
+  }
+
+  async outbox(opts: { state?: OutboxState; limit?: number } = {}): Promise<OutboxRow[]> {
+    return (await this.db.rows(`SELECT * FROM outbox ${opts.state ? 'WHERE state = ?' : ''} ORDER BY created_at, seq LIMIT ${Math.max(1, Math.floor(opts.limit ?? 1000))}`,
+      opts.state ? [opts.state] : [])).map(outboxFromRow);
+  }
+
+  async updateOutbox(key: string, patch: OutboxPatch): Promise<void> {
+    await this.db.run(`UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, delivered_at = ? WHERE idempotency_key = ?`,
+      [patch.state, patch.attempts, patch.nextAttemptAt, patch.lastError, patch.deliveredAt, key]);
+  }
+}
