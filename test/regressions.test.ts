@@ -53,12 +53,14 @@ it('a typo in vigil.yaml does not send checks or the store elsewhere while it is
   expect(project.storePath.endsWith('state/v.duckdb')).toBe(true);
 });
 
-it('a store URL is refused with a clear message, without echoing the URL', () => {
-  const dir = makeProject({ 'vigil.yaml': 'store: postgres://u:secretpw@localhost/db\n', 'checks/t.yaml': `dataset: t\nsource: data.csv\nchecks:\n${ROWS}` });
+it('a store URL vigil cannot open is refused with a clear message, without echoing the URL; a postgres:// URL is a store', () => {
+  const dir = makeProject({ 'vigil.yaml': 'store: mysql://u:secretpw@localhost/db\n', 'checks/t.yaml': `dataset: t\nsource: data.csv\nchecks:\n${ROWS}` });
   const { diagnostics } = loadProject({ cwd: dir });
-  const err = diagnostics.find((d) => d.message.includes('not supported'));
+  const err = diagnostics.find((d) => d.message.includes('not a store vigil can use'));
   expect(err?.line).toBe(1);
   expect(diagnostics.map((d) => d.message).join()).not.toContain('secretpw');
+  const pg = makeProject({ 'vigil.yaml': 'store: postgres://u:secretpw@localhost/db?schema=team\n', 'checks/t.yaml': `dataset: t\nsource: data.csv\nchecks:\n${ROWS}` });
+  expect(loadProject({ cwd: pg }).diagnostics.filter((d) => /store/.test(d.message))).toEqual([]);
 });
 
 it('a bad duckdb.memory_limit is a validation error', () => {
