@@ -23,7 +23,7 @@ function alive(pid: number): boolean {
 
 export async function findDaemon(project: Project): Promise<DaemonHandle | null> {
   const file = daemonFilePath(project);
-  if (!existsSync(file)) return null;
+  if (file === null || !existsSync(file)) return null;
   let info: DaemonFile;
   try {
     info = JSON.parse(readFileSync(file, 'utf8')) as DaemonFile;

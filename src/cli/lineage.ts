@@ -9,7 +9,7 @@ import { lineageView } from '../lineage/view.js';
 import type { LineageNodeKind } from '../lineage/graph.js';
 import type { DatasetStatus, LineageResponse } from '../server/api-types.js';
 import { datasetStatus, latestById } from '../server/views.js';
-import { openStore, storeMayExist } from '../store/open.js';
+import { openProjectStore, storeMayExist } from '../store/open.js';
 import { daemonRequest, findDaemon } from './daemon-client.js';
 import { colors, diagnosticsJson, printDiagnostics, table, writeJson } from './output.js';
 
@@ -38,7 +38,7 @@ export async function lineageCommand(opts: { config?: string; format?: string })
   } else {
     let latest = latestById([]);
     if (storeMayExist(project.storePath, existsSync)) {
-      const store = await openStore(project.storePath);
+      const store = await openProjectStore(project);
       try { latest = latestById(await store.latestStates()); } finally { await store.close(); }
     }
     const byName = new Map(project.datasets.map((d) => [d.name, d]));

@@ -11,7 +11,7 @@ import { runJson, type RunJson } from '../run/report.js';
 import type { CheckResult } from '../store/store.js';
 import { daemonRequest, findDaemon } from './daemon-client.js';
 import { selectDatasets } from '../run/select.js';
-import { openStore } from '../store/open.js';
+import { openProjectStore } from '../store/open.js';
 import { createLogger, type Logger } from '../util/log.js';
 import type { Project } from '../config/model.js';
 import type { Store } from '../store/store.js';
@@ -122,7 +122,7 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
 
   const log = createLogger();
   // Opening the store and starting the engine overlap: both are native work off the main thread.
-  const [store, engine] = await Promise.all([openStore(project.storePath), createEngine(project, selected.length)]);
+  const [store, engine] = await Promise.all([openProjectStore(project), createEngine(project, selected.length)]);
   try {
     const report = await runChecks({
       project, datasets: selected, store, engine, log, selectors, trigger: 'cli',

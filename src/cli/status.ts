@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { blockingDiagnostics, loadProject } from '../config/loader.js';
 import { summarize } from '../run/run.js';
-import { openStore, storeMayExist } from '../store/open.js';
+import { openProjectStore, storeMayExist } from '../store/open.js';
 import { colors, resultsTable, summaryLine, writeJson } from './output.js';
 import { formatDiagnostic, problemJson } from '../config/diagnostics.js';
 import type { Status } from '../checks/kind.js';
@@ -26,7 +26,7 @@ export async function statusCommand(opts: { config?: string; json?: boolean }): 
     else process.stdout.write(`no results yet: the store ${project.storePath} does not exist — run vigil run first\n`);
     return 0;
   }
-  const store = await openStore(project.storePath);
+  const store = await openProjectStore(project);
   try {
     const [stored, runs, skipped] = [await store.latestResults(), await store.runs(1), await store.skippedTicks()];
     const results = configuredResults(stored, project.datasets, invalidDatasets ?? []);

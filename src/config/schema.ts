@@ -212,6 +212,9 @@ export const configSchema = z.strictObject({
   }).default({ host: '127.0.0.1', port: 8080 }),
   connections: z.record(z.string(), connectionSchema).default({}),
   alerts: z.union([z.string().min(1), z.array(z.string().min(1))]).default('alerts'),
+  replicas: z.strictObject({
+    lease: durationSchema.default('1m').meta({ description: 'vigil serve on a shared (PostgreSQL) store: a replica not heard from for this long is dead — its runs are marked aborted and run again by another replica' }),
+  }).default({ lease: '1m' }),
 });
 export type Config = z.infer<typeof configSchema>;
 

@@ -32,6 +32,8 @@ export interface RunOptions {
   /** Fixed clock (--now); default: the real time when each check is evaluated. */
   now?: Date;
   trigger?: string;
+  /** The tick a scheduled run is for (ISO-8601). */
+  scheduledFor?: string;
   selectors?: string[];
   engine?: Engine;
   strategy?: Strategy;
@@ -73,7 +75,9 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
   // Planning needs the last schemas; the run's row is written while the first datasets start
   // (the store serializes it before any of their results).
   const schemas = await store.lastSchemas();
-  const begun = store.beginRun({ runId, startedAt, trigger: opts.trigger ?? 'cli', selectors: opts.selectors ?? [] });
+  const begun = store.beginRun({
+    runId, startedAt, trigger: opts.trigger ?? 'cli', selectors: opts.selectors ?? [], datasets: opts.datasets.map((d) => d.name), scheduledFor: opts.scheduledFor ?? null,
+  });
   // Awaited below; until then a failure only stops the datasets not yet started.
   let notBegun = false;
   begun.catch(() => { notBegun = true; });

@@ -32,7 +32,7 @@ export interface SchedulerEvents {
   incidents?(project: Project, notify: boolean): RunOptions['incidents'];
 }
 
-type LaunchOptions = { now?: Date; selectors?: string[]; alerts?: boolean };
+type LaunchOptions = { now?: Date; selectors?: string[]; alerts?: boolean; scheduledFor?: string };
 
 export class Scheduler {
   private datasets = new Map<string, DatasetDef>();
@@ -44,6 +44,7 @@ export class Scheduler {
   private readonly skipped = new Map<string, number>();
   private readonly abort = new AbortController();
   private stopping = false;
+  private leaseTimer: NodeJS.Timeout | null = null;
   private problemList: Diagnostic[] = [];
   private revision = 0;
   readonly startedAt = new Date();
@@ -82,8 +83,10 @@ export class Scheduler {
 
   /** Marks crashed runs aborted, schedules every dataset and catches up the overdue ones, once. */
   async start(datasets: DatasetDef[], problems: Diagnostic[]): Promise<void> {
+    const coordination = this.store.coordination;
+    await coordination.heartbeat([]);
     const aborted = await this.store.abortRunning(new Date().toISOString());
-    if (aborted > 0) this.log.warn({ aborted }, 'runs left running by a previous process marked aborted');
+    if (aborted > 0) this.log.warn({ aborted }, 'runs left running by a process that died marked aborted');
     for (const [name, n] of await this.store.skippedTicks()) this.skipped.set(name, n.count);
     const last = await this.store.lastDatasetRuns();
     this.problems = problems;
@@ -93,10 +96,33 @@ export class Scheduler {
       const task = this.tasks.get(ds.name);
       const at = last.get(ds.name) ?? null;
       if (at) this.lastRun.set(ds.name, { at: at.toISOString(), status: 'recorded' });
-      if (task && needsCatchUp(at, previousTick(ds.schedule, this.timezone, now))) {
+      const prev = previousTick(ds.schedule, this.timezone, now);
+      if (task && prev && needsCatchUp(at, prev)) {
         this.log.info({ dataset: ds.name, last_run: at?.toISOString() ?? null }, 'catching up a missed schedule');
-        this.tick(ds.name, 'catch-up');
+        this.claimAndRun(ds.name, 'catch-up', prev.toISOString());
       }
+    }
+    // The lease: renewed every third of it; each renewal also looks for replicas whose lease ran out.
+    this.leaseTimer = setInterval(() => { void this.renewLease(); }, Math.max(250, Math.floor(coordination.leaseMs / 3)));
+    this.leaseTimer.unref();
+    void this.renewLease();
+  }
+
+  /** Renews this replica's lease and reruns the ticks of replicas that died running them. */
+  private async renewLease(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      await this.store.coordination.heartbeat([...this.inFlight.keys()]);
+      for (const t of await this.store.coordination.reapDead(new Date().toISOString())) {
+        const ds = this.datasets.get(t.dataset);
+        this.log.warn({ dataset: t.dataset, scheduled_for: t.scheduledFor }, 'a replica died running this tick: running it here');
+        if (!ds) { await this.store.coordination.tickDone(t.dataset, t.scheduledFor); continue; }
+        void this.runNow([ds], 'schedule', { scheduledFor: t.scheduledFor })
+          .catch(() => undefined)
+          .finally(() => { void this.store.coordination.tickDone(t.dataset, t.scheduledFor).catch(() => undefined); });
+      }
+    } catch (err) {
+      this.log.error({ err: errorMessage(err) }, 'could not renew this replica\'s lease');
     }
   }
 
@@ -149,18 +175,35 @@ export class Scheduler {
     this.log.info({ datasets: this.datasets.size, kept_from_invalid_files: kept.map((d) => d.name), problems: problems.length }, 'configuration reloaded');
   }
 
+  /** A tick of the dataset's schedule (the one at or just before now). */
   tick(name: string, trigger: string): void {
-    if (this.stopping) return;
-    if (this.inFlight.has(name)) {
-      this.skipped.set(name, (this.skipped.get(name) ?? 0) + 1);
-      this.log.warn({ dataset: name, trigger }, 'tick skipped: the previous run of this dataset is still going');
-      void this.store.recordSkippedTick(name, new Date().toISOString(), 'previous run still in progress')
-        .catch((err: unknown) => this.log.error({ dataset: name, err: errorMessage(err) }, 'could not record a skipped tick'));
-      this.events.onSkip?.(name);
-      return;
-    }
     const ds = this.datasets.get(name);
-    if (ds) this.launch([ds], trigger).catch(() => undefined);
+    const at = ds ? previousTick(ds.schedule, this.timezone, new Date()) : null;
+    if (at) this.claimAndRun(name, trigger, at.toISOString());
+  }
+
+  /** Runs the tick if this replica claims it (exactly one of the processes sharing the store does). */
+  private claimAndRun(name: string, trigger: string, scheduledFor: string): void {
+    if (this.stopping) return;
+    const coordination = this.store.coordination;
+    void coordination.claimTick(name, scheduledFor).then((claim) => {
+      if (claim === 'taken' || this.stopping) return;
+      const ds = this.datasets.get(name);
+      if (claim === 'busy' || this.inFlight.has(name) || !ds) {
+        if (ds) this.skip(name, trigger);
+        return coordination.tickDone(name, scheduledFor);
+      }
+      return this.launch([ds], trigger, { scheduledFor }).then(() => undefined, () => undefined)
+        .finally(() => coordination.tickDone(name, scheduledFor).catch((err: unknown) => this.log.error({ dataset: name, err: errorMessage(err) }, 'could not mark a tick done')));
+    }).catch((err: unknown) => this.log.error({ dataset: name, scheduled_for: scheduledFor, err: errorMessage(err) }, 'could not claim a tick: it is left to the other replicas'));
+  }
+
+  private skip(name: string, trigger: string): void {
+    this.skipped.set(name, (this.skipped.get(name) ?? 0) + 1);
+    this.log.warn({ dataset: name, trigger }, 'tick skipped: the previous run of this dataset is still going');
+    void this.store.recordSkippedTick(name, new Date().toISOString(), 'previous run still in progress')
+      .catch((err: unknown) => this.log.error({ dataset: name, err: errorMessage(err) }, 'could not record a skipped tick'));
+    this.events.onSkip?.(name);
   }
 
   /** Runs datasets now (API, CLI handoff); waits for any of them already in flight first. */
@@ -208,7 +251,7 @@ export class Scheduler {
         project: this.project, datasets, store: this.store, engine: this.engine, log: this.log, trigger,
         ...(incidents ? { incidents } : {}),
         ...(options.onDataset ? { onDataset: options.onDataset } : {}),
-        signal: this.abort.signal, ...(options.now ? { now: options.now } : {}), ...(options.selectors ? { selectors: options.selectors } : {}),
+        signal: this.abort.signal, ...(options.now ? { now: options.now } : {}), ...(options.scheduledFor ? { scheduledFor: options.scheduledFor } : {}), ...(options.selectors ? { selectors: options.selectors } : {}),
       });
       for (const d of report.datasets) {
         this.lastRun.set(d.dataset, { at: d.finishedAt, status: worstStatus(d.results.map((r) => r.status)) });
@@ -243,6 +286,7 @@ export class Scheduler {
    */
   async stop(graceMs: number): Promise<{ interrupted: boolean }> {
     this.stopping = true;
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
     for (const task of this.tasks.values()) {
       void task.stop();
       void task.destroy();

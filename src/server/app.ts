@@ -106,12 +106,15 @@ export function createApp(deps: AppDeps): express.Express {
   const auth = createAuth({ token: () => deps.token, internalToken: deps.internalToken });
 
   // Liveness is public; what runs where (dataset names, file paths, problems) needs the token when one is set.
-  app.get('/healthz', (req, res) => {
+  app.get('/healthz', async (req, res) => {
     const status = 'ok';
     if (!auth.authorized(req)) { res.json({ status }); return; }
+    // The processes sharing the store (this one among them); a store that cannot answer is said so, not a failed health check.
+    const replicas = await store.coordination.replicas().catch((err: unknown) => { log.warn({ err: errorMessage(err) }, 'healthz: replicas unknown'); return null; });
     res.json({
       status,
-      scheduler: { alive: true, started_at: scheduler.startedAt.toISOString(), timezone: scheduler.timezone },
+      scheduler: { alive: true, started_at: scheduler.startedAt.toISOString(), timezone: scheduler.timezone, replica: store.coordination.replica },
+      replicas,
       datasets: scheduler.state().map((s) => ({
         name: s.name, schedule: s.schedule, running: s.running, last_run: s.lastRunAt, last_status: s.lastStatus,
         next_run: s.nextRunAt, skipped_ticks: s.skippedTicks,

@@ -14,7 +14,7 @@ import { blockingDiagnostics, loadProject, type LoadOptions } from '../config/lo
 import { parseDuration } from '../config/duration.js';
 import { createEngine, defaultConcurrency } from '../run/run.js';
 import { Scheduler } from '../scheduler/scheduler.js';
-import { openStore, storeLabel } from '../store/open.js';
+import { openProjectStore, storeLabel } from '../store/open.js';
 import { VigilError, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { createApp } from './app.js';
@@ -54,7 +54,7 @@ async function start(load: LoadOptions, log: Logger, opened: Array<() => unknown
     log.error({ file: p.file, line: p.line, col: p.col, problem: p.message }, 'invalid check file: its datasets are not scheduled until it is fixed');
   }
 
-  const [storeOpen, engineOpen] = await Promise.allSettled([openStore(project.storePath), createEngine(project, defaultConcurrency(project))]);
+  const [storeOpen, engineOpen] = await Promise.allSettled([openProjectStore(project), createEngine(project, defaultConcurrency(project))]);
   if (storeOpen.status === 'fulfilled') opened.push(() => storeOpen.value.close());
   if (engineOpen.status === 'fulfilled') opened.push(() => engineOpen.value.close());
   if (storeOpen.status === 'rejected') throw whoHoldsTheStore(project, storeOpen.reason);
@@ -112,10 +112,12 @@ async function start(load: LoadOptions, log: Logger, opened: Array<() => unknown
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
 
   const file = daemonFilePath(project);
-  mkdirSync(path.dirname(file), { recursive: true });
-  const info: DaemonFile = { pid: process.pid, url, token: internalToken, started_at: new Date().toISOString() };
-  writeFileSync(file, JSON.stringify(info), { mode: 0o600 });
-  opened.push(() => rmSync(file, { force: true }));
+  if (file !== null) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const info: DaemonFile = { pid: process.pid, url, token: internalToken, started_at: new Date().toISOString() };
+    writeFileSync(file, JSON.stringify(info), { mode: 0o600 });
+    opened.push(() => rmSync(file, { force: true }));
+  }
 
   // Reload on any change to vigil.yaml, the check folders or the alert folders, debounced.
   const reloader = watchProject({ project, load, scheduler, log, onReloaded: () => metrics.configProblems.set(problems()) });
@@ -137,7 +139,7 @@ async function start(load: LoadOptions, log: Logger, opened: Array<() => unknown
         await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
         await store.close();
         await engine.close();
-        rmSync(file, { force: true });
+        if (file !== null) rmSync(file, { force: true });
         released();
         log.info('vigil serve: stopped');
       })();

@@ -15,8 +15,9 @@ export interface DaemonFile {
   started_at: string;
 }
 
-export function daemonFilePath(project: Project): string {
-  return path.join(path.dirname(project.storePath), 'serve.json');
+/** Where vigil serve says how to reach it; null for a shared store (its commands use the store itself, and there may be many replicas). */
+export function daemonFilePath(project: Project): string | null {
+  return fileStore(project) ? path.join(path.dirname(project.storePath), 'serve.json') : null;
 }
 
 /** A file store (not a URL): one process holds it, so there is one vigil serve per store. */
@@ -39,7 +40,7 @@ function alive(pid: number): boolean {
 
 /** The vigil serve that said it holds this project's store, if its process is alive. */
 function announcedServe(project: Project): { pid: number; started_at: string } | null {
-  for (const file of [pidFilePath(project), daemonFilePath(project)]) {
+  for (const file of [pidFilePath(project), daemonFilePath(project) ?? pidFilePath(project)]) {
     try {
       const info = JSON.parse(readFileSync(file, 'utf8')) as { pid?: unknown; started_at?: unknown };
       if (typeof info.pid === 'number' && info.pid !== process.pid && alive(info.pid)) {

@@ -9,15 +9,16 @@ import { DuckDBIncidents } from './duckdb/incidents.js';
 import { DuckDBReads } from './duckdb/reads.js';
 import { DuckDBSession } from './duckdb/session.js';
 import { DuckDBWriter } from './duckdb/write.js';
-import { PartsStore } from './parts-store.js';
+import { LocalCoordination } from './local-coordination.js';
+import { DEFAULT_LEASE_MS, PartsStore, type StoreOptions } from './parts-store.js';
 import { Revisions } from './revisions.js';
 import type { DatasetRun, IncidentPlanner, StoreRevision } from './store.js';
 
 export class DuckDBStore extends PartsStore {
   private readonly writer: DuckDBWriter;
 
-  private constructor(private readonly db: DuckDBSession, private readonly revisions: Revisions) {
-    super({ runs: new DuckDBReads(db), history: new DuckDBHistory(db), incidents: new DuckDBIncidents(db) });
+  private constructor(private readonly db: DuckDBSession, private readonly revisions: Revisions, readonly coordination: LocalCoordination) {
+    super({ runs: new DuckDBReads(db, coordination.replica), history: new DuckDBHistory(db), incidents: new DuckDBIncidents(db) });
     this.writer = new DuckDBWriter(db, revisions);
   }
 
@@ -25,14 +26,14 @@ export class DuckDBStore extends PartsStore {
     return this.db.file;
   }
 
-  static async open(file: string): Promise<DuckDBStore> {
+  static async open(file: string, opts: StoreOptions = {}): Promise<DuckDBStore> {
     const db = await DuckDBSession.open(file);
     try {
       await migrate(db);
       // Nobody else has the file open: what is read now stays true until this process writes.
       const revisions = new Revisions();
       for (const r of await db.rows('SELECT scope, revision FROM vigil_revisions')) revisions.see(String(r.scope), Number(r.revision));
-      return new DuckDBStore(db, revisions);
+      return new DuckDBStore(db, revisions, new LocalCoordination(opts.leaseMs ?? DEFAULT_LEASE_MS));
     } catch (err) {
       await db.close().catch(() => undefined);
       throw err;

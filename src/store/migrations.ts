@@ -326,6 +326,15 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
       await db.run('DROP TABLE check_recent_hour');
     },
   },
+  {
+    version: 10,
+    description: 'each run says which datasets it ran, the tick a scheduled run was for, and the process that ran it',
+    sql: [
+      `ALTER TABLE runs ADD COLUMN datasets JSON`,
+      `ALTER TABLE runs ADD COLUMN scheduled_for TIMESTAMPTZ`,
+      `ALTER TABLE runs ADD COLUMN replica VARCHAR`,
+    ],
+  },
 ];
 
 /** Rows of check_history_window written by one INSERT. */

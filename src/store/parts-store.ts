@@ -4,9 +4,16 @@
 
 import type { ColumnInfo, Status } from '../checks/kind.js';
 import type {
-  BucketCount, CheckResult, CountWindow, DatasetRun, DatasetRunSummary, History, IncidentPlanner, IncidentWithHistory, LatestResult, OutboxPatch,
+  BeginRun, BucketCount, Coordination, CheckResult, CountWindow, DatasetRun, DatasetRunSummary, History, IncidentPlanner, IncidentWithHistory, LatestResult, OutboxPatch,
   OutboxRow, OutboxState, RunRecord, RunStatus, Store, StoreRevision, WindowCount,
 } from './store.js';
+
+/** How a process opens a store: the lease its replica row holds (replicas.lease). */
+export interface StoreOptions {
+  leaseMs?: number;
+}
+
+export const DEFAULT_LEASE_MS = 60_000;
 
 export type RunsPart = Pick<Store, 'beginRun' | 'finishRun' | 'runs' | 'abortRunning' | 'lastDatasetRuns' | 'recordSkippedTick' | 'skippedTicks'
   | 'recentDatasetRuns' | 'notPassingChecks' | 'schemaSnapshots' | 'latestStates' | 'latestState' | 'lastSchema' | 'lastSchemas'>;
@@ -19,8 +26,9 @@ export abstract class PartsStore implements Store {
   abstract recordDataset(runId: string, run: DatasetRun, planner?: IncidentPlanner): Promise<void>;
   abstract revision(): Promise<StoreRevision>;
   abstract close(): Promise<void>;
+  abstract readonly coordination: Coordination;
 
-  beginRun(run: { runId: string; startedAt: string; trigger: string; selectors: string[] }): Promise<void> {
+  beginRun(run: BeginRun): Promise<void> {
     return this.parts.runs.beginRun(run);
   }
 

@@ -3,7 +3,8 @@
 // Many processes may share it (replicas, `vigil run` from a laptop): what
 // they write is seen by all, and revisions come from the store itself.
 
-import { PartsStore } from './parts-store.js';
+import { DEFAULT_LEASE_MS, PartsStore, type StoreOptions } from './parts-store.js';
+import { PgCoordination } from './postgres/coordination.js';
 import { migrate } from './postgres/migrate.js';
 import { PgHistory } from './postgres/history.js';
 import { PgIncidents } from './postgres/incidents.js';
@@ -15,8 +16,8 @@ import { GLOBAL_SCOPE } from './revisions.js';
 import type { DatasetRun, IncidentPlanner, StoreRevision } from './store.js';
 
 export class PostgresStore extends PartsStore {
-  private constructor(readonly db: PgSession) {
-    super({ runs: new PgReads(db), history: new PgHistory(db), incidents: new PgIncidents(db) });
+  private constructor(readonly db: PgSession, readonly coordination: PgCoordination) {
+    super({ runs: new PgReads(db, coordination.replica), history: new PgHistory(db), incidents: new PgIncidents(db, coordination) });
   }
 
   /** Where the store is, as shown to users (no password). */
@@ -24,12 +25,14 @@ export class PostgresStore extends PartsStore {
     return this.db.location;
   }
 
-  static async open(location: string): Promise<PostgresStore> {
+  static async open(location: string, opts: StoreOptions = {}): Promise<PostgresStore> {
     const { url, schema } = parseStoreUrl(location);
     const db = await PgSession.open(url, schema);
     try {
       await migrate(db);
-      return new PostgresStore(db);
+      const coordination = new PgCoordination(db, opts.leaseMs ?? DEFAULT_LEASE_MS);
+      await coordination.register();
+      return new PostgresStore(db, coordination);
     } catch (err) {
       await db.close().catch(() => undefined);
       throw err;
@@ -53,7 +56,8 @@ export class PostgresStore extends PartsStore {
     return { all, datasets };
   }
 
-  close(): Promise<void> {
-    return this.db.close();
+  async close(): Promise<void> {
+    await this.coordination.close();
+    await this.db.close();
   }
 }

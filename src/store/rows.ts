@@ -62,6 +62,7 @@ export function runFromRow(r: Record<string, unknown>): RunRecord {
     run_id: String(r.run_id), started_at: iso(r.started_at), finished_at: isoOrNull(r.finished_at),
     status: r.status as RunStatus, trigger: String(r.trigger), selectors: parseJson<string[]>(r.selectors, []),
     summary: parseJson(r.summary, { pass: 0, warn: 0, fail: 0, error: 0 }),
+    datasets: parseJson<string[]>(r.datasets, []), scheduled_for: isoOrNull(r.scheduled_for), replica: strOrNull(r.replica),
   };
 }
 

@@ -51,6 +51,65 @@ export interface RunRecord {
   trigger: string;
   selectors: string[];
   summary: Record<Status, number>;
+  /** The datasets the run ran. */
+  datasets: string[];
+  /** The tick a scheduled run was for; null otherwise. */
+  scheduled_for: string | null;
+  /** The process that ran it (Coordination.replica); null for runs recorded before replicas. */
+  replica: string | null;
+}
+
+export interface BeginRun {
+  runId: string;
+  startedAt: string;
+  trigger: string;
+  selectors: string[];
+  datasets?: string[];
+  scheduledFor?: string | null;
+}
+
+/** A process sharing the store, as /healthz and vigil status show it. */
+export interface ReplicaInfo {
+  id: string;
+  host: string;
+  pid: number;
+  started_at: string;
+  last_seen: string;
+  alive: boolean;
+  /** Datasets it is running now. */
+  running: string[];
+}
+
+/** A tick of a dataset taken over from a replica that died while running it. */
+export interface TakenOver {
+  dataset: string;
+  scheduledFor: string;
+}
+
+/**
+ * How processes sharing a store divide the work (a store only one process can open answers for
+ * itself alone). Every process that opens a store is one replica; `vigil serve` heartbeats it.
+ */
+export interface Coordination {
+  /** This process's id, recorded on its runs. */
+  readonly replica: string;
+  /** How long a replica not heard from is still alive (replicas.lease). */
+  readonly leaseMs: number;
+  /**
+   * Claims a dataset's tick: exactly one process per (dataset, tick) gets 'run' (to run it) or 'busy'
+   * (to record it skipped: another replica still runs an earlier tick); every other gets 'taken'.
+   */
+  claimTick(dataset: string, scheduledFor: string): Promise<'run' | 'busy' | 'taken'>;
+  /** The tick's run is recorded (completed or aborted by this process): nobody takes it over. */
+  tickDone(dataset: string, scheduledFor: string): Promise<void>;
+  /** Renews this process's lease, saying what it runs (a scheduler: it is then listed as a replica). */
+  heartbeat(running: string[]): Promise<void>;
+  /** Marks the runs of replicas whose lease ran out aborted, and takes over their unfinished ticks (each for one process). */
+  reapDead(at: string): Promise<TakenOver[]>;
+  /** Schedulers alive or recently seen, this one included. */
+  replicas(): Promise<ReplicaInfo[]>;
+  /** When any replica last claimed a tick (null: never). */
+  lastScheduledAt(): Promise<string | null>;
 }
 
 /** acknowledged: someone took the incident (vigil ack, the page, the API); it then sends no reminders. */
@@ -202,7 +261,7 @@ export interface DatasetRunSummary {
 }
 
 export interface Store {
-  beginRun(run: { runId: string; startedAt: string; trigger: string; selectors: string[] }): Promise<void>;
+  beginRun(run: BeginRun): Promise<void>;
   /** Records one dataset's results and schema (and, with a planner, its incidents and outbox rows) in one transaction: all or nothing. */
   recordDataset(runId: string, run: DatasetRun, incidents?: IncidentPlanner): Promise<void>;
   finishRun(runId: string, finishedAt: string, summary: Record<Status, number>, status: RunStatus): Promise<void>;
@@ -222,7 +281,7 @@ export interface Store {
   incidents(opts: { state?: 'open' | 'resolved' | 'all'; limit?: number; dataset?: string }): Promise<IncidentWithHistory[]>;
   /** Open incidents per dataset. */
   openIncidentCounts(): Promise<Map<string, number>>;
-  /** Pending outbox rows whose next attempt is due at `now`, oldest first. */
+  /** Pending outbox rows whose next attempt is due at `now`, oldest first — on a shared store, claimed for this process for a lease (no other process gets them until it runs out). */
   dueOutbox(now: string, limit: number): Promise<OutboxRow[]>;
   /** Outbox rows, oldest first (every state unless given). */
   outbox(opts?: { state?: OutboxState; limit?: number }): Promise<OutboxRow[]>;
@@ -249,5 +308,7 @@ export interface Store {
   notPassingChecks(dataset: string, runIds: string[]): Promise<Map<string, Array<{ check: string; name: string; status: Status }>>>;
   /** Every schema snapshot of a dataset (the baseline, then each change), oldest first. */
   schemaSnapshots(dataset: string): Promise<Array<{ run_id: string; recorded_at: string; columns: ColumnInfo[] }>>;
+  /** How processes sharing this store divide the work. */
+  readonly coordination: Coordination;
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@
 
 import type { ColumnInfo, Status } from '../../checks/kind.js';
 import { columnsFromRow, iso, latestFromRow, notPassingByRun, runFromRow, snapshotFromRow, summaryFromRow, type NotPassing } from '../rows.js';
-import type { DatasetRunSummary, LatestResult, RunRecord, RunStatus } from '../store.js';
+import type { BeginRun, DatasetRunSummary, LatestResult, RunRecord, RunStatus } from '../store.js';
 import { placeholders, type DuckDBSession, type Rows } from './session.js';
 
 /** The last recorded schema of these datasets (default: every dataset). */
@@ -15,11 +15,12 @@ export async function lastSchemas(rows: Rows, datasets?: string[]): Promise<Map<
 }
 
 export class DuckDBReads {
-  constructor(private readonly db: DuckDBSession) {}
+  constructor(private readonly db: DuckDBSession, private readonly replica: string) {}
 
-  beginRun(run: { runId: string; startedAt: string; trigger: string; selectors: string[] }): Promise<void> {
-    return this.db.exclusive(() => this.db.run(`INSERT INTO runs (run_id, started_at, status, trigger, selectors) VALUES (?, ?::TIMESTAMPTZ, 'running', ?, ?::JSON)`,
-      [run.runId, run.startedAt, run.trigger, JSON.stringify(run.selectors)]));
+  beginRun(run: BeginRun): Promise<void> {
+    return this.db.exclusive(() => this.db.run(`INSERT INTO runs (run_id, started_at, status, trigger, selectors, datasets, scheduled_for, replica)
+      VALUES (?, ?::TIMESTAMPTZ, 'running', ?, ?::JSON, ?::JSON, ?::TIMESTAMPTZ, ?)`,
+    [run.runId, run.startedAt, run.trigger, JSON.stringify(run.selectors), JSON.stringify(run.datasets ?? []), run.scheduledFor ?? null, this.replica]));
   }
 
   finishRun(runId: string, finishedAt: string, summary: Record<Status, number>, status: RunStatus): Promise<void> {

@@ -36,7 +36,7 @@ export async function recordIncidents(tx: PgTx, dataset: string, planner: Incide
 }
 
 export class PgIncidents {
-  constructor(private readonly db: PgSession) {}
+  constructor(private readonly db: PgSession, private readonly claimer: { replica: string; leaseMs: number }) {}
 
   async incidents(opts: { state?: 'open' | 'resolved' | 'all'; limit?: number; dataset?: string }): Promise<IncidentWithHistory[]> {
     const where: string[] = [];
@@ -61,9 +61,17 @@ export class PgIncidents {
     return new Map(rows.map((r) => [String(r.dataset), Number(r.n)]));
   }
 
+  /**
+   * Due rows claimed for this process for one lease: SKIP LOCKED and the claim make each row one
+   * sender's (a replica that dies mid-send leaves its rows to others when the lease runs out).
+   */
   async dueOutbox(now: string, limit: number): Promise<OutboxRow[]> {
-    return (await this.db.rows(`SELECT * FROM outbox WHERE state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-      ORDER BY created_at, seq LIMIT ${Math.max(1, Math.floor(limit))}`, [now])).map(outboxFromRow);
+    const rows = await this.db.rows(`UPDATE outbox o SET claimed_by = ?, claimed_until = ?::timestamptz + ? * interval '1 millisecond'
+      WHERE o.idempotency_key IN (SELECT idempotency_key FROM outbox WHERE state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?::timestamptz)
+        AND (claimed_until IS NULL OR claimed_until <= ?::timestamptz OR claimed_by = ?)
+        ORDER BY created_at, seq LIMIT ${Math.max(1, Math.floor(limit))} FOR UPDATE SKIP LOCKED)
+      RETURNING o.*`, [this.claimer.replica, now, this.claimer.leaseMs, now, now, this.claimer.replica]);
+    return rows.sort((a, b) => (iso(a.created_at) < iso(b.created_at) ? -1 : iso(a.created_at) > iso(b.created_at) ? 1 : Number(a.seq) - Number(b.seq))).map(outboxFromRow);
   }
 
   async outbox(opts: { state?: OutboxState; limit?: number } = {}): Promise<OutboxRow[]> {

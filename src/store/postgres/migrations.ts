@@ -175,6 +175,40 @@ export const PG_MIGRATIONS: ReadonlyArray<PgMigration> = [
       `CREATE SEQUENCE vigil_revision_seq`,
     ],
   },
+  {
+    version: 10,
+    description: 'runs say their datasets, tick and process; the processes sharing the store (replicas) and their leases; ticks claimed once; outbox rows claimed with a lease',
+    sql: [
+      `ALTER TABLE runs ADD COLUMN datasets json`,
+      `ALTER TABLE runs ADD COLUMN scheduled_for timestamptz`,
+      `ALTER TABLE runs ADD COLUMN replica text`,
+      `CREATE INDEX runs_replica_running ON runs (replica) WHERE status = 'running'`,
+      // One row per process that has the store open; a scheduler (vigil serve) renews last_seen every
+      // third of the lease. A process whose last_seen is older than its lease is dead.
+      `CREATE TABLE vigil_replicas (
+        id text PRIMARY KEY,
+        host text NOT NULL,
+        pid integer NOT NULL,
+        scheduler boolean NOT NULL DEFAULT false,
+        started_at timestamptz NOT NULL,
+        last_seen timestamptz NOT NULL,
+        lease_ms integer NOT NULL,
+        running json NOT NULL DEFAULT '[]'
+      )`,
+      // A dataset's tick is run by the process whose INSERT made this row; done once its run is recorded.
+      `CREATE TABLE schedule_claims (
+        dataset text NOT NULL,
+        scheduled_for timestamptz NOT NULL,
+        replica text NOT NULL,
+        claimed_at timestamptz NOT NULL,
+        done boolean NOT NULL DEFAULT false,
+        PRIMARY KEY (dataset, scheduled_for)
+      )`,
+      `CREATE INDEX schedule_claims_open ON schedule_claims (replica) WHERE NOT done`,
+      `ALTER TABLE outbox ADD COLUMN claimed_by text`,
+      `ALTER TABLE outbox ADD COLUMN claimed_until timestamptz`,
+    ],
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]?.version ?? 0;

@@ -4,7 +4,7 @@
 
 import type { ColumnInfo, Status } from '../../checks/kind.js';
 import { columnsFromRow, iso, latestFromRow, notPassingByRun, runFromRow, snapshotFromRow, summaryFromRow, type NotPassing } from '../rows.js';
-import type { DatasetRunSummary, LatestResult, RunRecord, RunStatus } from '../store.js';
+import type { BeginRun, DatasetRunSummary, LatestResult, RunRecord, RunStatus } from '../store.js';
 import { placeholders } from '../duckdb/session.js';
 import type { PgRows, PgSession } from './session.js';
 
@@ -17,11 +17,11 @@ export async function lastSchemas(rows: PgRows, datasets?: string[]): Promise<Ma
 }
 
 export class PgReads {
-  constructor(private readonly db: PgSession) {}
+  constructor(private readonly db: PgSession, private readonly replica: string) {}
 
-  async beginRun(run: { runId: string; startedAt: string; trigger: string; selectors: string[] }): Promise<void> {
-    await this.db.run(`INSERT INTO runs (run_id, started_at, status, trigger, selectors) VALUES (?, ?, 'running', ?, ?)`,
-      [run.runId, run.startedAt, run.trigger, JSON.stringify(run.selectors)]);
+  async beginRun(run: BeginRun): Promise<void> {
+    await this.db.run(`INSERT INTO runs (run_id, started_at, status, trigger, selectors, datasets, scheduled_for, replica) VALUES (?, ?, 'running', ?, ?, ?, ?, ?)`,
+      [run.runId, run.startedAt, run.trigger, JSON.stringify(run.selectors), JSON.stringify(run.datasets ?? []), run.scheduledFor ?? null, this.replica]);
   }
 
   async finishRun(runId: string, finishedAt: string, summary: Record<Status, number>, status: RunStatus): Promise<void> {
@@ -33,7 +33,10 @@ export class PgReads {
   }
 
   async abortRunning(at: string): Promise<number> {
-    return (await this.db.rows(`UPDATE runs SET status = 'aborted', finished_at = ? WHERE status = 'running' RETURNING run_id`, [at])).length;
+    // Other processes share the store: only runs whose process is gone (not heard from within its lease) are dead.
+    return (await this.db.rows(`UPDATE runs SET status = 'aborted', finished_at = ? WHERE status = 'running'
+      AND NOT EXISTS (SELECT 1 FROM vigil_replicas p WHERE p.id = runs.replica AND p.last_seen > ?::timestamptz - p.lease_ms * interval '1 millisecond')
+      RETURNING run_id`, [at, at])).length;
   }
 
   async lastDatasetRuns(): Promise<Map<string, Date>> {
