@@ -15,8 +15,8 @@ import { KINDS } from '../src/checks/registry.js';
 import { loadProject } from '../src/config/loader.js';
 import { compileDataset, defaultStrategy, type CompiledQuery, type Strategy } from '../src/engine/compile.js';
 import { plain } from '../src/engine/duckdb.js';
-import { makePlanContext } from '../src/run/dataset-run.js';
-import { duckdbDialect as d } from '../src/sql/dialect.js';
+import { makePlanContext } from '../src/engine/plan.js';
+import { duckdbDialect as d } from '../src/sql/duckdb.js';
 import { REPO, cleanupProjects, makeProject, runProject, writeData } from './helpers.js';
 
 afterAll(cleanupProjects);
@@ -27,6 +27,10 @@ const STRATEGIES: Strategy[] = ['single', 'split', 'fused'];
 
 function q(name: string): string {
   return d.quoteIdent(name);
+}
+
+function key(name: string, type = 'BIGINT'): { name: string; type: string } {
+  return { name, type };
 }
 
 /** The needs check kinds produce for a realistic orders dataset, written out by hand so the compiler is tested alone. */
@@ -43,7 +47,7 @@ function orderNeeds(): Need[] {
     // nulls with missing_values ["", "N/A"]
     {
       type: 'aggregate', fn: 'count_star',
-      filter: `(${email} IS NULL OR ${email} IN (${d.tryCast(d.quoteLiteral(''), 'VARCHAR')}, ${d.tryCast(d.quoteLiteral('N/A'), 'VARCHAR')}))`,
+      filter: `(${email} IS NULL OR ${email} IN (${d.castValue('', 'VARCHAR')}, ${d.castValue('N/A', 'VARCHAR')}))`,
     },
     // freshness on a naive timestamp read in Europe/Berlin, and on a TIMESTAMPTZ column with a where
     { type: 'aggregate', fn: 'max', arg: q('updated_at'), outer: d.epochMs(AGG_PLACEHOLDER, 'timestamp', 'Europe/Berlin') },
@@ -51,8 +55,8 @@ function orderNeeds(): Need[] {
     // freshness on a DATE column
     { type: 'aggregate', fn: 'max', arg: q('order_date'), outer: d.epochMs(AGG_PLACEHOLDER, 'date', 'UTC') },
     // duplicates on a compound key (one key needs quoting), and on one key with a where
-    { type: 'duplicates', keys: ['order_id', 'line no'] },
-    { type: 'duplicates', keys: ['customer_id'], filter: where },
+    { type: 'duplicates', keys: [key('order_id'), key('line no')] },
+    { type: 'duplicates', keys: [key('customer_id')], filter: where },
     // a sql check
     { type: 'query', sql: `select count(*) from (SELECT * FROM ${RELATION} AS src WHERE (status <> 'test')) where amount < 0` },
     // asked twice (row_count and nulls both need the row count): compiled once
@@ -66,7 +70,7 @@ const CASES: Record<string, { relation: string; filter?: string; needs: () => Ne
   orders: { relation: RELATION, filter: "status <> 'test'", needs: orderNeeds },
   minimal: {
     relation: "read_csv('/warehouse/customers.csv')",
-    needs: () => [{ type: 'aggregate', fn: 'count_star' }, { type: 'duplicates', keys: ['id'] }],
+    needs: () => [{ type: 'aggregate', fn: 'count_star' }, { type: 'duplicates', keys: [key('id')] }],
   },
 };
 
@@ -173,7 +177,7 @@ describe('the three plans agree on real data', () => {
     // spot checks against independently computed numbers: 375 rows survive the filter (status <> 'test')
     const rowCount = values.split.get(JSON.stringify({ type: 'aggregate', fn: 'count_star' }));
     expect(rowCount).toBe(375);
-    const dupCompound = values.split.get(JSON.stringify({ type: 'duplicates', keys: ['order_id', 'line no'] })) as { duplicateRows: number; duplicateKeys: number; sample: unknown[] };
+    const dupCompound = values.split.get(JSON.stringify({ type: 'duplicates', keys: [key('order_id'), key('line no')] })) as { duplicateRows: number; duplicateKeys: number; sample: unknown[] };
     expect(dupCompound.sample.length).toBeLessThanOrEqual(5);
     expect(dupCompound.duplicateRows).toBeGreaterThan(0);
   });
@@ -215,10 +219,10 @@ describe('how many queries a dataset costs', () => {
   it('materialize: the source is read once only when the statement scans it more than once', () => {
     const rel = "read_csv('/x/t.csv')";
     const rows: Need = { type: 'aggregate', fn: 'count_star' };
-    const dup: Need = { type: 'duplicates', keys: ['id'] };
+    const dup: Need = { type: 'duplicates', keys: [key('id')] };
     const cte = (needs: Need[]) => compileDataset({ dialect: d, relation: rel, needs, strategy: 'single', materialize: true })[0]?.sql.match(/^WITH src AS (NOT MATERIALIZED|MATERIALIZED)/)?.[1];
     expect(cte([rows, dup])).toBe('MATERIALIZED');
-    expect(cte([dup, { type: 'duplicates', keys: ['id', 'b'] }])).toBe('MATERIALIZED');
+    expect(cte([dup, { type: 'duplicates', keys: [key('id'), key('b')] }])).toBe('MATERIALIZED');
     expect(cte([rows, { type: 'aggregate', fn: 'max', arg: '"b"' }])).toBe('NOT MATERIALIZED');
     expect(cte([dup])).toBe('NOT MATERIALIZED');
     expect(compileDataset({ dialect: d, relation: rel, needs: [rows, dup], strategy: 'single' })[0]?.sql).toMatch(/^WITH src AS NOT MATERIALIZED/);

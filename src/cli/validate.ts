@@ -3,8 +3,9 @@
 
 import { sortDiagnostics } from '../config/diagnostics.js';
 import { loadProject } from '../config/loader.js';
-import { DuckDBEngine } from '../engine/duckdb.js';
+import { createEngines } from '../run/runtime.js';
 import { validateAgainstData } from '../run/validate-data.js';
+import { createLogger } from '../util/log.js';
 import { colors, diagnosticsJson, printDiagnostics, writeJson } from './output.js';
 
 export interface ValidateOptions {
@@ -16,14 +17,12 @@ export interface ValidateOptions {
 export async function validateCommand(opts: ValidateOptions): Promise<number> {
   const { project, diagnostics } = loadProject(opts.config !== undefined ? { configPath: opts.config } : {});
   if (opts.data !== false && project.datasets.length > 0) {
-    const engine = await DuckDBEngine.create({
-      connections: 1, threads: project.config.duckdb.threads ?? 2,
-      ...(project.config.duckdb.memory_limit ? { memoryLimit: project.config.duckdb.memory_limit } : {}),
-    });
+    // One dataset at a time: validation is metadata reads, one session per engine is plenty.
+    const engines = createEngines(project, { log: createLogger(), concurrency: 1 });
     try {
-      diagnostics.push(...(await validateAgainstData(project.datasets, engine)));
+      diagnostics.push(...(await validateAgainstData(project.datasets, engines)));
     } finally {
-      await engine.close();
+      await engines.close();
     }
   }
   const errors = diagnostics.filter((d) => d.severity === 'error');

@@ -1,42 +1,41 @@
 // The part of `vigil validate` that needs the data: for every dataset whose
-// source can be read now, columns the checks name must exist, and every
-// query the run would send must bind (filter, where, sql checks) — checked
-// with DESCRIBE, which reads metadata and never scans.
+// source can be reached now, columns the checks name must exist, and every
+// statement the run would send must bind (filter, where, sql checks) — each
+// engine checks that from metadata (DESCRIBE, the catalog) and never scans.
 
 import { KINDS } from '../checks/registry.js';
+import type { ColumnInfo } from '../checks/kind.js';
 import type { Diagnostic } from '../config/diagnostics.js';
 import type { DatasetDef } from '../config/model.js';
-import { compileDataset, defaultStrategy } from '../engine/compile.js';
-import type { Engine } from '../engine/engine.js';
+import { compileDataset, defaultStrategy, filteredSelect } from '../engine/compile.js';
+import type { SourceSession } from '../engine/engine.js';
+import { makePlanContext } from '../engine/plan.js';
 import { VigilError, errorMessage } from '../util/errors.js';
-import { cleanDbError, describeSource, makePlanContext, openSource } from './dataset-run.js';
+import type { Engines } from './runtime.js';
 
-export async function validateAgainstData(datasets: DatasetDef[], engine: Engine): Promise<Diagnostic[]> {
+export async function validateAgainstData(datasets: DatasetDef[], engines: Engines): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
   for (const ds of datasets) {
-    if (ds.source.type === 'connection') {
-      out.push({ ...ds.pos, severity: 'warning', message: `source of ${ds.name} is a warehouse connection, which this version cannot query yet: its checks will be errors until it can` });
-      continue;
-    }
-    const session = await engine.acquire();
+    let session: SourceSession | undefined;
     try {
-      let relation = await openSource(ds, session, engine.dialect);
-      let columns;
+      let columns: ColumnInfo[];
       try {
-        ({ relation, columns } = await describeSource(ds, relation, engine.dialect, (sql) => session.query(sql)));
+        session = await (await engines.for(ds)).open(ds);
+        columns = await session.describe();
       } catch (err) {
-        out.push({ ...ds.pos, severity: 'warning', message: `source of ${ds.name} cannot be read now, so its columns were not checked: ${cleanDbError(err)}` });
+        out.push({ ...ds.pos, severity: 'warning', message: `source of ${ds.name} cannot be read now, so its columns were not checked: ${errorMessage(err)}` });
         continue;
       }
+      const s = session;
       if (ds.filter) {
         try {
-          await session.query(`DESCRIBE SELECT * FROM ${relation} AS src WHERE (${ds.filter})`);
+          await s.bind('filter', filteredSelect(s.relation, ds.filter));
         } catch (err) {
-          out.push({ ...(ds.filterPos ?? ds.pos), severity: 'error', message: `filter of ${ds.name} does not compile: ${cleanDbError(err)}` });
+          out.push({ ...(ds.filterPos ?? ds.pos), severity: 'error', message: `filter of ${ds.name} does not compile: ${errorMessage(err)}` });
           continue;
         }
       }
-      const ctx = makePlanContext(ds, columns, relation, engine.dialect);
+      const ctx = makePlanContext(ds, columns, s.relation, s.dialect);
       for (const check of ds.checks) {
         let plan;
         try {
@@ -50,17 +49,17 @@ export async function validateAgainstData(datasets: DatasetDef[], engine: Engine
           continue;
         }
         const queries = compileDataset({
-          dialect: engine.dialect, relation, ...(ds.filter ? { filter: ds.filter } : {}), needs: plan.needs.filter((n) => n.type !== 'mtime'),
+          dialect: s.dialect, relation: s.relation, ...(ds.filter ? { filter: ds.filter } : {}), needs: plan.needs.filter((n) => n.type !== 'mtime'),
           strategy: defaultStrategy(),
         });
         for (const q of queries) {
           try {
-            await session.query(`DESCRIBE ${q.sql}`);
+            await s.bind(q.label, q.sql);
           } catch (err) {
             const key = q.label === 'sql' ? 'query' : check.where ? 'where' : undefined;
             const what = key === 'query' ? 'query' : key === 'where' ? `where (${check.where})` : 'generated query';
             const pos = (key && check.optionPos[key]) || check.pos;
-            out.push({ ...pos, severity: 'error', message: `${check.id}: ${what} does not compile: ${cleanDbError(err)}` });
+            out.push({ ...pos, severity: 'error', message: `${check.id}: ${what} does not compile: ${errorMessage(err)}` });
             break;
           }
         }
@@ -68,7 +67,7 @@ export async function validateAgainstData(datasets: DatasetDef[], engine: Engine
     } catch (err) {
       out.push({ ...ds.pos, severity: 'error', message: errorMessage(err) });
     } finally {
-      session.release();
+      await session?.close();
     }
   }
   return out;

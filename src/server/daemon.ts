@@ -1,4 +1,4 @@
-// `vigil serve` assembled: one store and one engine for the life of the
+// `vigil serve` assembled: one store and its engines for the life of the
 // process, the scheduler, the HTTP server, a watcher that reloads check files,
 // and a discovery file (.vigil/serve.json) through which the CLI hands runs
 // and status reads to the daemon — DuckDB allows one writer per file.
@@ -13,9 +13,8 @@ import { Deliverer } from '../alerts/deliverer.js';
 import { incidentPlanner } from '../alerts/plan.js';
 import { blockingDiagnostics, loadProject, type LoadOptions } from '../config/loader.js';
 import { parseDuration } from '../config/duration.js';
-import { createEngine, defaultConcurrency } from '../run/run.js';
+import { defaultConcurrency, openRuntime } from '../run/runtime.js';
 import { Scheduler } from '../scheduler/scheduler.js';
-import { openStore } from '../store/open.js';
 import { VigilError, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { createApp } from './app.js';
@@ -42,18 +41,19 @@ export async function startDaemon(load: LoadOptions, log: Logger): Promise<Daemo
     log.error({ file: p.file, line: p.line, col: p.col, problem: p.message }, 'invalid check file: its datasets are not scheduled until it is fixed');
   }
 
-  const [store, engine] = await Promise.all([
-    openStore(project.storePath),
-    createEngine(project, defaultConcurrency(project)),
-  ]);
+  // The engines read the project as the scheduler has it now, so a reload's new connections are used.
+  let current = () => project;
+  const runtime = await openRuntime(project, { log, datasets: project.datasets, concurrency: defaultConcurrency(project), current: () => current() });
+  const { store, engines } = runtime;
   const metrics = new Metrics();
   // Set right below: the scheduler and the deliverer know each other through these callbacks.
   let deliverer: Deliverer | undefined;
-  const scheduler = new Scheduler(project, store, engine, log, {
+  const scheduler = new Scheduler(project, store, engines, log, {
     onRun: (report) => { metrics.observe(report); deliverer?.kick(); },
     onSkip: (dataset) => metrics.skippedTicks.inc({ dataset }),
     incidents: (current, notify) => (dataset, outcome, runId) => incidentPlanner({ project: current, dataset, outcome, runId, notify }),
   });
+  current = () => scheduler.projectNow();
   deliverer = new Deliverer({
     store, log, alerts: () => scheduler.projectNow().alerts,
     onResult: (channel, result) => metrics.notifications.inc({ channel, result }),
@@ -77,8 +77,7 @@ export async function startDaemon(load: LoadOptions, log: Logger): Promise<Daemo
       server.listen(port, host, () => resolve());
     });
   } catch (err) {
-    await store.close();
-    await engine.close();
+    await runtime.close();
     throw err;
   }
   // The scheduler knows its datasets before serve.json announces the daemon to the CLI.
@@ -117,7 +116,8 @@ export async function startDaemon(load: LoadOptions, log: Logger): Promise<Daemo
           scheduler.problems = next.diagnostics;
           for (const p of badConfig) log.error({ file: p.file, line: p.line, col: p.col, problem: p.message }, 'invalid vigil.yaml: keeping the running configuration');
         } else {
-          // The store, the HTTP address and the engine are fixed for the life of the process.
+          // The store, the HTTP address and the files engine are fixed for the life of the process
+          // (a connection whose settings change gets a new engine on its next run).
           const before = project.config;
           const after = next.project.config;
           const fixed = [
@@ -152,8 +152,7 @@ export async function startDaemon(load: LoadOptions, log: Logger): Promise<Daemo
         // What is not delivered by now stays in the outbox for the next start.
         await alertLoop.stop();
         await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
-        await store.close();
-        await engine.close();
+        await runtime.close();
         rmSync(file, { force: true });
         log.info('vigil serve: stopped');
       })();
