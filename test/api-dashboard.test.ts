@@ -29,7 +29,7 @@ source: ../data/orders.csv
 owner: commerce
 tags: [tier-1, finance]
 runbook: https://runbooks.example.com/orders
-upstream: [customers, raw_events]
+upstream: [customers, { name: raw_events, external: true, owner: events-team, description: "Kafka topic, exported hourly" }, legacy_feed]
 slo:
   window: 1d
   objectives:
@@ -88,7 +88,7 @@ describe('GET /api/datasets', () => {
     const orders = (await http<DatasetsResponse>(app.url, '/api/datasets')).body.datasets.find((d) => d.name === 'orders');
     expect(orders).toMatchObject({
       description: 'Orders <b>bold</b> & co', owner: 'commerce', tags: ['tier-1', 'finance'], runbook: 'https://runbooks.example.com/orders',
-      file: 'checks/orders.yaml', upstream: ['customers', 'raw_events'], downstream: ['payments'], open_incidents: 0,
+      file: 'checks/orders.yaml', upstream: ['customers', 'raw_events', 'legacy_feed'], downstream: ['payments'], open_incidents: 0,
       counts: { pass: 3, warn: 0, fail: 1, error: 0 },
       freshness: { check: 'orders.freshness', status: 'fail', age_seconds: 8.5 * 3600, warn_after_seconds: 7200, fail_after_seconds: 21600, evaluated_at: at(8.5).toISOString() },
     });
@@ -122,8 +122,12 @@ describe('GET /api/datasets/:name', () => {
     expect(d.recent_runs.map((r) => r.status)).toEqual(['fail', 'fail', 'fail', 'warn', 'pass']);
     expect(d.recent_runs[0]).toMatchObject({ error: null });
     expect(d.recent_runs[0]?.duration_ms).toBeGreaterThanOrEqual(0);
-    expect(d.upstream_status).toEqual([{ name: 'customers', status: 'pass' }, { name: 'raw_events', status: 'unknown' }]);
-    expect(d.downstream_status).toEqual([{ name: 'payments', status: 'unknown' }]);
+    // Only a dataset of the project has a page: the kind tells the page which names to link.
+    expect(d.upstream_status).toEqual([
+      { name: 'customers', status: 'pass', kind: 'dataset' }, { name: 'raw_events', status: 'unknown', kind: 'external' },
+      { name: 'legacy_feed', status: 'unknown', kind: 'undeclared' },
+    ]);
+    expect(d.downstream_status).toEqual([{ name: 'payments', status: 'unknown', kind: 'dataset' }]);
   });
 
   it('the schema check warned once, on the run that saw the change', async () => {
@@ -137,7 +141,7 @@ describe('GET /api/datasets/:name', () => {
     expect(d.schema).toBeNull();
     expect(d.schema_changes).toEqual([]);
     expect(d.recent_runs).toEqual([]);
-    expect(d.upstream_status).toEqual([{ name: 'orders', status: 'fail' }]);
+    expect(d.upstream_status).toEqual([{ name: 'orders', status: 'fail', kind: 'dataset' }]);
   });
 
   it('404 with the known names for an unknown dataset (and for a dataset only in an invalid file)', async () => {
@@ -232,16 +236,26 @@ describe('SLO summaries (the overview and the dataset page)', () => {
 });
 
 describe('GET /api/lineage', () => {
-  it('nodes with status, owner and what each puts at risk; external upstreams marked; edges upstream → downstream', async () => {
+  it('nodes with status, owner and what each puts at risk; external sources and undeclared upstreams marked; edges upstream → downstream', async () => {
     const l = (await http<LineageResponse>(app.url, '/api/lineage')).body;
     expect(l.nodes).toEqual([
-      { name: 'customers', external: false, status: 'pass', owner: 'crm', at_risk: ['orders', 'payments'] },
-      { name: 'orders', external: false, status: 'fail', owner: 'commerce', at_risk: ['payments'] },
-      { name: 'payments', external: false, status: 'unknown', owner: null, at_risk: [] },
-      { name: 'raw_events', external: true, status: 'unknown', owner: null, at_risk: ['orders', 'payments'] },
+      { name: 'customers', external: false, kind: 'dataset', status: 'pass', owner: 'crm', description: null, at_risk: ['orders', 'payments'] },
+      { name: 'orders', external: false, kind: 'dataset', status: 'fail', owner: 'commerce', description: null, at_risk: ['payments'] },
+      { name: 'payments', external: false, kind: 'dataset', status: 'unknown', owner: null, description: null, at_risk: [] },
+      { name: 'legacy_feed', external: true, kind: 'undeclared', status: 'unknown', owner: null, description: null, at_risk: ['orders', 'payments'] },
+      { name: 'raw_events', external: true, kind: 'external', status: 'unknown', owner: 'events-team', description: 'Kafka topic, exported hourly', at_risk: ['orders', 'payments'] },
     ]);
-    expect(l.edges).toEqual(expect.arrayContaining([{ from: 'customers', to: 'orders' }, { from: 'raw_events', to: 'orders' }, { from: 'orders', to: 'payments' }]));
-    expect(l.edges).toHaveLength(3);
+    expect(l.edges).toEqual(expect.arrayContaining([
+      { from: 'customers', to: 'orders' }, { from: 'raw_events', to: 'orders' }, { from: 'legacy_feed', to: 'orders' }, { from: 'orders', to: 'payments' },
+    ]));
+    expect(l.edges).toHaveLength(4);
+  });
+
+  it('a declared external source is no config problem; an undeclared upstream is one warning that says how to declare it', async () => {
+    const { config_problems: problems } = (await http<DatasetsResponse>(app.url, '/api/datasets')).body;
+    const lineage = problems.filter((p) => /upstream/.test(p.message));
+    expect(lineage).toEqual([expect.objectContaining({ severity: 'warning', file: expect.stringMatching(/checks\/orders\.yaml$/) })]);
+    expect(lineage[0]?.message).toMatch(/upstream legacy_feed of orders is not a dataset in this project — if it is a source outside this project, write \{ name: legacy_feed, external: true \}/);
   });
 });
 

@@ -8,11 +8,11 @@
 // stay text. Screenshots go to test-artifacts/screenshots/ (and to
 // docs/screenshots/ with UPDATE_SCREENSHOTS=1).
 
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './chromium.js';
 import { buildDemoWarehouse } from '../scripts/demo-warehouse.js';
 import { REPO, cleanupProjects, makeProject, vigil, writeFile } from './helpers.js';
 import { killAllDaemons, startServe, stopServe, type Daemon } from './serve-helpers.js';
@@ -20,18 +20,6 @@ import { killAllDaemons, startServe, stopServe, type Daemon } from './serve-help
 const XSS = '<img src=x onerror=alert(1)>';
 const ARTIFACTS = path.join(REPO, 'test-artifacts', 'screenshots');
 const DOCS = path.join(REPO, 'docs', 'screenshots');
-
-/** Chromium from $CHROMIUM, else the first of the usual names on PATH. */
-function chromiumPath(): string {
-  if (process.env.CHROMIUM) return process.env.CHROMIUM;
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
-    try {
-      const p = execFileSync('which', [name], { encoding: 'utf8' }).trim();
-      if (p) return p;
-    } catch { /* not this one */ }
-  }
-  throw new Error('no Chromium found: install chromium (apt-get install chromium) or set CHROMIUM=/path/to/chrome');
-}
 
 /** Every file of a dir tree, as relative paths. */
 function filesUnder(dir: string, rel = ''): string[] {
@@ -88,7 +76,7 @@ function xssProject(): string {
     `owner: "${XSS}"`,
     `tags: ["${XSS}", tier-1]`,
     'runbook: "javascript:alert(1)"',
-    'upstream: [clean]',
+    `upstream: [clean, { name: vendor.feed, external: true, description: "${XSS} feed" }]`,
     'checks:',
     `  - duplicates: { keys: [name], fail: 0, description: "${XSS} check description" }`,
     '  - row_count: { fail: { min: 1 } }',
@@ -169,11 +157,7 @@ async function canvases(page: Page): Promise<Array<{ chart: string; painted: num
 }
 
 beforeAll(async () => {
-  const executablePath = chromiumPath();
-  const [demoDir, launched] = await Promise.all([
-    demoProject(),
-    chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] }),
-  ]);
+  const [demoDir, launched] = await Promise.all([demoProject(), launchChromium()]);
   browser = launched;
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light', timezoneId: 'UTC', locale: 'en-US' });
   const evilDir = xssProject();
@@ -344,6 +328,8 @@ describe('text from check files and data stays text', () => {
     const o = await open(evil, '/');
     const text = await assertInert(o, '/');
     expect(text).toContain(`${XSS} in a description`);
+    // A declared external upstream is no config problem: no banner.
+    expect(await o.page.innerText('#config-problems')).toBe('');
     expect(await o.page.innerText('tr[data-dataset="evil"] .tags')).toContain(XSS);
     expect(await o.page.innerText('tr[data-dataset="evil"] .unsafe-url')).toBe('runbook');
     // The owner is also an option of the owner filter, as text.
@@ -361,6 +347,9 @@ describe('text from check files and data stays text', () => {
     expect(await o.page.innerText('tr[data-check="evil.duplicates.name"]')).toContain(`${XSS} check description`);
     expect(await o.page.innerText('.meta')).toContain('javascript:alert(1)');
     expect(await o.page.$$eval('.meta a.ext', (as) => as.length)).toBe(0);
+    // The external upstream is named as such, and is not a link to a dataset page that does not exist.
+    expect(await o.page.$$eval('section a.dataset-link', (as) => as.map((a) => a.textContent))).toEqual(['clean']);
+    expect((await o.page.innerText('li.external')).replace(/\s+/g, ' ')).toBe('external source vendor.feed');
     await screenshot(o.page, 'xss-dataset');
     await o.page.close();
   });
@@ -369,6 +358,22 @@ describe('text from check files and data stays text', () => {
     const lineage = await open(evil, '/lineage?select=clean');
     await assertInert(lineage, '/lineage');
     expect(await lineage.page.$$eval('g.node.at-risk', (gs) => gs.map((g) => g.getAttribute('data-name')))).toEqual(['evil']);
+    // The external source: drawn dashed and labelled as one, its description as text, no way to a dataset page.
+    const ext = 'g.node[data-name="vendor.feed"]';
+    expect(await lineage.page.getAttribute(ext, 'class')).toMatch(/\bexternal\b/);
+    expect(await lineage.page.$eval(`${ext} text.node-status`, (t) => t.textContent)).toBe('EXTERNAL SOURCE');
+    expect(await lineage.page.$eval(`${ext} rect`, (r) => getComputedStyle(r).strokeDasharray)).not.toMatch(/^(none)?$/);
+    await lineage.page.click(ext);
+    const side = await lineage.page.innerText('#selection');
+    expect(side).toMatch(/External source: declared in upstream:, not checked by vigil/);
+    expect(side).toContain(`${XSS} feed`);
+    // Its side panel links only what is downstream of it (a real dataset), never a page of its own.
+    expect(await lineage.page.$$eval('#selection a', (as) => as.map((a) => a.getAttribute('href')))).toEqual(['/datasets/evil']);
+    expect(side).not.toMatch(/Open the dataset page/);
+    await lineage.page.dblclick(ext);
+    await lineage.page.waitForTimeout(300);
+    expect(new URL(lineage.page.url()).pathname).toBe('/lineage');
+    await assertInert(lineage, '/lineage');
     await lineage.page.close();
     const incidents = await open(evil, '/incidents', { allowNotFound: /\/api\/incidents(\?|$)/ });
     await assertInert(incidents, '/incidents');

@@ -268,6 +268,23 @@ describe('one problem, its exact position and a message that says how to fix it'
     expect(l.warnings[0]?.message).toMatch(/did you mean 'raw_orders'/);
   });
 
+  it('an external source declared once is no warning anywhere; external: true on a dataset of the project is one', () => {
+    const l = load({
+      'checks/o.yaml': 'dataset: orders\nsource: o.csv\nupstream:\n  - customers\n  - { name: stripe.charges, external: true, owner: payments }\nchecks:\n  - row_count: { fail: 0 }\n',
+      'checks/p.yaml': 'dataset: payments\nsource: p.csv\nupstream: [stripe.charges, { name: orders, external: true }]\nchecks:\n  - row_count: { fail: 0 }\n',
+      'checks/c.yaml': 'dataset: customers\nsource: c.csv\nchecks:\n  - row_count: { fail: 0 }\n',
+    });
+    expect(l.errors, show(l.diags)).toEqual([]);
+    expect(l.warnings.map(at), show(l.warnings)).toEqual(['checks/p.yaml:3:28']);
+    expect(l.warnings[0]?.message).toMatch(/orders of payments is declared external, but it is a dataset of this project — drop external: true/);
+  });
+
+  it('an upstream entry that is neither a name nor { name, external } says what it may be', () => {
+    const l = load({ 'checks/o.yaml': 'dataset: orders\nsource: o.csv\nupstream: [{ table: raw }]\nchecks:\n  - row_count: { fail: 0 }\n' });
+    expect(l.errors.map(at), show(l.diags)).toEqual(['checks/o.yaml:3:12']);
+    expect(l.errors[0]?.message).toMatch(/upstream|name/);
+  });
+
   it('an upstream cycle is an error at each upstream entry along it, naming the cycle', () => {
     const l = load({
       'checks/a.yaml': 'dataset: a\nsource: a.csv\nupstream: [c]\nchecks:\n  - row_count: { fail: 0 }\n',

@@ -16,7 +16,7 @@ async function project(): Promise<string> {
   const dir = makeProject({
     'vigil.yaml': 'schedule: "0 0 1 1 *"\ndashboard: { port: 0 }\n',
     'checks/raw.yaml': 'dataset: raw\nowner: ingest\nsource: ../data/raw.csv\nchecks:\n  - row_count: { fail: { min: 1 } }\n',
-    'checks/clean.yaml': 'dataset: clean\nsource: ../data/raw.csv\nupstream: [raw, vendor_feed]\nchecks:\n  - row_count: { fail: { min: 100 } }\n',
+    'checks/clean.yaml': 'dataset: clean\nsource: ../data/raw.csv\nupstream: [raw, vendor_feed, { name: crm.accounts, external: true }]\nchecks:\n  - row_count: { fail: { min: 100 } }\n',
     'checks/report.yaml': 'dataset: report.daily\nsource: ../data/raw.csv\nupstream: [clean]\nchecks:\n  - row_count: { fail: { min: 1 } }\n',
   });
   await writeData(dir, 'data/raw.csv', 'select range as id from range(5)');
@@ -29,8 +29,9 @@ describe('vigil lineage', () => {
     const res = await vigil(['lineage', '--format', 'json'], { cwd: dir });
     expect(res.code).toBe(0);
     const g = JSON.parse(res.stdout) as LineageResponse;
-    expect(g.nodes.map((n) => [n.name, n.status, n.external])).toEqual([
-      ['clean', 'unknown', false], ['raw', 'unknown', false], ['report.daily', 'unknown', false], ['vendor_feed', 'unknown', true],
+    expect(g.nodes.map((n) => [n.name, n.status, n.external, n.kind])).toEqual([
+      ['clean', 'unknown', false, 'dataset'], ['raw', 'unknown', false, 'dataset'], ['report.daily', 'unknown', false, 'dataset'],
+      ['crm.accounts', 'unknown', true, 'external'], ['vendor_feed', 'unknown', true, 'undeclared'],
     ]);
     expect(g.nodes.find((n) => n.name === 'raw')?.at_risk).toEqual(['clean', 'report.daily']);
     expect(g.edges).toEqual(expect.arrayContaining([{ from: 'raw', to: 'clean' }, { from: 'vendor_feed', to: 'clean' }, { from: 'clean', to: 'report.daily' }]));
@@ -40,7 +41,7 @@ describe('vigil lineage', () => {
     const dir = await project();
     expect((await vigil(['run'], { cwd: dir })).code).toBe(1); // clean needs 100 rows
     const json = JSON.parse((await vigil(['lineage', '--format', 'json'], { cwd: dir })).stdout) as LineageResponse;
-    expect(Object.fromEntries(json.nodes.map((n) => [n.name, n.status]))).toEqual({ raw: 'pass', clean: 'fail', 'report.daily': 'pass', vendor_feed: 'unknown' });
+    expect(Object.fromEntries(json.nodes.map((n) => [n.name, n.status]))).toEqual({ raw: 'pass', clean: 'fail', 'report.daily': 'pass', vendor_feed: 'unknown', 'crm.accounts': 'unknown' });
 
     const text = await vigil(['lineage'], { cwd: dir });
     expect(text.code).toBe(0);
@@ -48,7 +49,9 @@ describe('vigil lineage', () => {
     expect(lines[0]).toMatch(/^DATASET\s+STATUS\s+OWNER\s+UPSTREAM\s+DOWNSTREAM$/);
     // sources first
     expect(lines.findIndex((l) => l.startsWith('raw '))).toBeLessThan(lines.findIndex((l) => l.startsWith('clean ')));
-    expect(lines.find((l) => l.startsWith('clean '))).toMatch(/^clean\s+FAIL\s+—\s+raw, vendor_feed\s+report\.daily$/);
+    expect(lines.find((l) => l.startsWith('clean '))).toMatch(/^clean\s+FAIL\s+—\s+crm\.accounts, raw, vendor_feed\s+report\.daily$/);
+    expect(lines.find((l) => l.startsWith('crm.accounts '))).toMatch(/^crm\.accounts \(external source\)\s+—\s+—\s+—\s+clean$/);
+    expect(lines.find((l) => l.startsWith('vendor_feed '))).toMatch(/^vendor_feed \(not in this project\)\s+—/);
     expect(lines.find((l) => l.startsWith('raw '))).toMatch(/^raw\s+PASS\s+ingest\s+—\s+clean$/);
     expect(text.stdout).toMatch(/clean is fail: at risk downstream: report\.daily/);
 
@@ -56,12 +59,16 @@ describe('vigil lineage', () => {
     expect(mm.code).toBe(0);
     const m = mm.stdout;
     expect(m.split('\n')[0]).toBe('graph LR');
-    const idOf = (name: string) => new RegExp(`^\\s+(n\\d+)\\["${name.replace('.', '\\.')}`, 'm').exec(m)?.[1];
-    expect(m).toMatch(new RegExp(`${idOf('clean')}\\["clean<br/>fail"\\]:::fail`));
+    const idOf = (name: string) => new RegExp(`^\\s+(n\\d+)\\[\\(?"${name.replace('.', '\\.')}`, 'm').exec(m)?.[1];
+    expect(m).toMatch(new RegExp(`${idOf('clean')}\\["clean<br/>fail"\\]`));
+    expect(m).toMatch(new RegExp(`^\\s+class (n\\d+,)*${idOf('clean')}(,n\\d+)* fail$`, 'm'));
     expect(m).toContain(`${idOf('raw')} --> ${idOf('clean')}`);
     expect(m).toContain(`${idOf('clean')} --> ${idOf('report.daily')}`);
     expect(m).toMatch(/classDef fail fill:/);
-    expect(m).toMatch(new RegExp(`style ${idOf('vendor_feed')} stroke-dasharray`));
+    expect(m).toMatch(new RegExp(`${idOf('crm.accounts')}\\[\\("crm\\.accounts<br/>external source"\\)\\]`));
+    expect(m).toMatch(new RegExp(`^\\s+class ${idOf('crm.accounts')} external$`, 'm'));
+    expect(m).toMatch(/classDef external [^\n]*stroke-dasharray/);
+    expect(m).not.toMatch(/^\s*style /m); // `style a,b` names one node "a,b" in Mermaid; the rendering test draws it
   });
 
   it('exit 3 with the validation messages on an invalid configuration (a cycle); usage errors exit 3', async () => {

@@ -5,19 +5,23 @@ describe('lineage graph', () => {
   const g = buildLineage([
     { name: 'raw_orders', upstream: [] },
     { name: 'orders', upstream: ['raw_orders', 'customers'] },
-    { name: 'customers', upstream: ['crm_export'] },
+    { name: 'customers', upstream: ['crm_export', 'stripe'], externalUpstream: [{ name: 'stripe', owner: 'payments' }] },
     { name: 'revenue', upstream: ['orders'] },
     { name: 'finance_mart', upstream: ['revenue', 'customers'] },
   ]);
 
-  it('marks upstreams that are not datasets as external', () => {
-    expect(g.nodes.filter((n) => n.external).map((n) => n.name)).toEqual(['crm_export']);
+  it('marks upstreams that are not datasets as external: declared sources apart from names nobody declared', () => {
+    expect(g.nodes.filter((n) => n.external).map((n) => [n.name, n.kind, n.source])).toEqual([
+      ['crm_export', 'undeclared', undefined], ['stripe', 'external', { name: 'stripe', owner: 'payments' }],
+    ]);
+    expect(g.nodes.find((n) => n.name === 'orders')?.kind).toBe('dataset');
     expect(g.edges).toContainEqual({ from: 'raw_orders', to: 'orders' });
   });
 
   it('puts everything downstream at risk, transitively', () => {
     expect(g.atRisk('raw_orders')).toEqual(['finance_mart', 'orders', 'revenue']);
     expect(g.atRisk('customers')).toEqual(['finance_mart', 'orders', 'revenue']);
+    expect(g.atRisk('stripe')).toEqual(['customers', 'finance_mart', 'orders', 'revenue']);
     expect(g.atRisk('finance_mart')).toEqual([]);
     expect(g.downstreamOf('customers').sort()).toEqual(['finance_mart', 'orders']);
     expect(g.upstreamOf('orders')).toEqual(['raw_orders', 'customers']);

@@ -113,9 +113,15 @@ function header(d) {
 }
 
 function neighbours(d) {
+  // Only a dataset of this project has a page: an external source is named, never linked.
+  const item = (n) => (n.kind === 'external'
+    ? el('li', { class: 'external' }, el('span', { class: 'kind-note' }, 'external source'), ' ', n.name)
+    : n.kind === 'undeclared'
+      ? el('li', { class: 'external' }, el('span', { class: 'kind-note' }, 'not in this project'), ' ', n.name)
+      : el('li', {}, badge(n.status), datasetLink(n.name)));
   const list = (items, none) => items.length === 0
     ? el('p', { class: 'muted' }, none)
-    : el('ul', { class: 'linklist' }, items.map((n) => el('li', {}, badge(n.status), datasetLink(n.name))));
+    : el('ul', { class: 'linklist' }, items.map(item));
   return el('div', { class: 'two-col' },
     section('Upstream', list(d.upstream_status ?? d.upstream.map((n) => ({ name: n, status: 'unknown' })), 'No upstream datasets declared.')),
     section('Downstream', list(d.downstream_status ?? d.downstream.map((n) => ({ name: n, status: 'unknown' })), 'Nothing downstream.')));

@@ -22,13 +22,22 @@ const side = el('aside', { class: 'side', id: 'selection', 'aria-live': 'polite'
 replace(main,
   el('h1', {}, 'Lineage'),
   el('p', { class: 'muted' }, 'Datasets and the upstream datasets they are built from, left to right. Select a dataset to highlight everything downstream of it.'),
-  el('div', { class: 'legend' }, STATUS_ORDER.map((s) => badge(s)), el('span', { class: 'muted' }, 'dashed border: external (declared as upstream, not checked here)')),
+  el('div', { class: 'legend' }, STATUS_ORDER.map((s) => badge(s)),
+    el('span', { class: 'muted' }, 'dashed border: an external source (declared in upstream: with external: true, not checked here); dotted: named as an upstream but not in this project')),
   loadError,
   el('div', { class: 'lineage-layout' }, graphWrap, side));
 
+/** A node's kind; an API without `kind` only said `external`. */
+const kindOf = (n) => n.kind ?? (n.external ? 'undeclared' : 'dataset');
+const KIND_LABEL = { external: 'EXTERNAL SOURCE', undeclared: 'NOT IN THIS PROJECT' };
+
+/** The second line of a node: its status, or what it is when it is not a dataset of this project. */
+function nodeLabel(n, status) {
+  return KIND_LABEL[kindOf(n)] ?? status.toUpperCase();
+}
+
 function nodeWidth(n) {
-  const status = `${n.status}${n.external ? ' · external' : ''}`;
-  return Math.max(150, Math.round(Math.max(n.name.length * 8.8, status.length * 8.2)) + 44);
+  return Math.max(150, Math.round(Math.max(n.name.length * 8.8, nodeLabel(n, n.status).length * 8.2)) + 44);
 }
 
 function select(name) {
@@ -69,11 +78,16 @@ function renderSide(node) {
   }
   const byName = new Map(data.nodes.map((n) => [n.name, n]));
   const failing = ['fail', 'error'].includes(node.status);
+  const kind = kindOf(node);
   replace(side,
     el('h2', {}, node.name),
-    el('p', {}, badge(node.status, 'big'), node.external ? el('span', { class: 'muted' }, ' external') : null),
+    kind === 'dataset' ? el('p', {}, badge(node.status, 'big')) : null,
+    kind === 'external' ? el('p', { class: 'kind-note' }, 'External source: declared in upstream:, not checked by vigil.') : null,
+    kind === 'undeclared' ? el('p', { class: 'kind-note' }, 'Not a dataset of this project. If it is a source outside it, declare it in upstream: as ',
+      el('code', {}, `{ name: ${node.name}, external: true }`), '; else fix the name.') : null,
+    node.description ? el('p', {}, node.description) : null,
     node.owner ? el('p', {}, 'Owner: ', node.owner) : null,
-    node.external ? null : el('p', {}, el('a', { href: datasetHref(node.name) }, 'Open the dataset page →')),
+    kind === 'dataset' ? el('p', {}, el('a', { href: datasetHref(node.name) }, 'Open the dataset page →')) : null,
     el('h3', { id: 'at-risk-title' }, node.at_risk.length === 0
       ? 'Nothing downstream'
       : `${node.at_risk.length} downstream dataset${node.at_risk.length === 1 ? '' : 's'}${failing ? ' at risk' : ''}`),
@@ -124,20 +138,21 @@ function draw() {
     const pos = g.node(n.name);
     const w = pos.width;
     const status = STATUS_ORDER.includes(n.status) ? n.status : 'unknown';
+    const kind = kindOf(n);
     const group = svg('g', {
-      class: `node status-${status}${n.external ? ' external' : ''}`,
+      class: `node status-${status}${kind === 'dataset' ? '' : ` external kind-${kind}`}`,
       transform: `translate(${(pos.x - w / 2).toFixed(1)} ${(pos.y - NODE_H / 2).toFixed(1)})`,
       'data-name': n.name, 'data-status': status, tabindex: '0', role: 'button', 'aria-pressed': 'false',
-      'aria-label': `${n.name}, ${status}${n.at_risk.length ? `, ${n.at_risk.length} downstream` : ''}`,
+      'aria-label': `${n.name}, ${nodeLabel(n, status).toLowerCase()}${n.at_risk.length ? `, ${n.at_risk.length} downstream` : ''}`,
       onclick: () => select(n.name),
       onkeydown: (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); select(n.name); } },
-      ondblclick: () => { if (!n.external) location.assign(datasetHref(n.name)); },
+      ondblclick: () => { if (kind === 'dataset') location.assign(datasetHref(n.name)); },
     },
-    svg('title', {}, `${n.name} — ${status}${n.owner ? ` — ${n.owner}` : ''}`),
+    svg('title', {}, `${n.name} — ${nodeLabel(n, status).toLowerCase()}${n.owner ? ` — ${n.owner}` : ''}`),
     svg('rect', { width: String(w), height: String(NODE_H), rx: '8', ry: '8' }),
     svg('rect', { class: 'bar', x: '0', y: '0', width: '8', height: String(NODE_H), rx: '3' }),
     svg('text', { x: '20', y: '25', class: 'node-name' }, n.name),
-    svg('text', { x: '20', y: '44', class: 'node-status' }, `${status.toUpperCase()}${n.external ? ' · EXTERNAL' : ''}`));
+    svg('text', { x: '20', y: '44', class: 'node-status' }, nodeLabel(n, status)));
     root.append(group);
   }
   replace(graphWrap, root);

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { blockingDiagnostics, loadProject } from '../config/loader.js';
 import { lineageView } from '../lineage/view.js';
+import type { LineageNodeKind } from '../lineage/graph.js';
 import type { DatasetStatus, LineageResponse } from '../server/api-types.js';
 import { datasetStatus, latestById } from '../server/views.js';
 import { openRuntime } from '../run/runtime.js';
@@ -84,8 +85,8 @@ export function text(graph: LineageResponse): string {
     const n = nodes.get(name);
     if (!n) continue;
     rows.push([
-      n.external ? `${name} ${colors.dim('(external)')}` : name,
-      STYLE[n.status](n.status.toUpperCase()),
+      n.kind === 'dataset' ? name : `${name} ${colors.dim(KIND_NOTE[n.kind])}`,
+      n.kind === 'dataset' ? STYLE[n.status](n.status.toUpperCase()) : colors.dim('—'),
       n.owner ?? '—',
       ups(name).join(', ') || '—',
       downs(name).join(', ') || '—',
@@ -101,29 +102,54 @@ export function text(graph: LineageResponse): string {
   return lines.join('\n');
 }
 
-const CLASS_DEF: Record<DatasetStatus, string> = {
+const KIND_NOTE: Record<Exclude<LineageNodeKind, 'dataset'>, string> = {
+  external: '(external source)',
+  undeclared: '(not in this project)',
+};
+
+/** Mermaid classes: one per status of a dataset, one per kind of node that is not a dataset. */
+const CLASS_DEF: Record<DatasetStatus | Exclude<LineageNodeKind, 'dataset'>, string> = {
   pass: 'fill:#dcfce7,stroke:#15803d,color:#14532d',
   warn: 'fill:#fef3c7,stroke:#b45309,color:#78350f',
   fail: 'fill:#fee2e2,stroke:#dc2626,color:#7f1d1d',
   error: 'fill:#f3e8ff,stroke:#7e22ce,color:#581c87',
   unknown: 'fill:#f3f4f6,stroke:#6b7280,color:#374151',
+  external: 'fill:#f8fafc,stroke:#475569,color:#334155,stroke-dasharray:5 5',
+  undeclared: 'fill:#ffffff,stroke:#9ca3af,color:#6b7280,stroke-dasharray:2 4',
 };
 
-/** Mermaid flowchart, left to right; node ids are n0, n1, … (dataset names may hold dots and dashes). */
+/** Text inside a quoted Mermaid label: entity codes for what Mermaid or its HTML labels would read as syntax. */
+function mermaidText(s: string): string {
+  return s.replace(/[#"<>&]/g, (c) => `#${c.charCodeAt(0)};`);
+}
+
+/**
+ * Mermaid flowchart, left to right; node ids are n0, n1, … (names may hold dots, dashes, anything).
+ * Datasets are boxes labelled with their status; external sources are cylinders. Classes are
+ * assigned with `class id,id name` lines — `style a,b …` would name one node "a,b".
+ */
 export function mermaid(graph: LineageResponse): string {
   const order = topological(graph);
   const id = new Map(order.map((name, i) => [name, `n${i}`]));
   const nodes = new Map(graph.nodes.map((n) => [n.name, n]));
   const lines = ['graph LR'];
+  const members = new Map<string, string[]>();
   for (const name of order) {
     const n = nodes.get(name);
-    if (!n) continue;
-    const label = `${name}${n.external ? ' (external)' : ''}<br/>${n.status}`.replace(/"/g, '#quot;');
-    lines.push(`  ${id.get(name)}["${label}"]:::${n.status}`);
+    const nodeId = id.get(name);
+    if (!n || !nodeId) continue;
+    const cls = n.kind === 'dataset' ? n.status : n.kind;
+    (members.get(cls) ?? members.set(cls, []).get(cls)!).push(nodeId);
+    if (n.kind === 'dataset') lines.push(`  ${nodeId}["${mermaidText(name)}<br/>${n.status}"]`);
+    else if (n.kind === 'external') lines.push(`  ${nodeId}[("${mermaidText(name)}<br/>external source")]`);
+    else lines.push(`  ${nodeId}["${mermaidText(name)}<br/>not in this project"]`);
   }
   for (const e of graph.edges) lines.push(`  ${id.get(e.from)} --> ${id.get(e.to)}`);
-  for (const [status, style] of Object.entries(CLASS_DEF)) lines.push(`  classDef ${status} ${style}`);
-  const external = graph.nodes.filter((n) => n.external).map((n) => id.get(n.name));
-  if (external.length) lines.push(`  style ${external.join(',')} stroke-dasharray: 5 5`);
+  for (const [cls, style] of Object.entries(CLASS_DEF)) {
+    const ids = members.get(cls);
+    if (!ids) continue;
+    lines.push(`  classDef ${cls} ${style}`);
+    lines.push(`  class ${ids.join(',')} ${cls}`);
+  }
   return lines.join('\n');
 }

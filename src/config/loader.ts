@@ -110,13 +110,20 @@ export function loadProject(options: LoadOptions = {}): LoadResult {
     if (diagnostics.slice(before).some((d) => d.severity === 'error')) invalidFiles.push(file);
   }
 
-  // Lineage references are warnings: the upstream may be monitored elsewhere.
+  // An upstream that is neither a dataset nor declared external (anywhere in the project) is a
+  // warning: most often a typo. Declaring it `{ name, external: true }` once says it is meant.
+  const declaredExternal = new Set(project.datasets.flatMap((d) => (d.externalUpstream ?? []).map((e) => e.name)));
   for (const ds of project.datasets) {
+    const external = new Set((ds.externalUpstream ?? []).map((e) => e.name));
     ds.upstream.forEach((up, i) => {
-      if (!seen.has(up)) {
+      const at = { ...(ds.upstreamPos[i] ?? ds.pos), path: ['upstream', i] };
+      if (seen.has(up) && external.has(up)) {
+        diagnostics.push({ ...at, severity: 'warning', message: `upstream ${up} of ${ds.name} is declared external, but it is a dataset of this project — drop external: true` });
+      } else if (!seen.has(up) && !declaredExternal.has(up)) {
+        const hint = didYouMean(up, seen.keys());
         diagnostics.push({
-          ...(ds.upstreamPos[i] ?? ds.pos), severity: 'warning', path: ['upstream', i],
-          message: `upstream ${up} of ${ds.name} is not a dataset in this project${didYouMean(up, seen.keys())}`,
+          ...at, severity: 'warning',
+          message: `upstream ${up} of ${ds.name} is not a dataset in this project${hint}${hint ? ' If' : ' — if'} it is a source outside this project, write { name: ${up}, external: true }`,
         });
       }
     });
@@ -358,9 +365,13 @@ function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, dia
   const ds: DatasetDef = {
     name: d.dataset, file, source, tags: d.tags ?? [], schedule, timezone,
     timeoutSeconds: parseDuration(d.timeout ?? config.timeout) ?? 300,
-    upstream: d.upstream ?? [], checks, pos: at(['dataset']),
+    upstream: (d.upstream ?? []).map((u) => (typeof u === 'string' ? u : u.name)), checks, pos: at(['dataset']),
     upstreamPos: (d.upstream ?? []).map((_, i) => at(['upstream', i])),
   };
+  const external = (d.upstream ?? []).flatMap((u) => (typeof u === 'object' && u.external ? [{
+    name: u.name, ...(u.description !== undefined ? { description: u.description } : {}), ...(u.owner !== undefined ? { owner: u.owner } : {}),
+  }] : []));
+  if (external.length) ds.externalUpstream = external;
   if (d.description !== undefined) ds.description = d.description;
   if (d.owner !== undefined) ds.owner = d.owner;
   if (d.runbook !== undefined) ds.runbook = d.runbook;

@@ -45,6 +45,13 @@ export interface SloObjective {
   target: number;
 }
 
+/** A source outside this project that datasets are built from: drawn in lineage, never checked. */
+export interface ExternalSource {
+  name: string;
+  description?: string;
+  owner?: string;
+}
+
 export interface DatasetDef {
   name: string;
   file: string;
@@ -58,8 +65,11 @@ export interface DatasetDef {
   timeoutSeconds: number;
   filter?: string;
   filterPos?: Position;
+  /** Names of every upstream, datasets and external sources alike, in the file's order. */
   upstream: string[];
   upstreamPos: Position[];
+  /** Upstreams this file declares as sources outside the project (`{ name, external: true }`). */
+  externalUpstream?: ExternalSource[];
   slo?: { windowSeconds: number; objectives: SloObjective[] };
   checks: CheckDef[];
   pos: Position;

@@ -172,7 +172,16 @@ export const datasetFileSchema = z.strictObject({
   timezone: z.string().optional().meta({ description: 'How naive timestamps are read (IANA name); default from vigil.yaml' }),
   timeout: durationSchema.optional().meta({ description: 'How long this dataset may run before its queries are interrupted (default from vigil.yaml, 5m)' }),
   filter: z.string().min(1).optional().meta({ description: 'SQL predicate applied to every check' }),
-  upstream: z.array(z.string().min(1)).optional().meta({ description: 'Datasets this one is built from (lineage)' }),
+  upstream: z.array(z.union([
+    z.string().min(1),
+    z.strictObject({
+      name: z.string().min(1),
+      external: z.boolean().optional().meta({ description: 'true: a source outside this project (an API, a vendor feed, a table another team checks); drawn as an external source, no warning' }),
+      description: z.string().optional(),
+      owner: z.string().min(1).optional(),
+    }),
+  ], { error: 'an upstream is a dataset name, or { name: <source>, external: true } for a source outside this project' }))
+    .optional().meta({ description: 'Datasets (or external sources) this one is built from (lineage)' }),
   slo: sloSchema.optional(),
   checks: z.array(checkEntrySchema).min(1, { error: 'checks must list at least one check' }),
 });

@@ -2,9 +2,29 @@
 // upstream to the dataset built from it. Pure; used by validation (cycles),
 // alerts (datasets at risk), `vigil lineage` and the dashboard.
 
+import type { ExternalSource } from '../config/model.js';
+
 export interface LineageInput {
   name: string;
   upstream: readonly string[];
+  /** Upstreams declared as sources outside the project. */
+  externalUpstream?: readonly ExternalSource[] | undefined;
+}
+
+/**
+ * What a node is: a dataset of this project; an external source declared with
+ * `{ name, external: true }`; or a name used as an upstream that is neither (a
+ * typo, or a source nobody declared — a validation warning).
+ */
+export type LineageNodeKind = 'dataset' | 'external' | 'undeclared';
+
+export interface LineageNode {
+  name: string;
+  /** Not a dataset of this project (kind external or undeclared). */
+  external: boolean;
+  kind: LineageNodeKind;
+  /** An external source's description and owner, from its first declaration. */
+  source?: ExternalSource;
 }
 
 export interface LineageEdge {
@@ -14,7 +34,7 @@ export interface LineageEdge {
 
 export interface LineageGraph {
   /** Every dataset, plus upstreams named but not defined in this project (`external`). */
-  nodes: Array<{ name: string; external: boolean }>;
+  nodes: LineageNode[];
   edges: LineageEdge[];
   /** Direct upstreams of a dataset. */
   upstreamOf(name: string): string[];
@@ -40,9 +60,14 @@ export function buildLineage(datasets: readonly LineageInput[]): LineageGraph {
       (down.get(u) ?? down.set(u, []).get(u)!).push(d.name);
     }
   }
-  const nodes = [
-    ...datasets.map((d) => ({ name: d.name, external: false })),
-    ...[...external].sort().map((name) => ({ name, external: true })),
+  const declared = new Map<string, ExternalSource>();
+  for (const d of datasets) for (const e of d.externalUpstream ?? []) if (!declared.has(e.name)) declared.set(e.name, e);
+  const nodes: LineageNode[] = [
+    ...datasets.map((d) => ({ name: d.name, external: false, kind: 'dataset' as const })),
+    ...[...external].sort().map((name): LineageNode => {
+      const source = declared.get(name);
+      return source ? { name, external: true, kind: 'external', source } : { name, external: true, kind: 'undeclared' };
+    }),
   ];
 
   const atRisk = (name: string): string[] => {

@@ -3,6 +3,7 @@
 // shows an example of each.
 
 import type { Status } from '../checks/kind.js';
+import type { LineageNodeKind } from '../lineage/graph.js';
 
 /** `unknown`: configured but never run (or no result recorded yet). */
 export type DatasetStatus = Status | 'unknown';
@@ -103,8 +104,9 @@ export interface DatasetDetail extends DatasetSummary {
   schema: Array<{ name: string; type: string }> | null;
   schema_changes: SchemaChange[];
   recent_runs: RunBrief[];
-  upstream_status: Array<{ name: string; status: DatasetStatus }>;
-  downstream_status: Array<{ name: string; status: DatasetStatus }>;
+  /** `kind` as in GET /api/lineage: only a `dataset` has a page of its own. */
+  upstream_status: Array<{ name: string; status: DatasetStatus; kind: LineageNodeKind }>;
+  downstream_status: Array<{ name: string; status: DatasetStatus; kind: LineageNodeKind }>;
 }
 
 export interface HistoryPoint {
@@ -138,7 +140,15 @@ export interface CheckHistory {
 
 /** GET /api/lineage → LineageResponse */
 export interface LineageResponse {
-  nodes: Array<{ name: string; external: boolean; status: DatasetStatus; owner: string | null; at_risk: string[] }>;
+  /**
+   * `kind`: `dataset` (checked here), `external` (declared `{ name, external: true }`: a source
+   * outside the project, no status of its own) or `undeclared` (named as an upstream, neither).
+   * `description` is an external source's own; datasets' descriptions are in /api/datasets.
+   */
+  nodes: Array<{
+    name: string; external: boolean; kind: LineageNodeKind; status: DatasetStatus; owner: string | null;
+    description: string | null; at_risk: string[];
+  }>;
   edges: Array<{ from: string; to: string }>;
 }
 

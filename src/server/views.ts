@@ -8,7 +8,7 @@ import { problemJson, type Diagnostic } from '../config/diagnostics.js';
 import { parseDuration } from '../config/duration.js';
 import type { CheckDef, DatasetDef } from '../config/model.js';
 import { thresholdsRecord } from '../checks/thresholds.js';
-import { buildLineage, type LineageGraph } from '../lineage/graph.js';
+import { buildLineage, type LineageGraph, type LineageNodeKind } from '../lineage/graph.js';
 import { attainment, budgetRemaining, computeSlo, windowStart, type SloResult } from '../slo/slo.js';
 import type { BucketCount, CountWindow, HistoryRow, LatestResult, Store, WindowCount } from '../store/store.js';
 import type {
@@ -213,6 +213,8 @@ export async function datasetDetailView(ds: DatasetDef, ctx: ViewContext, store:
     const d = byName.get(name);
     return d ? datasetStatus(d, ctx.latest) : 'unknown';
   };
+  const kinds = new Map(graph.nodes.map((n) => [n.name, n.kind]));
+  const kindOf = (name: string): LineageNodeKind => kinds.get(name) ?? 'undeclared';
   const [snapshots, runs] = [await store.schemaSnapshots(ds.name), await store.recentDatasetRuns(ds.name, 20)];
   const summary = summaryOf(ds, ctx, graph, totals);
   return {
@@ -222,8 +224,8 @@ export async function datasetDetailView(ds: DatasetDef, ctx: ViewContext, store:
     schema: snapshots.length ? (snapshots[snapshots.length - 1]?.columns ?? null) : null,
     schema_changes: schemaChanges(snapshots),
     recent_runs: runs.map((r) => ({ run_id: r.run_id, started_at: r.started_at, finished_at: r.finished_at, duration_ms: r.duration_ms, status: r.status, error: r.error })),
-    upstream_status: summary.upstream.map((name) => ({ name, status: statusOf(name) })),
-    downstream_status: summary.downstream.map((name) => ({ name, status: statusOf(name) })),
+    upstream_status: summary.upstream.map((name) => ({ name, status: statusOf(name), kind: kindOf(name) })),
+    downstream_status: summary.downstream.map((name) => ({ name, status: statusOf(name), kind: kindOf(name) })),
   };
 }
 
