@@ -27,7 +27,8 @@ const BUILD_ID = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 
 const result = await build({
   absWorkingDir: ROOT, // the metafile's paths are relative to this
-  entryPoints: ['dist/src/cli/main.js'],
+  // The loader's worker (vigil serve reloads its files off the main thread) sits beside the chunks.
+  entryPoints: { main: 'dist/src/cli/main.js', 'load-worker': 'dist/src/config/load-worker.js' },
   outdir: OUT,
   bundle: true,
   splitting: true,

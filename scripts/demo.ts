@@ -19,6 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { buildDemoWarehouse } from './demo-warehouse.js';
 
 const USAGE = 'usage: npm run demo [-- --once]';
+/** Where vigil serve listens for the repo's vigil.yaml (it sets no dashboard:, so the defaults). */
+const DASHBOARD = 'http://127.0.0.1:8080';
 
 /** dist/scripts/demo.js → <repo> (two levels up); scripts/demo.ts (run with tsx) → one level up. */
 function repoRoot(): string {
@@ -94,8 +96,9 @@ async function main(): Promise<number> {
 
   process.stdout.write(
     `\ndemo: now serving — every dataset runs on its schedule. Look at:\n` +
-      `  http://127.0.0.1:8080/healthz   scheduler and datasets\n` +
-      `  http://127.0.0.1:8080/metrics   Prometheus metrics\n` +
+      `  ${DASHBOARD}/          the dashboard: datasets, history charts, lineage, SLOs, incidents\n` +
+      `  ${DASHBOARD}/healthz   scheduler and datasets\n` +
+      `  ${DASHBOARD}/metrics   Prometheus metrics\n` +
       `  ${display(bin)} status --config ${display(config)}   latest results (through the daemon)\n` +
       `Ctrl-C stops it (npm run demo -- --once runs once and exits).\n\n`,
   );

@@ -94,8 +94,9 @@ describe('GET /api/datasets', () => {
     });
     expect(orders?.last_run_at).not.toBeNull();
     expect(orders?.slos).toEqual([
-      { check: 'orders.freshness', target: 99, window_seconds: 86400, attainment: 40, budget_remaining: -5900 },
-      { check: 'orders.row_count', target: 100, window_seconds: 86400, attainment: 100, budget_remaining: 100 },
+      // 5 runs of a 99% target: 100 are needed before its budget allows one failing run.
+      { check: 'orders.freshness', target: 99, window_seconds: 86400, attainment: 40, budget_remaining: -5900, data: 'too_few_runs', runs_needed: 100, runs: 5 },
+      { check: 'orders.row_count', target: 100, window_seconds: 86400, attainment: 100, budget_remaining: 100, data: 'enough', runs_needed: null, runs: 5 },
     ]);
     const payments = (await http<DatasetsResponse>(app.url, '/api/datasets')).body.datasets.find((d) => d.name === 'payments');
     expect(payments).toMatchObject({ status: 'unknown', last_run_at: null, freshness: null, counts: { pass: 0, warn: 0, fail: 0, error: 0 }, slos: [] });
@@ -221,7 +222,10 @@ describe('SLO summaries (the overview and the dataset page)', () => {
       const other = await startApp(dir, { now });
       try {
         const { slos } = (await http<SlosResponse>(other.url, '/api/slos')).body;
-        const want = slos.map((s) => ({ check: s.check_id, target: s.target, window_seconds: s.window_seconds, attainment: s.attainment, budget_remaining: s.budget_remaining }));
+        const want = slos.map((s) => ({
+          check: s.check_id, target: s.target, window_seconds: s.window_seconds, attainment: s.attainment, budget_remaining: s.budget_remaining,
+          data: s.data, runs_needed: s.runs_needed, runs: s.runs_in_window,
+        }));
         const overview = (await http<DatasetsResponse>(other.url, '/api/datasets')).body.datasets.find((d) => d.name === 'orders');
         const page = (await http<DatasetDetail>(other.url, '/api/datasets/orders')).body;
         expect(overview?.slos, now.toISOString()).toEqual(want);
@@ -279,6 +283,18 @@ describe('GET /api/slos', () => {
       target: 100, attainment: 100, budget_remaining: 100, zero_budget: true, budget_exhausted: false,
       burn_rates: { '1h': 0, '6h': 0, '24h': 0, '3d': 0 }, budget_remaining_seconds: 0,
     });
+  });
+
+  it('with fewer runs than the budget needs: a not-enough-data state, clamped figures to show, and the burn in words', async () => {
+    const { slos } = (await http<SlosResponse>(app.url, '/api/slos')).body;
+    const f = slos[0];
+    expect(f).toMatchObject({ data: 'too_few_runs', runs_needed: 100, runs: 5 });
+    // The raw figures stay what they are (−5900 %, minus 14 h); what is shown stops at −100 % and at no time left.
+    expect(f?.shown).toEqual({ budget_remaining: -100, budget_remaining_seconds: 0 });
+    expect(f?.burn_words['1h']).toBe('3 of 3 runs failed in the last hour: the budget burns 100× as fast as the 99% target allows — at that pace a whole 1d budget is spent in 14m 24s');
+    expect(f?.burn_words['6h']).toBe('3 of 4 runs failed in the last 6 hours: the budget burns 75× as fast as the 99% target allows — at that pace a whole 1d budget is spent in 19m 12s');
+    expect(slos[1]?.burn_words['24h']).toBe('0 of 5 runs failed in the last 24 hours: no budget spent');
+    expect(slos[1]).toMatchObject({ data: 'enough', runs_needed: null, shown: { budget_remaining: 100, budget_remaining_seconds: 0 } });
   });
 });
 

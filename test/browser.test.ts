@@ -215,13 +215,23 @@ describe('dashboard on the demo', () => {
     const { page, problems } = await open(demo, '/datasets/orders');
     const drawn = await canvases(page);
     const byChart = new Map(drawn.map((c) => [c.chart, c]));
-    for (const id of ['orders.freshness', 'orders.row_count', 'orders.duplicates.order_id', 'orders.negative_amounts']) {
-      expect(byChart.get(id), `chart ${id} (charts: ${[...byChart.keys()].join(', ')})`).toBeDefined();
-    }
+    // A chart for what moved or failed; checks that were 0 and passing at every run share one sparkline row.
+    expect([...byChart.keys()].sort()).toEqual(['orders.duplicates.order_id', 'orders.freshness', 'orders.orders_last_24h', 'orders.row_count']);
     for (const c of drawn) {
       expect(c.painted, `pixels painted in ${c.chart}`).toBeGreaterThan(2000);
       expect(c.points, `points in ${c.chart}`).toBeGreaterThanOrEqual(4);
     }
+    const quiet = await page.$$eval('#quiet-checks li[data-quiet]', (lis) => lis.map((li) => li.getAttribute('data-quiet')).sort());
+    expect(quiet).toEqual(expect.arrayContaining(['orders.negative_amounts', 'orders.nulls.customer_id', 'orders.nulls.currency', 'orders.updated_before_created']));
+    expect(quiet).toHaveLength(10);
+    expect(await page.$$eval('#quiet-checks svg.sparkline path', (ps) => ps.length)).toBe(10);
+    expect(await page.innerText('#quiet-checks')).toMatch(/These 10 checks were 0 and passing at every run of the last 30 days/);
+    // One unit on the freshness axis, from the largest age or threshold (fail after 6h): the title names it.
+    expect(await page.innerText('figure[data-chart="orders.freshness"] .chart-title')).toBe('Freshness: age of the newest row (hours)');
+    // Which checks did not pass, run by run: the duplicates every time (planted).
+    const runs = await page.$$eval('table.runs tbody tr', (trs) => trs.map((tr) => (tr.querySelector('td.not-passing') as HTMLElement).innerText));
+    expect(runs.length).toBeGreaterThanOrEqual(4);
+    for (const r of runs) expect(r).toMatch(/FAIL duplicates\.order_id/);
     const text = await page.innerText('main');
     expect(text).toContain('duplicates.order_id');
     expect(text).toMatch(/36 duplicate|36 rows/);
@@ -231,6 +241,25 @@ describe('dashboard on the demo', () => {
     expect(await page.$$eval('table.runs tbody tr', (trs) => trs.length)).toBeGreaterThanOrEqual(4);
     expect(await page.getAttribute('tr[data-check="orders.duplicates.order_id"] a.ext', 'href')).toBe('https://runbooks.example.com/data/orders');
     await screenshot(page, 'dataset', true);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('a percent threshold is drawn on its chart, at that share of the latest row count, and says so', async () => {
+    const { page, problems } = await open(demo, '/datasets/customers');
+    const chart = await page.evaluate(() => {
+      const canvas = document.querySelector('figure[data-chart="customers.nulls.email"] canvas') as HTMLCanvasElement | null;
+      const c = canvas && (globalThis as unknown as { Chart: { getChart(c: HTMLCanvasElement): { data: { datasets: Array<{ label: string; data: Array<{ y: number }> }> } } } }).Chart.getChart(canvas);
+      return c ? c.data.datasets.map((d) => ({ label: d.label, y: d.data[0]?.y })) : null;
+    });
+    expect(chart, 'the nulls.email chart').not.toBeNull();
+    const detail = JSON.parse(await (await fetch(`${demo.url}/api/datasets/customers`)).text()) as { checks: Array<{ id: string; details: { rows?: number } }> };
+    const rows = detail.checks.find((c) => c.id === 'customers.nulls.email')?.details.rows as number;
+    const warn = chart?.find((d) => d.label.startsWith('warn above 2%'));
+    const fail = chart?.find((d) => d.label.startsWith('fail above 10%'));
+    expect(warn?.y).toBeCloseTo(rows * 0.02, 6);
+    expect(fail?.y).toBeCloseTo(rows * 0.1, 6);
+    expect(warn?.label).toMatch(/of the latest [\d,]+ rows/);
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -285,6 +314,17 @@ describe('dashboard on the demo', () => {
     const drawn = await canvases(page);
     expect(drawn.length).toBe(2);
     for (const c of drawn) expect(c.painted, `pixels painted in ${c.chart}`).toBeGreaterThan(2000);
+    // Four runs of a 99% objective whose check always failed: not "-9900%" and "-27d 17h", but a
+    // not-enough-data state, figures clamped (overspent, no time left) and the burn rate in words.
+    const dup = '.slo-card[data-slo="orders.duplicates.order_id"]';
+    const card = await page.innerText(dup);
+    expect(card).toMatch(/not enough data yet: 4 of the 100 runs a 99\.00% target needs before its budget allows one failing run/);
+    expect(card).not.toMatch(/-\d{3,}(\.\d)?%/);
+    expect(await page.innerText(`${dup} [data-figure="budget"] strong`)).toBe('overspent');
+    expect(await page.innerText(`${dup} [data-figure="budget-time"] strong`)).toBe('none');
+    expect(await page.innerText(`${dup} [data-burn-words]`)).toMatch(/runs failed in the last (hour|24 hours): the budget burns 100× as fast as the 99% target allows — at that pace a whole 28d budget is spent in 6h 43m/);
+    const fresh = await page.innerText('.slo-card[data-slo="orders.freshness"] [data-burn-words]');
+    expect(fresh).toMatch(/no budget spent/);
     await screenshot(page, 'slos');
     expect(problems).toEqual([]);
     await page.close();

@@ -333,6 +333,28 @@ describe('status', () => {
     for (const id of ids) expect(table.stdout).toContain(id);
     expect(table.stdout.split('\n').find((l) => l.includes('orders.freshness'))).toMatch(/^FAIL\b/);
   });
+
+  it('a deleted check file (or a check taken out of one) leaves the status; a file that is invalid now keeps its last results', async () => {
+    const dir = await makeShop();
+    expect((await vigil(['run', '--now', FAIL_NOW], { cwd: dir })).code).toBe(1);
+    const ids = async () => ((JSON.parse((await vigil(['status', '--json'], { cwd: dir })).stdout) as { results: JsonResult[] }).results).map((r) => r.check).sort();
+    expect(await ids()).toEqual(['customers.duplicates.id', 'customers.row_count', 'orders.freshness', 'orders.nulls.customer_id', 'orders.row_count']);
+
+    // An invalid customers file: its dataset is still the project's; its last results stay, next to the problem.
+    const customers = readFileSync(path.join(dir, 'checks/customers.yaml'), 'utf8');
+    writeFile(dir, 'checks/customers.yaml', customers.replace(/checks:/, 'schedul: "0 * * * *"\nchecks:'));
+    const invalid = await vigil(['status'], { cwd: dir });
+    expect(invalid.stdout).toMatch(/config problem: .*customers\.yaml/);
+    expect(invalid.stdout).toContain('customers.row_count');
+
+    rmSync(path.join(dir, 'checks/customers.yaml'));
+    writeFile(dir, 'checks/orders.yaml', readFileSync(path.join(dir, 'checks/orders.yaml'), 'utf8').replace(/\n\s+- nulls:[^\n]*\n/, '\n'));
+    expect(await ids()).toEqual(['orders.freshness', 'orders.row_count']);
+    const json = JSON.parse((await vigil(['status', '--json'], { cwd: dir })).stdout) as { summary: Record<string, number> };
+    expect(json.summary).toEqual({ pass: 1, warn: 0, fail: 1, error: 0 });
+    const table = await vigil(['status'], { cwd: dir });
+    expect(table.stdout).not.toMatch(/customers/);
+  });
 });
 
 describe('init', () => {
@@ -341,6 +363,13 @@ describe('init', () => {
     const init = await vigil(['init'], { cwd: dir });
     expect(init.code, init.stderr).toBe(0);
     for (const f of ['vigil.yaml', 'checks/example.yaml', 'alerts/alerts.yaml']) expect(existsSync(path.join(dir, f)), f).toBe(true);
+    // The editor schema the example names exists where it says, and is what `vigil schema` prints.
+    const example = readFileSync(path.join(dir, 'checks/example.yaml'), 'utf8');
+    const schemaRef = /\$schema=(\S+)/.exec(example)?.[1] as string;
+    const schemaFile = path.resolve(dir, 'checks', schemaRef);
+    expect(existsSync(schemaFile), schemaFile).toBe(true);
+    expect(JSON.parse(readFileSync(schemaFile, 'utf8'))).toEqual(JSON.parse((await vigil(['schema'], { cwd: dir })).stdout));
+    expect(init.stdout).toMatch(/next: vigil validate && vigil run/);
     const validate = await vigil(['validate'], { cwd: dir });
     expect(validate.code, validate.stderr).toBe(0);
     const run = await vigil(['run', '--json'], { cwd: dir });

@@ -144,12 +144,17 @@ const CASES: Case[] = [
   {
     name: 'duplicate check id asks for name:',
     yaml: `${HEAD}  - nulls: { column: a, fail: 0 }\n  - nulls: { column: a, warn: 1 }\n`,
-    pos: '5:5', words: [/duplicate/, /t\.nulls\.a/, /line 4/, /name:/],
+    pos: '5:5', words: [/duplicate/, /t\.nulls\.a/, /line 4/, /name: nulls\.a_2 /, /^[^…]*$/],
   },
   {
     name: 'duplicate check id through columns: [...]',
     yaml: `${HEAD}  - nulls: { columns: [a, b], fail: 0 }\n  - nulls: { column: b, warn: 1 }\n`,
-    pos: '5:5', words: [/duplicate/, /t\.nulls\.b/, /name:/],
+    pos: '5:5', words: [/duplicate/, /t\.nulls\.b/, /name:/, /^[^…]*$/],
+  },
+  {
+    name: 'duplicate check id inside columns: [...] asks to take it out of the list (name: cannot go there)',
+    yaml: `${HEAD}  - nulls: { column: b, warn: 1 }\n  - nulls: { columns: [a, b], fail: 0 }\n`,
+    pos: '5:5', words: [/duplicate/, /t\.nulls\.b/, /take it out of this columns: list/, /line 4/, /^[^…]*$/],
   },
   {
     name: 'two kinds in one list item',

@@ -180,13 +180,14 @@ export interface Health {
   config_problems: Array<{ file: string; line: number; col: number; severity: string; message: string }>;
 }
 
-export async function health(d: { url: string }): Promise<Health> {
-  const res = await api<Health>(d, '/healthz');
+/** /healthz in full: with the daemon's own token when it has one (with dashboard.token set, strangers get only { status }). */
+export async function health(d: { url: string; token?: string }): Promise<Health> {
+  const res = await api<Health>(d, '/healthz', { auth: d.token ?? null });
   if (res.status !== 200) throw new Error(`/healthz answered ${res.status}: ${res.text}`);
   return res.body;
 }
 
-export async function healthOf(d: { url: string }, dataset: string): Promise<HealthDataset | undefined> {
+export async function healthOf(d: { url: string; token?: string }, dataset: string): Promise<HealthDataset | undefined> {
   return (await health(d)).datasets.find((x) => x.name === dataset);
 }
 

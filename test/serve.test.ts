@@ -192,6 +192,10 @@ checks:
     const metrics = await api(d, '/metrics', { auth: TOKEN });
     expect(metrics.status).toBe(200);
     expect(metricValue(metrics.text, 'vigil_skipped_ticks_total', { dataset: 'slow' })).toBeGreaterThanOrEqual(2);
+    // The process metrics under vigil_, each named once (they were vigil_process_process_cpu_…).
+    expect(metrics.text).toMatch(/^vigil_process_cpu_seconds_total /m);
+    expect(metrics.text).toMatch(/^vigil_nodejs_heap_size_used_bytes /m);
+    expect(metrics.text).not.toMatch(/process_process_/);
 
     const [text, json] = await Promise.all([vigil(['status'], { cwd: dir }), vigil(['status', '--json'], { cwd: dir })]);
     noLockError(text, json);
@@ -227,8 +231,11 @@ checks:
     expect(h.scheduler.alive).toBe(true);
   });
 
-  it('/healthz: scheduler alive, every dataset with last_run, next_run, last_status and skipped_ticks (no token needed)', async () => {
-    const res = await api(d, '/healthz');
+  it('/healthz: scheduler alive, every dataset with last_run, next_run, last_status and skipped_ticks (with a token; without it only { status })', async () => {
+    const bare = await api(d, '/healthz');
+    expect(bare.status).toBe(200);
+    expect(bare.body).toEqual({ status: 'ok' });
+    const res = await api(d, '/healthz', { auth: TOKEN });
     expect(res.status).toBe(200);
     const h = res.body as Awaited<ReturnType<typeof health>>;
     expect(h.status).toBe('ok');

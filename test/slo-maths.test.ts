@@ -3,7 +3,7 @@
 // to whole buckets, an empty window, a 100% target, a window longer than the history.
 
 import { describe, expect, it } from 'vitest';
-import { attainment, budgetRemaining, burnRate, computeSlo, inWindow, type SloBucket } from '../src/slo/slo.js';
+import { attainment, budgetRemaining, burnRate, computeSlo, inWindow, type SloBucket, burnWords, runsNeeded, shownBudget, sloData } from '../src/slo/slo.js';
 
 const H = 3600_000;
 const NOW = Date.parse('2026-03-02T00:30:00Z');
@@ -108,5 +108,29 @@ describe('computeSlo', () => {
     expect(failed).toMatchObject({ zeroBudget: true, exhausted: true, budgetRemaining: null, attainment: 90 });
     expect(failed.burnRates['1h']).toBeNull();
     expect(failed.burndown.map((p) => p.budgetRemaining)).toEqual([100, 0]);
+  });
+});
+
+describe('few runs: not enough data, what is shown, the burn in words', () => {
+  it('runs needed before a budget allows one failing run', () => {
+    expect([99, 99.5, 99.9, 90, 95.5, 100].map(runsNeeded)).toEqual([100, 200, 1000, 10, 23, null]);
+    expect(sloData(0, 99)).toBe('no_runs');
+    expect(sloData(99, 99)).toBe('too_few_runs');
+    expect(sloData(100, 99)).toBe('enough');
+    expect(sloData(1, 100)).toBe('enough');
+  });
+
+  it('budget left is shown between −100 % and 100 %', () => {
+    expect([-9900, -100, -42.5, 0, 73, null].map(shownBudget)).toEqual([-100, -100, -42.5, 0, 73, null]);
+  });
+
+  it('burn rates in words', () => {
+    const d = (s: number) => `${Math.round(s)}s`;
+    expect(burnWords('1h', { runs: 0, failing: 0 }, 99, 86400, d)).toBe('no run in the last hour');
+    expect(burnWords('24h', { runs: 1, failing: 0 }, 99, 86400, d)).toBe('0 of 1 run failed in the last 24 hours: no budget spent');
+    expect(burnWords('6h', { runs: 100, failing: 1 }, 99, 86400, d)).toBe('1 of 100 runs failed in the last 6 hours: the budget burns exactly as fast as the 99% target allows');
+    expect(burnWords('3d', { runs: 200, failing: 1 }, 99, 86400, d)).toBe('1 of 200 runs failed in the last 3 days: the budget burns 0.5× as fast as the 99% target allows');
+    expect(burnWords('1h', { runs: 10, failing: 2 }, 99, 1000, d)).toBe('2 of 10 runs failed in the last hour: the budget burns 20× as fast as the 99% target allows — at that pace a whole 1000s budget is spent in 50s');
+    expect(burnWords('1h', { runs: 4, failing: 1 }, 100, 86400, d)).toBe('1 of 4 runs failed in the last hour; a 100% target allows none');
   });
 });

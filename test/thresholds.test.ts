@@ -154,7 +154,11 @@ describe('durations', () => {
     expect(formatDuration(5400)).toBe('1h 30m');
     expect(formatDuration(7800)).toBe('2h 10m');
     expect(formatDuration(3 * 86400 + 4 * 3600)).toBe('3d 4h');
-    expect(formatDuration(2 * 604800)).toBe('2w');
+    // Days at most: weeks would print the same age as "348w" here and "2436d 21h" there.
+    expect(formatDuration(2 * 604800)).toBe('14d');
+    expect(formatDuration(2436 * 86400 + 21 * 3600 + 59)).toBe('2436d 21h');
+    expect(formatDuration(-300)).toBe('-5m');
+    expect(formatDuration(3 * 86400)).toBe('3d');
   });
 
   it('formatDuration → parseDuration round-trips values made of two adjacent units (property)', () => {
@@ -162,7 +166,7 @@ describe('durations', () => {
       const big = UNIT_ORDER[i] as Unit;
       const small = UNIT_ORDER[i + 1] as Unit;
       const bigger = UNIT_ORDER[i - 1];
-      // a stays below one of the next larger unit (7d would print as 1w), b below one big unit
+      // a stays below one of the next larger unit, b below one big unit
       const a = 1 + (aRaw % ((bigger ? UNITS[bigger] / UNITS[big] : 500) - 1));
       const b = bRaw % (UNITS[big] / UNITS[small]);
       const seconds = a * UNITS[big] + b * UNITS[small];

@@ -3,6 +3,10 @@
 // Text from check files and data never reaches innerHTML: the pages build
 // every node with createElement/textContent, so `<img onerror>` stays text.
 
+import { durationAxisUnit, formatDuration, formatNumber, formatValue } from './format.js';
+
+export { durationAxisUnit };
+
 /** Worst first: the order the overview sorts by. */
 export const STATUS_ORDER = ['error', 'fail', 'warn', 'unknown', 'pass'];
 const STATUS_MARK = { pass: '✔', warn: '▲', fail: '✖', error: '!', unknown: '?' };
@@ -143,23 +147,8 @@ export function datasetLink(name) {
   return el('a', { href: datasetHref(name), class: 'dataset-link' }, name);
 }
 
-/** "2h 10m", "45s", "3d 4h": the two largest units. */
-export function fmtDuration(seconds) {
-  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
-  const neg = seconds < 0;
-  let s = Math.round(Math.abs(seconds));
-  const units = [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]];
-  const parts = [];
-  for (const [u, n] of units) {
-    if (s >= n || (u === 's' && parts.length === 0)) {
-      parts.push(`${Math.floor(s / n)}${u}`);
-      s %= n;
-    }
-    if (parts.length === 2) break;
-    if (parts.length === 1 && s === 0) break;
-  }
-  return (neg ? '-' : '') + parts.join(' ');
-}
+/** "2h 10m", "45s", "3d 4h": the formatter of the CLI and the alerts (src/util/format.ts). */
+export const fmtDuration = formatDuration;
 
 /** "5m ago", "in 3m", "just now". */
 export function relTime(iso, now = Date.now()) {
@@ -187,24 +176,15 @@ export function timeEl(iso) {
   return el('time', { datetime: iso, title: `${fmtTime(iso, true)} (${iso})` }, relTime(iso));
 }
 
-export function fmtNumber(v, digits = 2) {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
-  if (Number.isInteger(v)) return v.toLocaleString('en-US');
-  return v.toLocaleString('en-US', { maximumFractionDigits: digits });
-}
+export const fmtNumber = formatNumber;
 
 export function fmtPercent(v, digits = 2) {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
   return `${v.toFixed(digits)}%`;
 }
 
-/** A value with its unit: seconds as a duration, else "3 rows". */
-export function fmtValue(value, unit) {
-  if (value === null || value === undefined) return '—';
-  if (unit === 'seconds') return fmtDuration(value);
-  // sql checks measure a bare 'value'; repeating the word adds nothing.
-  return unit && unit !== 'value' ? `${fmtNumber(value)} ${unit}` : fmtNumber(value);
-}
+/** A value with its unit: seconds as a duration, else "3 rows", "1 row" (sql checks' bare values as numbers). */
+export const fmtValue = formatValue;
 
 /** A large status badge: colour plus a mark plus the word (never colour alone). */
 export function badge(status, extraClass = '') {

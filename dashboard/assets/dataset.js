@@ -4,8 +4,8 @@
 // datasets upstream and downstream with their status.
 
 import {
-  ApiError, badge, datasetLink, el, errorText, every, fmtDuration, fmtNumber, fmtThresholds, fmtTime, fmtValue,
-  getJson, link, markUpdated, refreshFailed, relTime, replace, runbookLink, statusRank, tagList, timeEl,
+  ApiError, badge, datasetLink, durationAxisUnit, el, errorText, every, fmtDuration, fmtNumber, fmtThresholds, fmtTime, fmtValue,
+  getJson, link, markUpdated, refreshFailed, relTime, replace, runbookLink, statusRank, svg, tagList, timeEl,
 } from './common.js';
 import { chartCard, destroyCharts, drawCharts } from './charts.js';
 
@@ -36,18 +36,59 @@ const toPoints = (h, scale = 1) => h.points.map((p) => ({
   status: p.status,
 }));
 
-/** Horizontal lines for numeric thresholds; percent thresholds are named in the subtitle only. */
-function thresholdLines(thresholds, scale = 1) {
+/** "1.5%" → 1.5; anything else → null. */
+function percentOf(t) {
+  const m = typeof t === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(t) : null;
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * Horizontal lines for the thresholds. A percent threshold ("1%" of the rows) is drawn at
+ * that share of the rows the latest run counted (`rows`, from its details), and says so:
+ * older points were judged against their own row counts.
+ */
+function thresholdLines(thresholds, rows, unit) {
   const lines = [];
   for (const level of ['warn', 'fail']) {
     const t = thresholds ? thresholds[level] : undefined;
-    if (typeof t === 'number') lines.push({ label: `${level} above ${fmtNumber(t)}`, y: t / scale, level });
-    else if (t && typeof t === 'object') {
-      if (typeof t.min === 'number') lines.push({ label: `${level} below ${fmtNumber(t.min)}`, y: t.min / scale, level });
-      if (typeof t.max === 'number') lines.push({ label: `${level} above ${fmtNumber(t.max)}`, y: t.max / scale, level });
+    const pct = percentOf(t);
+    if (typeof t === 'number') lines.push({ label: `${level} above ${fmtValue(t, unit)}`, y: t, level });
+    else if (pct !== null && typeof rows === 'number') {
+      const y = (pct / 100) * rows;
+      lines.push({ label: `${level} above ${t} (${fmtNumber(y)} of the latest ${fmtValue(rows, 'rows')})`, y, level });
+    } else if (t && typeof t === 'object') {
+      if (typeof t.min === 'number') lines.push({ label: `${level} below ${fmtValue(t.min, unit)}`, y: t.min, level });
+      if (typeof t.max === 'number') lines.push({ label: `${level} above ${fmtValue(t.max, unit)}`, y: t.max, level });
     }
   }
   return lines;
+}
+
+/** A history that is only zeros, every one of them passing: nothing to see but "still 0". */
+function quietHistory(hist) {
+  if (hist instanceof Error || !hist.points || hist.points.length === 0) return false;
+  return hist.points.every((p) => (p.value === 0 || p.value === null) && p.status === 'pass' && (p.max === null || p.max === 0));
+}
+
+/** A tiny inline SVG line of the points (no axes): the row of quiet checks. */
+function sparkline(hist) {
+  const pts = hist.points.filter((p) => p.value !== null);
+  const W = 120;
+  const H = 24;
+  const xs = pts.map((p) => Date.parse(p.at));
+  const x0 = Math.min(...xs);
+  const span = Math.max(1, Math.max(...xs) - x0);
+  const d = pts.map((p, i) => `${i === 0 ? 'M' : 'L'} ${(((xs[i] - x0) / span) * (W - 4) + 2).toFixed(1)} ${H - 3}`).join(' ');
+  return svg('svg', { class: 'sparkline', width: String(W), height: String(H), viewBox: `0 0 ${W} ${H}`, 'aria-hidden': 'true' },
+    svg('path', { d: pts.length === 1 ? `M 2 ${H - 3} L ${W - 2} ${H - 3}` : d }));
+}
+
+function quietRow(items) {
+  return el('div', { class: 'quiet-checks', id: 'quiet-checks' },
+    el('p', { class: 'muted' }, `${items.length === 1 ? 'This check was' : `These ${items.length} checks were`} 0 and passing at every run of the last ${HISTORY_DAYS} days:`),
+    el('ul', { class: 'sparkline-row' }, items.map(({ check, hist }) => el('li', { 'data-quiet': check.id },
+      badge('pass'), el('span', { class: 'quiet-name' }, check.name), sparkline(hist),
+      el('span', { class: 'muted' }, `${fmtValue(0, hist.unit ?? check.unit ?? '')} · ${hist.points.reduce((n, p) => n + p.runs, 0)} runs`)))));
 }
 
 function chartFor(check, hist, detail) {
@@ -61,15 +102,18 @@ function chartFor(check, hist, detail) {
   const resolution = hist.resolution === 'run' ? 'every run' : `per ${hist.resolution}`;
   if (check.kind === 'freshness') {
     const f = detail.freshness && detail.freshness.check === check.id ? detail.freshness : null;
+    // One unit for the axis, picked from the largest age or threshold; ticks and tooltips are durations of it.
+    const ages = hist.points.map((p) => p.value).filter((v) => v !== null);
+    const { unit, size } = durationAxisUnit(Math.max(0, ...ages, f?.warn_after_seconds ?? 0, f?.fail_after_seconds ?? 0));
     const lines = [];
-    if (f && f.warn_after_seconds !== null) lines.push({ label: `warn after ${fmtDuration(f.warn_after_seconds)}`, y: f.warn_after_seconds / 3600, level: 'warn' });
-    if (f && f.fail_after_seconds !== null) lines.push({ label: `fail after ${fmtDuration(f.fail_after_seconds)}`, y: f.fail_after_seconds / 3600, level: 'fail' });
+    if (f && f.warn_after_seconds !== null) lines.push({ label: `warn after ${fmtDuration(f.warn_after_seconds)}`, y: f.warn_after_seconds / size, level: 'warn' });
+    if (f && f.fail_after_seconds !== null) lines.push({ label: `fail after ${fmtDuration(f.fail_after_seconds)}`, y: f.fail_after_seconds / size, level: 'fail' });
     return chartCard({
-      title: 'Freshness: age of the newest row (hours)',
+      title: `Freshness: age of the newest row (${unit})`,
       subtitle: `${check.name} · last ${HISTORY_DAYS} days, ${resolution}`,
-      series: [{ label: 'age (h)', points: toPoints(hist, 3600) }],
+      series: [{ label: `age (${unit})`, points: toPoints(hist, size) }],
       lines, yMin: 0, testId,
-      format: (y) => fmtDuration(y * 3600),
+      format: (y) => fmtDuration(y * size),
     });
   }
   const unit = hist.unit ?? check.unit ?? '';
@@ -80,7 +124,7 @@ function chartFor(check, hist, detail) {
     title: check.kind === 'row_count' ? 'Row count' : `${titles[check.kind] ?? check.kind}: ${check.name}`,
     subtitle: [unit === 'value' ? '' : unit, th, `last ${HISTORY_DAYS} days, ${resolution}`].filter(Boolean).join(' · '),
     series: [{ label: unit || 'value', points: toPoints(hist) }],
-    lines: thresholdLines(thresholds), testId,
+    lines: thresholdLines(thresholds, typeof check.details?.rows === 'number' ? check.details.rows : null, unit), testId,
     format: (y) => fmtNumber(y),
   });
 }
@@ -145,7 +189,7 @@ function checksTable(checks) {
     el('thead', {}, el('tr', {}, ['Status', 'Check', 'Value', 'Thresholds', 'Message', 'Evaluated', 'Runbook'].map((h) => el('th', { scope: 'col' }, h)))),
     el('tbody', {}, sorted.length === 0
       ? el('tr', { class: 'empty-row' }, el('td', { colspan: '7' }, 'No checks.'))
-      : sorted.map((c) => el('tr', { class: `row-${c.status}`, 'data-check': c.id },
+      : sorted.map((c) => el('tr', { class: `row-${c.status}`, 'data-check': c.id, id: `check-${c.id}` },
         el('td', {}, badge(c.status)),
         el('td', {}, el('strong', {}, c.name), el('span', { class: 'sub' }, c.kind),
           typeof c.description === 'string' && c.description ? el('span', { class: 'sub' }, c.description) : null),
@@ -177,11 +221,15 @@ function runsSection(runs) {
   return section('Recent runs', runs.length === 0
     ? el('p', { class: 'muted' }, 'No run recorded yet.')
     : el('div', { class: 'table-wrap' }, el('table', { class: 'runs' },
-      el('thead', {}, el('tr', {}, ['Status', 'Started', 'Duration', 'Error', 'Run'].map((h) => el('th', { scope: 'col' }, h)))),
-      el('tbody', {}, runs.map((r) => el('tr', { class: `row-${r.status}` },
+      el('thead', {}, el('tr', {}, ['Status', 'Started', 'Duration', 'Checks not passing', 'Error', 'Run'].map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, runs.map((r) => el('tr', { class: `row-${r.status}`, 'data-run': r.run_id },
         el('td', {}, badge(r.status)),
         el('td', {}, timeEl(r.started_at), el('span', { class: 'sub' }, fmtTime(r.started_at, true))),
         el('td', { class: 'num' }, `${fmtNumber(r.duration_ms)} ms`),
+        el('td', { class: 'not-passing' }, (r.not_passing ?? []).length === 0
+          ? el('span', { class: 'muted' }, r.status === 'pass' ? 'none' : '—')
+          : el('ul', { class: 'run-checks' }, r.not_passing.map((c) => el('li', { class: `text-${c.status}`, 'data-check': c.check },
+            `${c.status.toUpperCase()} `, el('a', { href: `#check-${c.check}` }, c.name))))),
         el('td', { class: 'msg' }, r.error ?? ''),
         el('td', {}, el('code', { class: 'muted' }, r.run_id.slice(0, 8)))))))));
 }
@@ -206,13 +254,20 @@ async function load() {
   const charted = d.checks.filter((c) => CHART_KINDS.includes(c.kind))
     .sort((a, b) => rank(a) - rank(b) || (rank(a) === 2 ? statusRank(a.status) - statusRank(b.status) : 0));
   const histories = await Promise.all(charted.map((c) => history(c).catch((err) => (err instanceof Error ? err : new Error(String(err))))));
+  // Metric checks that were 0 and passing all along get one sparkline row, not a chart each.
+  const quiet = [];
+  const drawn = [];
+  charted.forEach((c, i) => {
+    if (c.kind !== 'freshness' && c.kind !== 'row_count' && quietHistory(histories[i])) quiet.push({ check: c, hist: histories[i] });
+    else drawn.push(chartFor(c, histories[i], d));
+  });
   destroyCharts();
   replace(main,
     header(d),
     neighbours(d),
     section('History', charted.length === 0
       ? el('p', { class: 'muted' }, 'No chartable checks (freshness, row_count, nulls, duplicates, sql).')
-      : el('div', { class: 'charts' }, charted.map((c, i) => chartFor(c, histories[i], d)))),
+      : [drawn.length ? el('div', { class: 'charts' }, drawn) : null, quiet.length ? quietRow(quiet) : null]),
     section('Checks', checksTable(d.checks)),
     schemaSection(d),
     runsSection(d.recent_runs));

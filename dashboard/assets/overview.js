@@ -119,7 +119,8 @@ function sloCell(slos) {
     const below = s.attainment !== null && s.attainment < s.target;
     return el('span', { class: 'sub' },
       el('span', { class: s.attainment === null ? 'muted' : below ? 'text-fail' : 'text-pass' }, s.attainment === null ? 'no runs' : fmtPercent(s.attainment)),
-      ` of ${fmtPercent(s.target, 1)} · ${s.check}`);
+      ` of ${fmtPercent(s.target, 1)} · ${s.check}`,
+      s.data === 'too_few_runs' ? el('span', { class: 'muted' }, ` · not enough data yet (${s.runs} of ${s.runs_needed} runs)`) : null);
   }));
 }
 

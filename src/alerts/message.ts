@@ -4,6 +4,7 @@
 
 import { STATUS_RANK, type Status } from '../checks/kind.js';
 import type { NotificationItem } from './routing.js';
+import { countOf, formatDuration, formatNumber, formatValue } from '../util/format.js';
 
 export interface AlertMessage {
   /** Idempotency key of the outbox row (also the email Message-ID). */
@@ -39,7 +40,6 @@ export function messageStatus(m: AlertMessage): Status | null {
   return worst;
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** "2 checks failing, 1 warning, 1 resolved" */
 export function summaryText(m: AlertMessage): string {
@@ -49,10 +49,10 @@ export function summaryText(m: AlertMessage): string {
   const warning = count((i) => i.event !== 'resolved' && i.status === 'warn');
   const resolved = count((i) => i.event === 'resolved');
   const parts: string[] = [];
-  if (failing) parts.push(`${plural(failing, 'check')} failing`);
-  if (errors) parts.push(`${plural(errors, 'check')} in error`);
-  if (warning) parts.push(parts.length ? `${warning} warning` : `${plural(warning, 'check')} warning`);
-  if (resolved) parts.push(parts.length ? `${resolved} resolved` : `${plural(resolved, 'check')} back to pass`);
+  if (failing) parts.push(`${countOf(failing, 'check')} failing`);
+  if (errors) parts.push(`${countOf(errors, 'check')} in error`);
+  if (warning) parts.push(parts.length ? `${warning} warning` : `${countOf(warning, 'check')} warning`);
+  if (resolved) parts.push(parts.length ? `${resolved} resolved` : `${countOf(resolved, 'check')} back to pass`);
   return parts.join(', ') || 'no change';
 }
 
@@ -79,32 +79,12 @@ export function eventText(i: NotificationItem): string {
   return `${i.status} (${EVENT_TEXT[i.event]})`;
 }
 
-function formatNumber(v: number): string {
-  return Number.isInteger(v) ? v.toLocaleString('en-US') : String(Number(v.toPrecision(6)));
-}
-
 export function formatObserved(i: Pick<NotificationItem, 'value' | 'unit'>): string {
-  if (i.value === null) return 'no value';
-  if (i.unit === 'seconds') return formatSeconds(i.value);
-  if (i.unit === 'value') return formatNumber(i.value);
-  return `${formatNumber(i.value)} ${i.value === 1 && i.unit.endsWith('s') ? i.unit.slice(0, -1) : i.unit}`;
-}
-
-function formatSeconds(s: number): string {
-  const abs = Math.abs(Math.round(s));
-  const units: Array<[string, number]> = [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]];
-  const parts: string[] = [];
-  let rest = abs;
-  for (const [u, size] of units) {
-    if (parts.length === 2) break;
-    const n = Math.floor(rest / size);
-    if (n > 0 || (u === 's' && parts.length === 0)) { parts.push(`${n}${u}`); rest -= n * size; }
-  }
-  return `${s < 0 ? '-' : ''}${parts.join(' ')}`;
+  return i.value === null ? 'no value' : formatValue(i.value, i.unit);
 }
 
 function thresholdText(t: unknown, unit: string): string {
-  if (typeof t === 'number') return unit === 'seconds' ? formatSeconds(t) : formatNumber(t);
+  if (typeof t === 'number') return unit === 'seconds' ? formatDuration(t) : formatNumber(t, 6);
   if (typeof t === 'string') return t;
   if (t && typeof t === 'object') {
     const r = t as { min?: number; max?: number };

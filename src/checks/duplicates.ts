@@ -4,6 +4,7 @@
 import type { DuplicatesSpec } from '../config/schema.js';
 import type { CheckKind, DuplicatesNeed, DuplicatesValue } from './kind.js';
 import { asNumber } from './kind.js';
+import { countOf } from '../util/format.js';
 import { formatPercent, levelFor, thresholdSuffix, thresholdsRecord } from './thresholds.js';
 
 export function duplicateKeys(options: Record<string, unknown>): string[] {
@@ -32,7 +33,7 @@ export const duplicates: CheckKind = {
         const keysText = dup.duplicateKeys === 1 ? '1 key value repeats' : `${dup.duplicateKeys} key values repeat`;
         return {
           status, value: dup.duplicateRows, unit: 'rows', thresholds: thresholdsRecord(levels),
-          message: `${dup.duplicateRows} duplicate rows on (${keyLabel}) in ${rows} rows (${formatPercent(dup.duplicateRows, rows)}), ${keysText}${thresholdSuffix(levels, status)}`,
+          message: `${countOf(dup.duplicateRows, 'duplicate row')} on (${keyLabel}) in ${countOf(rows, 'row')} (${formatPercent(dup.duplicateRows, rows)}), ${keysText}${thresholdSuffix(levels, status)}`,
           details: { keys, rows, duplicate_keys: dup.duplicateKeys, sample: dup.sample },
         };
       },

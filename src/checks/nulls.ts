@@ -4,6 +4,7 @@
 import type { NullsSpec } from '../config/schema.js';
 import type { AggregateNeed, CheckKind, Need } from './kind.js';
 import { asNumber } from './kind.js';
+import { countOf } from '../util/format.js';
 import { formatPercent, levelFor, thresholdSuffix, thresholdsRecord } from './thresholds.js';
 
 export const nulls: CheckKind = {
@@ -64,7 +65,7 @@ export const nulls: CheckKind = {
         const status = levelFor(levels, count, rows);
         return {
           status, value: count, unit: 'rows', thresholds: thresholdsRecord(levels),
-          message: `${count} ${label} in ${rows} rows (${formatPercent(count, rows)})${thresholdSuffix(levels, status)}`,
+          message: `${count} ${label} in ${countOf(rows, 'row')} (${formatPercent(count, rows)})${thresholdSuffix(levels, status)}`,
           details: { column: name, rows },
         };
       },

@@ -2,6 +2,7 @@
 
 import type { RowCountSpec } from '../config/schema.js';
 import { asNumber, type CheckKind } from './kind.js';
+import { countOf } from '../util/format.js';
 import { levelFor, thresholdSuffix, thresholdsRecord } from './thresholds.js';
 
 export const rowCount: CheckKind = {
@@ -26,7 +27,7 @@ export const rowCount: CheckKind = {
         const status = levelFor(levels, rows, rows);
         return {
           status, value: rows, unit: 'rows', thresholds: thresholdsRecord(levels),
-          message: `${rows} ${rows === 1 ? 'row' : 'rows'}${thresholdSuffix(levels, status)}`,
+          message: `${countOf(rows, 'row')}${thresholdSuffix(levels, status)}`,
           details: {},
         };
       },

@@ -3,6 +3,7 @@
 
 import type { SchemaCheckSpec } from '../config/schema.js';
 import type { CheckKind } from './kind.js';
+import { countOf } from '../util/format.js';
 
 const ALIASES: Record<string, string> = {
   INT: 'INTEGER', INT4: 'INTEGER', SIGNED: 'INTEGER',
@@ -124,18 +125,17 @@ export const schema: CheckKind = {
         const count = flagged.size;
         const baseline = prev ? '' : ' (first run: schema recorded as the baseline)';
         const n = ectx.columns.length;
-        const plural = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`;
         let ok: string;
         if (o.columns) {
           const declared = Object.keys(o.columns).length;
           const extras = expectedSection.extra.length;
-          ok = `all ${plural(declared, 'expected column')} present with matching types${extras ? ` (${plural(extras, 'extra column')} allowed)` : ''}`;
+          ok = `all ${countOf(declared, 'expected column')} present with matching types${extras ? ` (${countOf(extras, 'extra column')} allowed)` : ''}`;
         } else {
-          ok = prev ? `${plural(n, 'column')}, no change since the last run` : plural(n, 'column');
+          ok = prev ? `${countOf(n, 'column')}, no change since the last run` : countOf(n, 'column');
         }
         const message = count === 0
           ? `${ok}${baseline}`
-          : `${plural(count, 'column')} ${count === 1 ? 'differs' : 'differ'}: ${parts.join('; ')}${baseline}`;
+          : `${countOf(count, 'column')} ${count === 1 ? 'differs' : 'differ'}: ${parts.join('; ')}${baseline}`;
         return {
           status, value: count, unit: 'columns', message,
           thresholds: { extra_columns: extraLevel, drift: driftLevel },

@@ -5,6 +5,7 @@ import type { SqlCheckSpec } from '../config/schema.js';
 import { VigilError } from '../util/errors.js';
 import type { AggregateNeed, CheckKind, QueryNeed } from './kind.js';
 import { asNumber, NO_ROW } from './kind.js';
+import { countOf } from '../util/format.js';
 import { formatPercent, isPercent, levelFor, thresholdSuffix, thresholdsRecord } from './thresholds.js';
 
 const SOURCE_RE = /\{\{\s*source\s*\}\}/g;
@@ -42,7 +43,7 @@ export const sql: CheckKind = {
         const status = levelFor(levels, value, rows);
         return {
           status, value, unit: 'value', thresholds: thresholdsRecord(levels),
-          message: `${check.name} returned ${value}${rows !== null ? ` (${formatPercent(value, rows)} of ${rows} rows)` : ''}${thresholdSuffix(levels, status)}`,
+          message: `${check.name} returned ${value}${rows !== null ? ` (${formatPercent(value, rows)} of ${countOf(rows, 'row')})` : ''}${thresholdSuffix(levels, status)}`,
           details: rows !== null ? { rows } : {},
         };
       },

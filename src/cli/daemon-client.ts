@@ -32,7 +32,8 @@ export async function findDaemon(project: Project): Promise<DaemonHandle | null>
   }
   if (!alive(info.pid)) return null;
   try {
-    const res = await fetch(`${info.url}/healthz`, { signal: AbortSignal.timeout(2000) });
+    // With the daemon's own token /healthz answers in full (without it, only when no dashboard.token is set).
+    const res = await fetch(`${info.url}/healthz`, { headers: { authorization: `Bearer ${info.token}` }, signal: AbortSignal.timeout(2000) });
     const body = (await res.json()) as { scheduler?: { alive?: unknown } };
     if (!res.ok || body.scheduler?.alive !== true) return null;
   } catch {

@@ -3,6 +3,7 @@
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { checkFileJsonSchema } from '../config/schema.js';
 
 const FILES: Record<string, string> = {
   'vigil.yaml': `# vigil project config — every key has a default.
@@ -76,7 +77,12 @@ function exampleCsv(now: Date): string {
 
 export function initCommand(opts: { dir?: string }): number {
   const root = path.resolve(opts.dir ?? '.');
-  const files = { ...FILES, 'data/example.csv': exampleCsv(new Date()) };
+  // checks/example.yaml names ../vigil-checks.schema.json for editors: it must exist in the new project.
+  const files = {
+    ...FILES,
+    'data/example.csv': exampleCsv(new Date()),
+    'vigil-checks.schema.json': `${JSON.stringify(checkFileJsonSchema(), null, 2)}\n`,
+  };
   for (const [rel, content] of Object.entries(files)) {
     const full = path.join(root, rel);
     if (existsSync(full)) {
@@ -87,6 +93,15 @@ export function initCommand(opts: { dir?: string }): number {
     writeFileSync(full, content);
     process.stdout.write(`created ${rel}\n`);
   }
-  process.stdout.write(`\nnext: vigil validate && vigil run\n`);
+  const rel = path.relative(process.cwd(), root);
+  const cd = rel && rel !== '.' ? `cd ${rel.includes(' ') ? JSON.stringify(rel) : rel} && ` : '';
+  const bin = process.argv[1] ?? 'bin/vigil';
+  const binRel = path.relative(process.cwd(), bin);
+  const self = binRel && !binRel.startsWith('..') ? binRel : bin;
+  process.stdout.write(
+    `\nnext: ${cd}vigil validate && vigil run\n` +
+      `(vigil not on your PATH? run npm link in vigil's folder, or call it as ${self}; ` +
+      `vigil schema > vigil-checks.schema.json refreshes the editor schema after an upgrade)\n`,
+  );
   return 0;
 }

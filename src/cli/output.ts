@@ -4,7 +4,7 @@
 import pc from 'picocolors';
 import type { Status } from '../checks/kind.js';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../config/diagnostics.js';
-import { formatDuration } from '../config/duration.js';
+import { formatValue } from '../util/format.js';
 import type { CheckResult } from '../store/store.js';
 
 export const colors = pc.createColors(Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env));
@@ -18,12 +18,8 @@ export function statusLabel(status: Status): string {
   return STATUS_STYLE[status](status.toUpperCase().padEnd(5));
 }
 
-export function formatValue(r: Pick<CheckResult, 'value' | 'unit'>): string {
-  if (r.value === null) return '—';
-  if (r.unit === 'seconds') return r.value < 0 ? `-${formatDuration(-r.value)}` : formatDuration(r.value);
-  const n = Number.isInteger(r.value) ? r.value.toLocaleString('en-US') : String(Number(r.value.toPrecision(6)));
-  if (r.unit === 'value') return n;
-  return `${n} ${r.value === 1 && r.unit.endsWith('s') ? r.unit.slice(0, -1) : r.unit}`;
+export function formatResultValue(r: Pick<CheckResult, 'value' | 'unit'>): string {
+  return formatValue(r.value, r.unit);
 }
 
 function visibleLength(s: string): number {
@@ -47,7 +43,7 @@ export function table(rows: string[][], maxLast = 0): string {
 
 export function resultsTable(results: CheckResult[]): string {
   const header = ['STATUS', 'CHECK', 'VALUE', 'MESSAGE'].map((h) => colors.dim(h));
-  return table([header, ...results.map((r) => [statusLabel(r.status), r.check, formatValue(r), r.message])]);
+  return table([header, ...results.map((r) => [statusLabel(r.status), r.check, formatResultValue(r), r.message])]);
 }
 
 export function summaryLine(summary: Record<Status, number>): string {

@@ -4,7 +4,7 @@
 import { loadProject } from '../config/loader.js';
 import { startDaemon } from '../server/daemon.js';
 import { findDaemon } from './daemon-client.js';
-import { errorMessage } from '../util/errors.js';
+import { VigilError, errorMessage } from '../util/errors.js';
 import { createLogger } from '../util/log.js';
 
 export async function serveCommand(opts: { config?: string }): Promise<number> {
@@ -12,15 +12,17 @@ export async function serveCommand(opts: { config?: string }): Promise<number> {
   const { project } = loadProject(opts.config !== undefined ? { configPath: opts.config } : {});
   const running = await findDaemon(project);
   if (running) {
-    process.stderr.write(`vigil serve: already running for this project at ${running.url} (pid ${running.pid}) — stop it first, or use vigil run / vigil status, which go through it\n`);
+    process.stderr.write(`vigil serve: already running for this project (pid ${running.pid}, at ${running.url}) — stop it first, or use vigil run / vigil status, which go through it\n`);
     return 3;
   }
   let daemon;
   try {
     daemon = await startDaemon(opts.config !== undefined ? { configPath: opts.config } : {}, log);
   } catch (err) {
+    // Everything it had opened is closed again (startDaemon): nothing keeps this process alive.
     process.stderr.write(`vigil serve: ${errorMessage(err)}\n`);
-    return 3;
+    const code = err instanceof VigilError ? err.code : undefined;
+    return code === 'CONFIG_INVALID' || code === 'ALREADY_RUNNING' ? 3 : 2;
   }
   process.stderr.write(`vigil serve: listening on ${daemon.url} (health ${daemon.url}/healthz, metrics ${daemon.url}/metrics) — Ctrl-C to stop\n`);
   const d = daemon;

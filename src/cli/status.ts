@@ -9,10 +9,11 @@ import { colors, resultsTable, summaryLine, writeJson } from './output.js';
 import { formatDiagnostic, problemJson } from '../config/diagnostics.js';
 import type { Status } from '../checks/kind.js';
 import type { CheckResult, RunRecord } from '../store/store.js';
+import { configuredResults } from '../server/views.js';
 import { daemonRequest, findDaemon } from './daemon-client.js';
 
 export async function statusCommand(opts: { config?: string; json?: boolean }): Promise<number> {
-  const { project, diagnostics } = loadProject(opts.config !== undefined ? { configPath: opts.config } : {});
+  const { project, diagnostics, invalidDatasets } = loadProject(opts.config !== undefined ? { configPath: opts.config } : {});
   const daemon = await findDaemon(project);
   if (daemon) {
     const { body } = await daemonRequest<StatusJson>(daemon, 'GET', '/api/status');
@@ -29,7 +30,8 @@ export async function statusCommand(opts: { config?: string; json?: boolean }): 
   const runtime = await openRuntime(project, { log: createLogger() });
   const { store } = runtime;
   try {
-    const [results, runs, skipped] = [await store.latestResults(), await store.runs(1), await store.skippedTicks()];
+    const [stored, runs, skipped] = [await store.latestResults(), await store.runs(1), await store.skippedTicks()];
+    const results = configuredResults(stored, project.datasets, invalidDatasets ?? []);
     const body: StatusJson = {
       last_run: runs[0] ?? null, summary: summarize(results), results,
       datasets: [...skipped].map(([name, s]) => ({ name, skippedTicks: s.count, lastSkippedAt: s.last })),

@@ -3,7 +3,7 @@
 
 import { sortDiagnostics } from '../config/diagnostics.js';
 import { loadProject } from '../config/loader.js';
-import { createEngines } from '../run/runtime.js';
+import { createEngines, defaultConcurrency } from '../run/runtime.js';
 import { validateAgainstData } from '../run/validate-data.js';
 import { createLogger } from '../util/log.js';
 import { colors, diagnosticsJson, printDiagnostics, writeJson } from './output.js';
@@ -17,10 +17,11 @@ export interface ValidateOptions {
 export async function validateCommand(opts: ValidateOptions): Promise<number> {
   const { project, diagnostics } = loadProject(opts.config !== undefined ? { configPath: opts.config } : {});
   if (opts.data !== false && project.datasets.length > 0) {
-    // One dataset at a time: validation is metadata reads, one session per engine is plenty.
-    const engines = createEngines(project, { log: createLogger(), concurrency: 1 });
+    // Datasets are checked `concurrency` at a time, each on a session of its engine.
+    const concurrency = defaultConcurrency(project);
+    const engines = createEngines(project, { log: createLogger(), concurrency, datasets: project.datasets });
     try {
-      diagnostics.push(...(await validateAgainstData(project.datasets, engines)));
+      diagnostics.push(...(await validateAgainstData(project.datasets, engines, concurrency)));
     } finally {
       await engines.close();
     }

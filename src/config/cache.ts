@@ -14,7 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { channelSecrets } from '../alerts/redact.js';
-import { isDirectory, listYamlFiles } from './files.js';
+import { MAX_YAML_BYTES, isDirectory, listYamlFiles } from './files.js';
 import type { LoadOptions, LoadResult } from './loader.js';
 
 /** Set by the bundler (scripts/bundle.ts) to a new value on every build; undefined elsewhere. */
@@ -75,7 +75,7 @@ function digestFiles(build: string, configFile: string, folders: string[]): Dige
   };
   // Node's own version too: its ICU decides which time zones validate.
   h.update(`${FORMAT}\0${build}\0${process.version}`);
-  add(configFile, existsSync(configFile) ? readFileSync(configFile) : null);
+  add(configFile, existsSync(configFile) ? readInput(configFile) : null);
   for (const dir of folders) {
     if (!isDirectory(dir)) {
       add(dir, null);
@@ -83,9 +83,16 @@ function digestFiles(build: string, configFile: string, folders: string[]): Dige
     }
     h.update(`\0dir\0${dir}`);
     newest = Math.max(newest, statSync(dir).mtimeMs);
-    for (const file of listYamlFiles(dir)) add(file, readFileSync(file));
+    for (const file of listYamlFiles(dir)) add(file, readInput(file));
   }
   return { key: h.digest('hex'), newest };
+}
+
+/** An input's bytes; a file the loader would refuse (not a plain file, too big) throws: no cache, the loader says why. */
+function readInput(file: string): Buffer {
+  const st = statSync(file);
+  if (!st.isFile() || st.size > MAX_YAML_BYTES) throw new Error(`${file}: not read for the cache`);
+  return readFileSync(file);
 }
 
 /** Files this recent may have been saved while they were being loaded (and mtimes can be coarse). */

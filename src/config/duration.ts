@@ -17,22 +17,5 @@ export function parseDuration(text: string): number | undefined {
   return total;
 }
 
-/** A compact human form: 0s, 45s, 12m, 2h 10m, 3d 4h. Two largest units at most. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s}s`;
-  const units: Array<[string, number]> = [['w', 604800], ['d', 86400], ['h', 3600], ['m', 60], ['s', 1]];
-  const parts: string[] = [];
-  let rest = s;
-  for (const [name, size] of units) {
-    if (parts.length === 2) break;
-    const n = Math.floor(rest / size);
-    if (n > 0) {
-      parts.push(`${n}${name}`);
-      rest -= n * size;
-    } else if (parts.length > 0) {
-      break;
-    }
-  }
-  return parts.join(' ');
-}
+// The printed form is the one every output shares (src/util/format.ts).
+export { formatDuration } from '../util/format.js';

@@ -25,5 +25,8 @@ export function isDirectory(p: string): boolean {
   }
 }
 
+/** The largest vigil.yaml, check file or alert file vigil reads (a check file describes one dataset). */
+export const MAX_YAML_BYTES = 1024 * 1024;
+
 /** The suffix of a compressed extract (orders.csv.gz): DuckDB reads it, its size on disk is not its parsed size. */
 export const COMPRESSED = /\.(gz|zst)$/i;

@@ -33,6 +33,8 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
   /** Check files that failed to load, so a caller can report or keep an older version. */
   invalidFiles: string[];
+  /** Dataset names those files declare (where `dataset:` could be read): still a dataset of the project, not runnable now. */
+  invalidDatasets: string[];
 }
 
 const datasetHeadSchema = datasetFileSchema.extend({ checks: z.array(z.unknown()).min(1, { error: 'checks must list at least one check' }) });
@@ -82,11 +84,12 @@ export function loadProject(options: LoadOptions = {}): LoadResult {
   });
 
   const invalidFiles: string[] = [];
+  const invalidDatasets: string[] = [];
   const seen = new Map<string, DatasetDef>();
   const claimed = new Set<string>();
   for (const file of files) {
     const before = diagnostics.length;
-    const ds = loadCheckFile(file, config, env, diagnostics);
+    const ds = loadCheckFile(file, config, env, diagnostics, invalidDatasets);
     if (ds) {
       const other = seen.get(ds.name);
       if (other) {
@@ -101,6 +104,7 @@ export function loadProject(options: LoadOptions = {}): LoadResult {
           claimed.add(other.file);
           project.datasets = project.datasets.filter((d) => d !== other);
           invalidFiles.push(other.file);
+          invalidDatasets.push(other.name);
         }
       } else {
         seen.set(ds.name, ds);
@@ -145,7 +149,7 @@ export function loadProject(options: LoadOptions = {}): LoadResult {
   const alertsExplicit = configSrc && rawConfig && typeof rawConfig === 'object' && 'alerts' in rawConfig
     ? { file: configFile, pos: locate(configSrc, ['alerts']) } : null;
   project.alerts = loadAlerts(root, config, alertsExplicit, env, diagnostics).alerts;
-  return { project, diagnostics, invalidFiles };
+  return { project, diagnostics, invalidFiles, invalidDatasets: [...new Set(invalidDatasets)] };
 }
 
 /**
@@ -206,7 +210,7 @@ function formatFromPath(p: string): SourceFormat | undefined {
   return known[ext];
 }
 
-function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, diagnostics: Diagnostic[]): DatasetDef | undefined {
+function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, diagnostics: Diagnostic[], invalidNames: string[]): DatasetDef | undefined {
   const src = readYamlFile(file, env);
   diagnostics.push(...src.diagnostics);
   if (src.value === undefined) return undefined;
@@ -310,7 +314,11 @@ function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, dia
       const id = `${name}.${checkName}`;
       const dup = ids.get(id);
       if (dup) {
-        err(optionsPath, `duplicate check id ${id} (also at line ${dup.line}) — give one of them a distinct name: …`, true);
+        // name: cannot go on an entry of columns: [...] (one check per column): say what can be done there.
+        const hint = Array.isArray(options.columns)
+          ? `take it out of this columns: list, or give the check at line ${dup.line} a distinct name:`
+          : `give this one a distinct name, e.g. name: ${checkName}_2 (or merge the two: one check takes both warn and fail)`;
+        err(optionsPath, `duplicate check id ${id} (also at line ${dup.line}) — ${hint}`, true);
         continue;
       }
       ids.set(id, pos);
@@ -359,7 +367,10 @@ function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, dia
   }
 
   diagnostics.push(...problems);
-  if (!head.success || !source || problems.some((p) => p.severity === 'error')) return undefined;
+  if (!head.success || !source || problems.some((p) => p.severity === 'error')) {
+    if (typeof data.dataset === 'string') invalidNames.push(data.dataset);
+    return undefined;
+  }
 
   const d = head.data;
   const ds: DatasetDef = {

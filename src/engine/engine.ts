@@ -63,6 +63,8 @@ export interface SourceSession {
   queryArrays(label: string, sql: string): Promise<unknown[][]>;
   /** Checks that a statement binds (names, types) without reading data. */
   bind(label: string, sql: string): Promise<void>;
+  /** A relation with the source's columns and types for bind() to check statements against (after describe()); reads nothing. */
+  bindable(): Promise<string>;
   /** What to say when the source itself failed a statement: "cannot read …: <why>". */
   unreadable(err: unknown): string;
   close(): Promise<void>;

@@ -13,62 +13,77 @@ import { makePlanContext } from '../engine/plan.js';
 import { VigilError, errorMessage } from '../util/errors.js';
 import type { Engines } from './runtime.js';
 
-export async function validateAgainstData(datasets: DatasetDef[], engines: Engines): Promise<Diagnostic[]> {
+/**
+ * Datasets are checked `concurrency` at a time (one engine session each); the diagnostics
+ * come back in the datasets' order whatever finishes first.
+ */
+export async function validateAgainstData(datasets: DatasetDef[], engines: Engines, concurrency = 1): Promise<Diagnostic[]> {
+  const found: Diagnostic[][] = datasets.map(() => []);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < datasets.length; i = next++) found[i] = await validateDataset(datasets[i] as DatasetDef, engines);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, datasets.length)) }, worker));
+  return found.flat();
+}
+
+async function validateDataset(ds: DatasetDef, engines: Engines): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
-  for (const ds of datasets) {
-    let session: SourceSession | undefined;
+  let session: SourceSession | undefined;
+  try {
+    let columns: ColumnInfo[];
+    let relation: string;
     try {
-      let columns: ColumnInfo[];
+      session = await (await engines.for(ds)).open(ds);
+      columns = await session.describe();
+      // What every statement binds against: reads nothing (over a CSV, DuckDB would sniff the file again for each).
+      relation = await session.bindable();
+    } catch (err) {
+      out.push({ ...ds.pos, severity: 'warning', message: `source of ${ds.name} cannot be read now, so its columns were not checked: ${errorMessage(err)}` });
+      return out;
+    }
+    const s = session;
+    if (ds.filter) {
       try {
-        session = await (await engines.for(ds)).open(ds);
-        columns = await session.describe();
+        await s.bind('filter', filteredSelect(relation, ds.filter));
       } catch (err) {
-        out.push({ ...ds.pos, severity: 'warning', message: `source of ${ds.name} cannot be read now, so its columns were not checked: ${errorMessage(err)}` });
+        out.push({ ...(ds.filterPos ?? ds.pos), severity: 'error', message: `filter of ${ds.name} does not compile: ${errorMessage(err)}` });
+        return out;
+      }
+    }
+    const ctx = makePlanContext(ds, columns, relation, s.dialect);
+    for (const check of ds.checks) {
+      let plan;
+      try {
+        plan = KINDS[check.kind].plan(check, ctx);
+      } catch (err) {
+        const column = err instanceof VigilError && err.code === 'UNKNOWN_COLUMN'
+          ? Object.keys(check.columnPos).find((c) => !columns.some((x) => x.name.toLowerCase() === c.toLowerCase()))
+          : undefined;
+        const pos = (column && check.columnPos[column]) || check.pos;
+        out.push({ ...pos, severity: 'error', message: `${check.id}: ${errorMessage(err)}` });
         continue;
       }
-      const s = session;
-      if (ds.filter) {
+      const queries = compileDataset({
+        dialect: s.dialect, relation, ...(ds.filter ? { filter: ds.filter } : {}), needs: plan.needs.filter((n) => n.type !== 'mtime'),
+        strategy: defaultStrategy(),
+      });
+      for (const q of queries) {
         try {
-          await s.bind('filter', filteredSelect(s.relation, ds.filter));
+          await s.bind(q.label, q.sql);
         } catch (err) {
-          out.push({ ...(ds.filterPos ?? ds.pos), severity: 'error', message: `filter of ${ds.name} does not compile: ${errorMessage(err)}` });
-          continue;
+          const key = q.label === 'sql' ? 'query' : check.where ? 'where' : undefined;
+          const what = key === 'query' ? 'query' : key === 'where' ? `where (${check.where})` : 'generated query';
+          const pos = (key && check.optionPos[key]) || check.pos;
+          out.push({ ...pos, severity: 'error', message: `${check.id}: ${what} does not compile: ${errorMessage(err)}` });
+          break;
         }
       }
-      const ctx = makePlanContext(ds, columns, s.relation, s.dialect);
-      for (const check of ds.checks) {
-        let plan;
-        try {
-          plan = KINDS[check.kind].plan(check, ctx);
-        } catch (err) {
-          const column = err instanceof VigilError && err.code === 'UNKNOWN_COLUMN'
-            ? Object.keys(check.columnPos).find((c) => !columns.some((x) => x.name.toLowerCase() === c.toLowerCase()))
-            : undefined;
-          const pos = (column && check.columnPos[column]) || check.pos;
-          out.push({ ...pos, severity: 'error', message: `${check.id}: ${errorMessage(err)}` });
-          continue;
-        }
-        const queries = compileDataset({
-          dialect: s.dialect, relation: s.relation, ...(ds.filter ? { filter: ds.filter } : {}), needs: plan.needs.filter((n) => n.type !== 'mtime'),
-          strategy: defaultStrategy(),
-        });
-        for (const q of queries) {
-          try {
-            await s.bind(q.label, q.sql);
-          } catch (err) {
-            const key = q.label === 'sql' ? 'query' : check.where ? 'where' : undefined;
-            const what = key === 'query' ? 'query' : key === 'where' ? `where (${check.where})` : 'generated query';
-            const pos = (key && check.optionPos[key]) || check.pos;
-            out.push({ ...pos, severity: 'error', message: `${check.id}: ${what} does not compile: ${errorMessage(err)}` });
-            break;
-          }
-        }
-      }
-    } catch (err) {
-      out.push({ ...ds.pos, severity: 'error', message: errorMessage(err) });
-    } finally {
-      await session?.close();
     }
+  } catch (err) {
+    out.push({ ...ds.pos, severity: 'error', message: errorMessage(err) });
+  } finally {
+    await session?.close();
   }
   return out;
 }

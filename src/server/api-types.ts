@@ -35,6 +35,15 @@ export interface SloSummary {
   attainment: number | null;
   /** percent of the error budget left (can go below 0 when overspent); null with no runs */
   budget_remaining: number | null;
+  /**
+   * `no_runs`, `too_few_runs` (fewer runs than `runs_needed`: the budget does not allow one
+   * failing run yet, so budget figures say little) or `enough`.
+   */
+  data: 'no_runs' | 'too_few_runs' | 'enough';
+  /** runs in the window before its budget allows one failing run (⌈1 / (1 − target)⌉); null for a 100% target */
+  runs_needed: number | null;
+  /** runs in the window */
+  runs: number;
 }
 
 /** One row of the overview: GET /api/datasets → { generated_at, config_problems, datasets: DatasetSummary[] } */
@@ -95,6 +104,8 @@ export interface RunBrief {
   duration_ms: number;
   status: DatasetStatus;
   error: string | null;
+  /** The checks that did not pass in that run (check id, name, status), worst first. */
+  not_passing: Array<{ check: string; name: string; status: Status }>;
 }
 
 /** GET /api/datasets/:name (404 { error } when unknown) */
@@ -169,6 +180,10 @@ export interface SloDetail extends SloSummary {
   zero_budget: boolean;
   /** the budget is used up (remaining ≤ 0, or a zero budget with a failing run) */
   budget_exhausted: boolean;
+  /** what the pages show: budget left clamped to −100…100 %, budget left as time not below 0 */
+  shown: { budget_remaining: number | null; budget_remaining_seconds: number | null };
+  /** each burn rate in words ("3 of 24 runs failed in the last 24 hours: the budget burns 12.5× as fast as …") */
+  burn_words: { '1h': string; '6h': string; '24h': string; '3d': string };
 }
 
 /** GET /api/slos → { slos: SloDetail[] } */

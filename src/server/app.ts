@@ -16,7 +16,9 @@ import type { Metrics } from './metrics.js';
 import { pagesRouter } from './pages.js';
 import { incidentsRouter } from './incidents-api.js';
 import { apiRouter } from './api.js';
+import { configuredResults } from './views.js';
 import { createAuth } from './auth.js';
+import { tokenlessGuard } from './origin.js';
 import type { Project } from '../config/model.js';
 import { channelSecrets, replaceSecrets } from '../alerts/redact.js';
 
@@ -25,6 +27,43 @@ function secretsOf(project: Project, deps: Pick<AppDeps, 'token' | 'internalToke
   return [deps.token ?? '', deps.internalToken, project.config.dashboard.token ?? '', ...Object.values(project.config.connections).map((c) => c.url),
     ...channelSecrets(project.alerts.channels)]
     .filter((s) => s !== '');
+}
+
+const BODY_LIMIT = '100kb';
+const RUN_KEYS = ['select', 'now', 'alerts'];
+
+/** 415 unless the body is JSON: a text/plain or form body is what a cross-site page can send without asking. */
+function requireJson(req: Request, res: Response, next: NextFunction): void {
+  if (req.is('application/json')) return next();
+  res.status(415).json({ error: 'send the body as JSON with Content-Type: application/json, e.g. {"select": ["orders"]}' });
+}
+
+/** POST /api/runs's body, checked: a string select must not quietly run everything. A string is what is wrong. */
+export function runRequest(body: unknown): { selectors: string[]; now?: Date; alerts: boolean } | string {
+  if (body === undefined || body === null) return { selectors: [], alerts: true };
+  if (typeof body !== 'object' || Array.isArray(body)) return 'the body must be a JSON object such as {"select": ["orders"]}';
+  const b = body as Record<string, unknown>;
+  const unknown = Object.keys(b).filter((k) => !RUN_KEYS.includes(k));
+  if (unknown.length) return `unknown key '${unknown[0]}' — the body takes ${RUN_KEYS.join(', ')}`;
+  if (b.select !== undefined && !Array.isArray(b.select)) return 'select must be a list of selectors, e.g. {"select": ["orders", "tag:tier-1"]} (or leave it out to run every dataset)';
+  const select = (b.select ?? []) as unknown[];
+  if (!select.every((x) => typeof x === 'string')) return 'select must be a list of strings: dataset names, tag:NAME or owner:NAME';
+  if (b.alerts !== undefined && typeof b.alerts !== 'boolean') return 'alerts must be true or false';
+  let now: Date | undefined;
+  if (b.now !== undefined && b.now !== '') {
+    now = typeof b.now === 'string' ? new Date(b.now) : undefined;
+    if (!now || Number.isNaN(now.getTime())) return `now ${JSON.stringify(b.now)} is not an ISO-8601 time`;
+  }
+  return { selectors: select as string[], alerts: b.alerts !== false, ...(now ? { now } : {}) };
+}
+
+/** A request's own fault (a body that is not JSON, too big, in an unknown charset): its status and what to say. */
+function clientError(err: unknown): { status: number; message: string } | null {
+  const e = err as { status?: unknown; type?: unknown; message?: unknown };
+  if (typeof e?.status !== 'number' || e.status < 400 || e.status >= 500) return null;
+  if (e.type === 'entity.parse.failed') return { status: 400, message: `the body is not valid JSON: ${String(e.message)}` };
+  if (e.type === 'entity.too.large') return { status: 413, message: `the body is larger than ${BODY_LIMIT.replace('kb', ' kB')}` };
+  return { status: e.status, message: String(e.message ?? 'bad request') };
 }
 
 export interface AppDeps {
@@ -55,7 +94,6 @@ export function createApp(deps: AppDeps): express.Express {
     // Served over plain http on localhost by default: no HSTS/upgrade that would lock a browser out.
     strictTransportSecurity: false,
   }));
-  app.use(express.json({ limit: '100kb' }));
   // Every JSON answer goes out scrubbed of the secrets vigil knows (the dashboard API's own,
   // cached bodies are scrubbed once when built, in api.ts, with the same list).
   const secrets = () => secretsOf(scheduler.projectNow(), deps);
@@ -63,10 +101,16 @@ export function createApp(deps: AppDeps): express.Express {
     res.json = (body: unknown) => res.type('application/json').send(replaceSecrets(JSON.stringify(body) ?? '', secrets()));
     next();
   });
+  // Without a token: only this server's own names, and state changes only from its own pages.
+  app.use(tokenlessGuard({ token: () => deps.token, project: () => scheduler.projectNow() }));
+  const auth = createAuth({ token: () => deps.token, internalToken: deps.internalToken });
 
-  app.get('/healthz', (_req, res) => {
+  // Liveness is public; what runs where (dataset names, file paths, problems) needs the token when one is set.
+  app.get('/healthz', (req, res) => {
+    const status = 'ok';
+    if (!auth.authorized(req)) { res.json({ status }); return; }
     res.json({
-      status: 'ok',
+      status,
       scheduler: { alive: true, started_at: scheduler.startedAt.toISOString(), timezone: scheduler.timezone },
       datasets: scheduler.state().map((s) => ({
         name: s.name, schedule: s.schedule, running: s.running, last_run: s.lastRunAt, last_status: s.lastStatus,
@@ -77,7 +121,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   // Everything below needs dashboard.token when it is set (bearer, or the login form's session).
-  app.use(createAuth({ token: () => deps.token, internalToken: deps.internalToken }).router);
+  app.use(auth.router);
 
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', metrics.registry.contentType);
@@ -86,7 +130,9 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.get('/api/status', async (_req, res, next) => {
     try {
-      const [results, runs] = [await store.latestResults(), await store.runs(1)];
+      const [stored, runs] = [await store.latestResults(), await store.runs(1)];
+      // The scheduler's datasets include the last valid version of any file that is invalid now.
+      const results = configuredResults(stored, scheduler.datasetsNow());
       res.json({
         last_run: runs[0] ?? null, summary: summarize(results), results,
         datasets: scheduler.state(),
@@ -103,20 +149,17 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   // Trigger a run. { select?: string[], now?: ISO, alerts?: false } — waits for the run and returns it (the CLI's `vigil run`).
-  app.post('/api/runs', (req, res, next) => {
-    const body = (req.body ?? {}) as { select?: unknown; now?: unknown; alerts?: unknown };
-    const selectors = Array.isArray(body.select) ? body.select.map(String) : [];
-    let now: Date | undefined;
-    if (typeof body.now === 'string' && body.now !== '') {
-      now = new Date(body.now);
-      if (Number.isNaN(now.getTime())) { res.status(400).json({ error: `now ${body.now} is not an ISO-8601 time` }); return; }
-    }
+  // The body is read only here, after the token was checked, and only as JSON (a cross-site form cannot send that).
+  app.post('/api/runs', requireJson, express.json({ limit: BODY_LIMIT }), (req, res, next) => {
+    const request = runRequest(req.body);
+    if (typeof request === 'string') { res.status(400).json({ error: request }); return; }
+    const { selectors, now, alerts } = request;
     const { selected, unmatched } = selectDatasets(scheduler.datasetsNow(), selectors);
     if (unmatched.length > 0) {
       res.status(400).json({ error: `nothing matches ${unmatched.map((u) => `'${u}'`).join(', ')}`, datasets: scheduler.datasetsNow().map((d) => d.name) });
       return;
     }
-    scheduler.runNow(selected, 'api', { selectors, alerts: body.alerts !== false, ...(now ? { now } : {}) })
+    scheduler.runNow(selected, 'api', { selectors, alerts, ...(now ? { now } : {}) })
       .then((report) => res.status(201).json(runJson(report)))
       .catch((err: unknown) => {
         if (err instanceof VigilError && err.code === 'SHUTTING_DOWN') res.status(503).json({ error: err.message });
@@ -136,6 +179,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(pagesRouter());
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const client = clientError(err);
+    if (client) { res.status(client.status).json({ error: client.message }); return; }
     log.error({ err: errorMessage(err) }, 'API error');
     res.status(500).json({ error: errorMessage(err) });
   });

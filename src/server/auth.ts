@@ -49,11 +49,14 @@ function readCookie(req: Request, name: string): string | null {
 export interface Auth {
   /** Login, logout and the guard in front of everything else. */
   router: Router;
+  /** Whether the request may see what the token protects (always, while no token is set). */
+  authorized(req: Request): boolean;
 }
 
 /**
- * With `token()` null everything is open (the default bind is 127.0.0.1). Otherwise every route
- * except GET /healthz (mounted before this) and the login page needs the token or a session;
+ * With `token()` null everything is open (the default bind is 127.0.0.1; origin.ts keeps other
+ * sites' pages out). Otherwise every route except GET /healthz (mounted before this, and bare
+ * without authorized()) and the login page needs the token or a session;
  * state-changing API calls on a cookie must be JSON from this origin (CSRF).
  */
 export function createAuth(opts: { token: () => string | null; internalToken: string }): Auth {
@@ -132,5 +135,13 @@ export function createAuth(opts: { token: () => string | null; internalToken: st
     res.status(401).json({ error: 'unauthorized: send Authorization: Bearer <dashboard.token>, or sign in at /login' });
   });
 
-  return { router };
+  const authorized = (req: Request): boolean => {
+    const token = opts.token();
+    if (token === null) return true;
+    const got = bearer(req);
+    if (got !== null) return sameSecret(got, token) || sameSecret(got, opts.internalToken);
+    return validSession(req);
+  };
+
+  return { router, authorized };
 }

@@ -42,7 +42,8 @@ export class Metrics {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'vigil_process_' });
+    // prom-client's own names start with process_ or nodejs_: prefixed vigil_, not vigil_process_ (vigil_process_process_…).
+    collectDefaultMetrics({ register: this.registry, prefix: 'vigil_' });
   }
 
   observe(report: RunReport): void {

@@ -85,6 +85,10 @@ export function pagesRouter(): Router {
     const html = renderShell(template, p);
     router.get(p.route, (_req, res) => { res.type('html').send(html); });
   }
+  // The formatter the CLI, alerts and check messages use (src/util/format.ts, as tsc compiled
+  // it): the pages write durations and counts with the very same code.
+  const shared = path.join(path.dirname(dir), 'dist', 'src', 'util', 'format.js');
+  router.get('/assets/format.js', (_req, res) => { res.type('text/javascript').sendFile(shared); });
   router.use('/assets', express.static(path.join(dir, 'assets'), { index: false, fallthrough: false }));
   router.get('/vendor/:file', (req, res) => {
     const entry = VENDOR[req.params.file];

@@ -9,7 +9,12 @@ import { parseDuration } from '../config/duration.js';
 import type { CheckDef, DatasetDef } from '../config/model.js';
 import { thresholdsRecord } from '../checks/thresholds.js';
 import { buildLineage, type LineageGraph, type LineageNodeKind } from '../lineage/graph.js';
-import { attainment, budgetRemaining, computeSlo, windowStart, type SloResult } from '../slo/slo.js';
+import {
+  BURN_WINDOWS, attainment, budgetRemaining, burnWords, computeSlo, runsNeeded, shownBudget, sloData, windowStart, type BurnWindow, type SloResult,
+} from '../slo/slo.js';
+import { formatDuration } from '../util/format.js';
+
+const BURN_WINDOW_NAMES = Object.keys(BURN_WINDOWS) as BurnWindow[];
 import type { BucketCount, CountWindow, HistoryRow, LatestResult, Store, WindowCount } from '../store/store.js';
 import type {
   CheckHistory, CheckState, DatasetDetail, DatasetStatus, DatasetSummary, DatasetsResponse, FreshnessState, HistoryPoint,
@@ -31,6 +36,19 @@ export interface ViewContext {
 
 export function latestById(rows: LatestResult[]): Map<string, LatestResult> {
   return new Map(rows.map((r) => [r.check, r]));
+}
+
+/**
+ * The results of checks configured now: a deleted check file, or a check taken out of one,
+ * leaves its history in the store but is no longer part of the project's status. Every result
+ * of `keep` (datasets whose file is invalid at the moment) stays: their last word still counts.
+ */
+export function configuredResults<T extends { check: string; dataset: string }>(
+  results: readonly T[], datasets: readonly Pick<DatasetDef, 'checks'>[], keep: readonly string[] = [],
+): T[] {
+  const ids = new Set(datasets.flatMap((d) => d.checks.map((c) => c.id)));
+  const kept = new Set(keep);
+  return results.filter((r) => ids.has(r.check) || kept.has(r.dataset));
 }
 
 /** Worst status of the dataset's configured checks that have a result; `unknown` when none has. */
@@ -106,6 +124,7 @@ function sloSummaries(ds: DatasetDef, totals: SloTotals): SloSummary[] {
     return {
       check: `${ds.name}.${o.check}`, target: o.target, window_seconds: ds.slo?.windowSeconds ?? 28 * 86400,
       attainment: r6(attainment(runs, failing)), budget_remaining: r6(budgetRemaining(runs, failing, o.target)),
+      data: sloData(runs, o.target), runs_needed: runsNeeded(o.target), runs,
     };
   });
 }
@@ -121,6 +140,12 @@ export function sloDetails(datasets: DatasetDef[], counts: Map<string, BucketCou
       burn_rates: { '1h': r6(s.burnRates['1h']), '6h': r6(s.burnRates['6h']), '24h': r6(s.burnRates['24h']), '3d': r6(s.burnRates['3d']) },
       burndown: s.burndown.map((p) => ({ at: new Date(p.at).toISOString(), budget_remaining: r6(p.budgetRemaining) ?? 0 })),
       zero_budget: s.zeroBudget, budget_exhausted: s.exhausted,
+      data: sloData(s.runs, o.target), runs_needed: runsNeeded(o.target), runs: s.runs,
+      shown: {
+        budget_remaining: r6(shownBudget(s.budgetRemaining)),
+        budget_remaining_seconds: s.budgetRemainingSeconds === null ? null : r6(Math.max(0, s.budgetRemainingSeconds)),
+      },
+      burn_words: Object.fromEntries(BURN_WINDOW_NAMES.map((w) => [w, burnWords(w, s.burnCounts[w], o.target, windowSeconds, formatDuration)])) as SloDetail['burn_words'],
     };
   }));
 }
@@ -216,6 +241,7 @@ export async function datasetDetailView(ds: DatasetDef, ctx: ViewContext, store:
   const kinds = new Map(graph.nodes.map((n) => [n.name, n.kind]));
   const kindOf = (name: string): LineageNodeKind => kinds.get(name) ?? 'undeclared';
   const [snapshots, runs] = [await store.schemaSnapshots(ds.name), await store.recentDatasetRuns(ds.name, 20)];
+  const problems = await store.notPassingChecks(ds.name, runs.filter((r) => r.status !== 'pass').map((r) => r.run_id));
   const summary = summaryOf(ds, ctx, graph, totals);
   return {
     ...summary,
@@ -223,7 +249,10 @@ export async function datasetDetailView(ds: DatasetDef, ctx: ViewContext, store:
     checks: ds.checks.map((c) => checkState(c, ctx.latest.get(c.id))),
     schema: snapshots.length ? (snapshots[snapshots.length - 1]?.columns ?? null) : null,
     schema_changes: schemaChanges(snapshots),
-    recent_runs: runs.map((r) => ({ run_id: r.run_id, started_at: r.started_at, finished_at: r.finished_at, duration_ms: r.duration_ms, status: r.status, error: r.error })),
+    recent_runs: runs.map((r) => ({
+      run_id: r.run_id, started_at: r.started_at, finished_at: r.finished_at, duration_ms: r.duration_ms, status: r.status, error: r.error,
+      not_passing: [...(problems.get(r.run_id) ?? [])].sort((a, b) => STATUS_RANK[b.status] - STATUS_RANK[a.status] || a.check.localeCompare(b.check)),
+    })),
     upstream_status: summary.upstream.map((name) => ({ name, status: statusOf(name), kind: kindOf(name) })),
     downstream_status: summary.downstream.map((name) => ({ name, status: statusOf(name), kind: kindOf(name) })),
   };

@@ -40,6 +40,8 @@ export interface SloResult {
   exhausted: boolean;
   /** failing share of the window ÷ (1 − target); null with no runs in that window, or a zero budget with failures */
   burnRates: Record<BurnWindow, number | null>;
+  /** runs and failing runs of each burn-rate window */
+  burnCounts: Record<BurnWindow, { runs: number; failing: number }>;
   /** budget left (percent) after each bucket of the window, oldest first */
   burndown: Array<{ at: number; budgetRemaining: number }>;
 }
@@ -94,10 +96,9 @@ export function computeSlo(input: SloInput): SloResult {
   const zeroBudget = budgetShare === 0;
   const remaining = budgetRemaining(runs, failing, target);
   const budgetRuns = runs > 0 ? budgetShare * runs : null;
-  const burnRates = Object.fromEntries(Object.entries(BURN_WINDOWS).map(([name, secs]) => {
-    const w = sum(window.filter((b) => inWindow(b.at, now, secs, bucketSeconds)));
-    return [name, burnRate(w.runs, w.failing, target)];
-  })) as Record<BurnWindow, number | null>;
+  const burnCounts = Object.fromEntries(Object.entries(BURN_WINDOWS).map(([name, secs]) =>
+    [name, sum(window.filter((b) => inWindow(b.at, now, secs, bucketSeconds)))])) as Record<BurnWindow, { runs: number; failing: number }>;
+  const burnRates = Object.fromEntries(Object.entries(burnCounts).map(([name, w]) => [name, burnRate(w.runs, w.failing, target)])) as Record<BurnWindow, number | null>;
   const burndown: SloResult['burndown'] = [];
   if (runs > 0) {
     let spent = 0;
@@ -119,6 +120,52 @@ export function computeSlo(input: SloInput): SloResult {
     // A tolerance for float noise: a budget spent exactly is exhausted.
     exhausted: runs > 0 && (remaining === null || remaining <= 1e-9),
     burnRates,
+    burnCounts,
     burndown,
   };
+}
+
+/**
+ * Runs a window must hold before its budget allows one failing run: ⌈1 / (1 − target)⌉
+ * (100 at 99%, 200 at 99.5%). With fewer, one failure reads as "−9900% of the budget
+ * left": true arithmetic, no information. null for a 100% target (no budget at all).
+ */
+export function runsNeeded(target: number): number | null {
+  const share = (100 - target) / 100;
+  return share > 0 ? Math.ceil(1 / share - 1e-9) : null;
+}
+
+/** `no_runs`: nothing in the window; `too_few_runs`: fewer than runsNeeded; else `enough`. */
+export type SloData = 'no_runs' | 'too_few_runs' | 'enough';
+
+export function sloData(runs: number, target: number): SloData {
+  if (runs <= 0) return 'no_runs';
+  const need = runsNeeded(target);
+  return need !== null && runs < need ? 'too_few_runs' : 'enough';
+}
+
+/** Budget left as shown: between −100% (overspent by a whole budget or more) and 100%. */
+export function shownBudget(remaining: number | null): number | null {
+  return remaining === null ? null : Math.min(100, Math.max(-100, remaining));
+}
+
+const WINDOW_WORDS: Record<BurnWindow, string> = { '1h': 'the last hour', '6h': 'the last 6 hours', '24h': 'the last 24 hours', '3d': 'the last 3 days' };
+
+/**
+ * A burn rate in words: what failed in the window, how that compares with what the target
+ * allows, and how long a whole window's budget would last at that pace.
+ * `duration` writes seconds for people (the caller's formatter).
+ */
+export function burnWords(
+  window: BurnWindow, counts: { runs: number; failing: number }, target: number, windowSeconds: number, duration: (s: number) => string,
+): string {
+  const where = WINDOW_WORDS[window];
+  if (counts.runs === 0) return `no run in ${where}`;
+  const failed = `${counts.failing} of ${counts.runs} run${counts.runs === 1 ? '' : 's'} failed in ${where}`;
+  const rate = burnRate(counts.runs, counts.failing, target);
+  if (counts.failing === 0) return `${failed}: no budget spent`;
+  if (rate === null) return `${failed}; a ${target}% target allows none`;
+  const pace = Math.abs(rate - 1) < 0.005 ? 'exactly as fast as' : `${rate < 10 ? rate.toFixed(1) : Math.round(rate)}× as fast as`;
+  const lasts = rate > 1 ? ` — at that pace a whole ${duration(windowSeconds)} budget is spent in ${duration(windowSeconds / rate)}` : '';
+  return `${failed}: the budget burns ${pace} the ${target}% target allows${lasts}`;
 }

@@ -1,7 +1,7 @@
 // The results store in a DuckDB file (default .vigil/vigil.duckdb).
 // Append-only history; every dataset's results land in one transaction.
 
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBBlobVector, DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBValue } from '@duckdb/node-api';
 import { STATUS_RANK, worstStatus, type ColumnInfo, type Status } from '../checks/kind.js';
@@ -147,13 +147,28 @@ function latestRow(r: Record<string, unknown>): LatestResult {
   };
 }
 
+/**
+ * The store holds check messages, sample keys and incident history: it is for its owner only.
+ * DuckDB creates the file, its WAL (again after every checkpoint) and its temp folder with the
+ * process umask, so the umask drops group and other bits for the rest of the process; a
+ * folder created for it is 0700, and a store made by an older vigil is tightened to 0600.
+ */
+function privateFiles(file: string): void {
+  const previous = process.umask(0o077);
+  process.umask(previous | 0o077);
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  for (const f of [file, `${file}.wal`]) {
+    try { chmodSync(f, 0o600); } catch { /* not there yet, or not ours to change */ }
+  }
+}
+
 export class DuckDBStore implements Store {
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly instance: DuckDBInstance, private readonly conn: DuckDBConnection, readonly file: string) {}
 
   static async open(file: string): Promise<DuckDBStore> {
-    mkdirSync(path.dirname(file), { recursive: true });
+    privateFiles(file);
     const deadline = Date.now() + LOCK_RETRY_MS;
     for (;;) {
       try {
@@ -744,6 +759,22 @@ export class DuckDBStore implements Store {
         run_id: String(r.run_id), started_at: iso(r.started_at), finished_at: iso(r.finished_at), duration_ms: Number(r.duration_ms),
         status: r.status as Status | 'unknown', error: (r.error as string | null) ?? null,
       }));
+    });
+  }
+
+  notPassingChecks(dataset: string, runIds: string[]): Promise<Map<string, Array<{ check: string; name: string; status: Status }>>> {
+    if (runIds.length === 0) return Promise.resolve(new Map());
+    return this.reading(async (query) => {
+      const rows = await query(
+        `SELECT run_id, check_id, name, status FROM check_results WHERE dataset = ? AND status <> 'pass' AND run_id IN (${runIds.map(() => '?').join(', ')}) ORDER BY run_id, check_id`,
+        [dataset, ...runIds],
+      );
+      const out = new Map<string, Array<{ check: string; name: string; status: Status }>>();
+      for (const r of rows) {
+        const id = String(r.run_id);
+        (out.get(id) ?? out.set(id, []).get(id)!).push({ check: String(r.check_id), name: String(r.name), status: r.status as Status });
+      }
+      return out;
     });
   }
 

@@ -220,6 +220,8 @@ export interface Store {
   windowCounts(windows: CountWindow[]): Promise<Map<string, WindowCount>>;
   /** A dataset's newest runs, newest first. */
   recentDatasetRuns(dataset: string, limit: number): Promise<DatasetRunSummary[]>;
+  /** The checks of a dataset that did not pass in each of these runs (run id → checks, in check id order). */
+  notPassingChecks(dataset: string, runIds: string[]): Promise<Map<string, Array<{ check: string; name: string; status: Status }>>>;
   /** Every schema snapshot of a dataset (the baseline, then each change), oldest first. */
   schemaSnapshots(dataset: string): Promise<Array<{ run_id: string; recorded_at: string; columns: ColumnInfo[] }>>;
   close(): Promise<void>;

@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'TIMEOUT'
   | 'STORE_FAILED'
   | 'NO_MATCH'
-  | 'SHUTTING_DOWN';
+  | 'SHUTTING_DOWN'
+  | 'ALREADY_RUNNING';
 
 export class VigilError extends Error {
   readonly code: ErrorCode;

@@ -1,0 +1,147 @@
+// vigil serve's reloads: a change to vigil.yaml, a check folder or an alert folder loads the
+// project again (off the main thread, so no file can stall the scheduler or the API) and
+// hands it to the scheduler. A folder that is deleted and created again, or swapped for
+// another by a rename, is noticed by its inode and watched anew.
+
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import { blockingDiagnostics, type LoadOptions } from '../config/loader.js';
+import { loadProjectOffThread } from '../config/load-off-thread.js';
+import type { Diagnostic } from '../config/diagnostics.js';
+import type { Project } from '../config/model.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import { errorMessage } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+
+export interface ReloadOptions {
+  /** The project as started: its store, address and engine settings stay for the life of the process. */
+  project: Project;
+  load: LoadOptions;
+  scheduler: Scheduler;
+  log: Logger;
+  /** After every reload attempt (the caller refreshes what depends on the problems). */
+  onReloaded?: () => void;
+  /** How often folders are checked for having been replaced (default 2 s). */
+  pollMs?: number;
+  /** Wait after the last change before loading (default 150 ms). */
+  debounceMs?: number;
+}
+
+export interface Reloader {
+  /** Resolves when the reload in progress (if any) is done. */
+  close(): Promise<void>;
+}
+
+const asList = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+
+/** The folders a project reads its check and alert files from, resolved. */
+function foldersOf(project: Project): string[] {
+  return [...asList(project.config.checks), ...asList(project.config.alerts)].map((f) => path.resolve(project.root, f));
+}
+
+/** A folder's identity on disk: null when it is not there. */
+function inode(dir: string): string | null {
+  try {
+    const st = statSync(dir);
+    return st.isDirectory() ? `${st.dev}:${st.ino}` : null;
+  } catch {
+    return null;
+  }
+}
+
+export function watchProject(opts: ReloadOptions): Reloader {
+  const { project, scheduler, log } = opts;
+  const configExisted = existsSync(project.configFile);
+  const watched = new Map<string, string | null>();
+  const watcher: FSWatcher = watch([project.configFile], { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 25 } });
+  const follow = (folders: string[]) => {
+    for (const dir of folders) {
+      if (watched.has(dir)) continue;
+      watched.set(dir, inode(dir));
+      watcher.add(dir);
+    }
+  };
+  follow(foldersOf(project));
+
+  let pending: NodeJS.Timeout | undefined;
+  let running: Promise<void> | null = null;
+  let again = false;
+  let closed = false;
+  const schedule = () => {
+    if (closed) return;
+    clearTimeout(pending);
+    pending = setTimeout(() => {
+      if (running) { again = true; return; }
+      running = (async () => {
+        do {
+          again = false;
+          await reloadOnce();
+        } while (again && !closed);
+      })().finally(() => { running = null; });
+    }, opts.debounceMs ?? 150);
+  };
+
+  watcher.on('all', (_event, changed) => {
+    if (/\.ya?ml$/i.test(changed)) schedule();
+  });
+  // chokidar drops a watched folder that is deleted (and says nothing): its inode tells.
+  const poll = setInterval(() => {
+    for (const [dir, was] of watched) {
+      const now = inode(dir);
+      if (now === was) continue;
+      watched.set(dir, now);
+      watcher.unwatch(dir);
+      watcher.add(dir);
+      log.info({ folder: dir, present: now !== null }, now === null ? 'a watched folder is gone' : 'a watched folder was created or replaced: watching it again');
+      schedule();
+    }
+  }, opts.pollMs ?? 2000);
+  poll.unref();
+
+  const reloadOnce = async () => {
+    try {
+      if (!existsSync(project.configFile) && configExisted) {
+        // Without vigil.yaml the loader would fall back to defaults (another checks folder, timezone, store).
+        log.error({ file: project.configFile }, 'vigil.yaml is gone: keeping the running configuration until it is back');
+        return;
+      }
+      const next = await loadProjectOffThread(opts.load);
+      if (closed) return;
+      const badConfig = blockingDiagnostics(next.diagnostics, 'serve', next.project).filter((d) => d.file === project.configFile);
+      if (badConfig.length) {
+        scheduler.problems = next.diagnostics;
+        for (const p of badConfig) log.error({ file: p.file, line: p.line, col: p.col, problem: p.message }, 'invalid vigil.yaml: keeping the running configuration');
+      } else {
+        const before = project.config;
+        const after = next.project.config;
+        const fixed = [
+          next.project.storePath !== project.storePath ? 'store' : '',
+          after.dashboard.host !== before.dashboard.host || after.dashboard.port !== before.dashboard.port ? 'dashboard host/port' : '',
+          after.dashboard.token !== before.dashboard.token ? 'dashboard.token' : '',
+          after.concurrency !== before.concurrency || JSON.stringify(after.duckdb) !== JSON.stringify(before.duckdb) ? 'concurrency/duckdb' : '',
+        ].filter(Boolean);
+        if (fixed.length) log.warn({ changed: fixed }, 'vigil.yaml changed settings that take effect only after a restart of vigil serve');
+        scheduler.reload(next.project, next.project.datasets, next.diagnostics, next.invalidFiles);
+        // vigil.yaml may name other folders now.
+        follow(foldersOf(next.project));
+      }
+    } catch (err) {
+      // The load itself failed (too slow, out of memory): say so where config problems are shown.
+      const problem: Diagnostic = { file: project.configFile, line: 1, col: 1, severity: 'error', message: `${errorMessage(err)}; keeping the running configuration` };
+      scheduler.problems = [...scheduler.problems.filter((p) => p.message !== problem.message), problem];
+      log.error({ err: errorMessage(err) }, 'reload failed: keeping the running configuration');
+    }
+    opts.onReloaded?.();
+  };
+
+  return {
+    async close() {
+      closed = true;
+      clearTimeout(pending);
+      clearInterval(poll);
+      await watcher.close();
+      await running;
+    },
+  };
+}
