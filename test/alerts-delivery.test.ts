@@ -359,8 +359,8 @@ silences:
     try {
       expect(await s.openIncidentCounts()).toEqual(new Map([['orders', 1]]));
       const [inc] = await s.incidents({ state: 'open', dataset: 'orders' });
-      expect(inc).toMatchObject({ check: 'orders.row_count', state: 'open', last_event: 'opened', silenced: null });
-      expect(inc?.last_notification_at).not.toBeNull();
+      expect(inc).toMatchObject({ checkId: 'orders.row_count', state: 'open', lastEvent: 'opened', silencedReason: null });
+      expect(inc?.lastNotifiedAt).not.toBeNull();
       expect(await s.incidents({ state: 'resolved' })).toEqual([]);
     } finally {
       await s.close();

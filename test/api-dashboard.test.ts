@@ -352,7 +352,7 @@ describe('a store written before the read models (schema version 2)', () => {
     const store = await DuckDBStore.open(file);
     try {
       expect((await store.latestStates()).map((r) => [r.check, r.status, r.value, r.run_id])).toEqual([['a.row_count', 'fail', 0, 'r2']]);
-      const hours = await store.checkHistory('a.row_count', at(0), at(2), 'hour');
+      const hours = (await store.checkHistory('a.row_count', at(0), at(2), 'hour')).points.rows();
       expect(hours).toEqual([{ at: at(1).toISOString(), value: 0, min: 0, max: 10, worst: 2, runs: 2, failing: 1 }]);
       expect((await store.recentDatasetRuns('a', 10)).map((r) => [r.run_id, r.status])).toEqual([['r2', 'fail'], ['r1', 'pass']]);
     } finally {

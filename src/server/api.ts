@@ -10,10 +10,12 @@ import { KINDS } from '../checks/registry.js';
 import type { DatasetDef } from '../config/model.js';
 import { lineageView } from '../lineage/view.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import type { HistoryPoints } from '../store/history-points.js';
 import type { BucketCount, LatestResult, Store } from '../store/store.js';
 import type { CheckHistory, DatasetsResponse, SlosResponse } from './api-types.js';
+import { historyBody } from './history-json.js';
 import {
-  configThresholds, datasetDetailView, datasetStatus, datasetsView, findCheck, historyPoints, historyResolution, latestById, sloDetails, sloFrom, sloWindows,
+  configThresholds, datasetDetailView, datasetStatus, datasetsView, findCheck, historyResolution, latestById, sloDetails, sloFrom, sloWindows,
   type SloTotals, type ViewContext,
 } from './views.js';
 
@@ -39,12 +41,12 @@ const STALE_MS = 2 * CACHE_MS;
 const HISTORY_CACHE_ENTRIES = 256;
 
 /**
- * A body partly serialized already: `head` (JSON up to its last key's value) then the hourly history's
- * points as stored, in pieces, and `}`. Scrubbed like any other body. `version` names the stored points
- * (see RecentHistoryJson): with the head, which holds the window asked for, it names the whole body.
+ * A history body: its head (JSON text up to the points), the points written as JSON straight into the
+ * body's bytes (history-json.ts), and `}`. `version` names the points (see History): with the head,
+ * which holds the window asked for, it names the whole body.
  */
-class RawJson {
-  constructor(readonly head: string, readonly points: Buffer[], readonly version: string) {}
+class HistoryBody {
+  constructor(readonly head: string, readonly points: HistoryPoints, readonly version: string) {}
 }
 
 interface Cached {
@@ -56,7 +58,6 @@ interface Cached {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
-const CLOSE_BRACE = Buffer.from('}');
 
 export function apiRouter(deps: ApiDeps): Router {
   const { scheduler, store } = deps;
@@ -102,8 +103,8 @@ export function apiRouter(deps: ApiDeps): Router {
       const built = await build();
       let body: Buffer;
       let etag: string | undefined;
-      if (built instanceof RawJson) {
-        const joined = Buffer.concat([Buffer.from(built.head), ...built.points, CLOSE_BRACE]);
+      if (built instanceof HistoryBody) {
+        const joined = historyBody(built.head, built.points, '}');
         body = scrubBytes(joined);
         // Express's weak form, W/"<length>-<hash>", with the hash taken of what the body is made of
         // instead of its 15–150 kB (unless scrubbing changed it: then of the body, as express would).
@@ -130,8 +131,8 @@ export function apiRouter(deps: ApiDeps): Router {
 
   // The latest result of every check, read once per store revision and shared by every view.
   let latestMemo: { revision: number; value: Promise<Map<string, LatestResult>> } | null = null;
-  const latestMap = (): Promise<Map<string, LatestResult>> => {
-    const rev = store.revision();
+  const latestMap = async (): Promise<Map<string, LatestResult>> => {
+    const rev = (await store.revision()).all;
     if (!latestMemo || latestMemo.revision !== rev) {
       const value = store.latestStates().then(latestById);
       latestMemo = { revision: rev, value };
@@ -150,10 +151,14 @@ export function apiRouter(deps: ApiDeps): Router {
     return store.hourlyCounts(ids, from);
   };
   const sloTotals = (datasets: DatasetDef[], now: Date): Promise<SloTotals> => store.windowCounts(sloWindows(datasets, now));
-  const revision = (dataset?: string) => `${store.revision(dataset)}:${scheduler.configRevision}`;
+  /** A cache key: the store's revision (of all, or of one dataset's results) and the configuration's. */
+  const revision = async (dataset?: string) => {
+    const rev = await store.revision();
+    return `${dataset === undefined ? rev.all : (rev.datasets.get(dataset) ?? 0)}:${scheduler.configRevision}`;
+  };
 
   router.get('/api/datasets', async (_req, res) => {
-    await cached(res, 'datasets', revision(), async (): Promise<DatasetsResponse> => {
+    await cached(res, 'datasets', await revision(), async (): Promise<DatasetsResponse> => {
       const ctx = await context();
       return datasetsView(ctx, await sloTotals(ctx.datasets, ctx.now));
     });
@@ -166,7 +171,7 @@ export function apiRouter(deps: ApiDeps): Router {
       return;
     }
     // Neighbours' statuses are part of the page: any write may change it.
-    await cached(res, `dataset:${ds.name}`, revision(), async () => {
+    await cached(res, `dataset:${ds.name}`, await revision(), async () => {
       const ctx = await context();
       return datasetDetailView(ds, ctx, store, await sloTotals([ds], ctx.now));
     });
@@ -187,7 +192,7 @@ export function apiRouter(deps: ApiDeps): Router {
       return;
     }
     const dataset = def?.dataset ?? latest?.dataset ?? '';
-    await cached(res, `history:${id}:${days}`, revision(dataset), async (): Promise<CheckHistory | RawJson> => {
+    await cached(res, `history:${id}:${days}`, await revision(dataset), async (): Promise<HistoryBody> => {
       const to = deps.now();
       const from = new Date(to.getTime() - days * 86_400_000);
       const resolution = historyResolution(days);
@@ -196,15 +201,14 @@ export function apiRouter(deps: ApiDeps): Router {
         check: id, dataset, kind: def?.kind ?? latest?.kind ?? '', unit: def ? KINDS[def.kind].unit : (latest?.unit ?? null),
         thresholds: def ? configThresholds(def) : (latest?.thresholds ?? {}), resolution, from: from.toISOString(), to: to.toISOString(),
       };
-      // An hourly window inside the check's recent hours: the stored points are spliced in as they are (points is the last key).
-      const stored = resolution === 'hour' ? await store.recentHourlyHistoryJson(id, from, to) : null;
-      if (stored !== null) return new RawJson(JSON.stringify({ ...head, points: [] }).slice(0, -3), stored.json, stored.version);
-      return { ...head, points: historyPoints(await store.checkHistory(id, from, to, resolution)) };
+      // The points written straight from the store's packed points (points is the last key).
+      const history = await store.checkHistory(id, from, to, resolution);
+      return new HistoryBody(JSON.stringify({ ...head, points: [] }).slice(0, -3), history.points, history.version);
     }, HISTORY_CACHE_ENTRIES);
   });
 
   router.get('/api/lineage', async (_req, res) => {
-    await cached(res, 'lineage', revision(), async () => {
+    await cached(res, 'lineage', await revision(), async () => {
       const latest = await latestMap();
       const datasets = scheduler.datasetsNow();
       const byName = new Map(datasets.map((d) => [d.name, d]));
@@ -216,7 +220,7 @@ export function apiRouter(deps: ApiDeps): Router {
   });
 
   router.get('/api/slos', async (_req, res) => {
-    await cached(res, 'slos', revision(), async (): Promise<SlosResponse> => {
+    await cached(res, 'slos', await revision(), async (): Promise<SlosResponse> => {
       const datasets = scheduler.datasetsNow();
       const now = deps.now();
       return { slos: sloDetails(datasets, await sloCounts(datasets, now), now) };

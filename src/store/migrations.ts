@@ -1,7 +1,31 @@
-// Store schema, versioned. A migration is appended, never edited: stores in
-// the field upgrade by applying the ones they have not seen, in order.
+// The DuckDB store's schema, versioned. A migration is appended, never edited:
+// stores in the field upgrade by applying the ones they have not seen, in order.
 // Versions may have gaps (branches reserve numbers): the store records each
 // migration it applied, so one numbered lower but merged later still runs.
+// Every version here has its PostgreSQL counterpart in postgres/migrations.ts
+// (a test holds the two lists to the same versions).
+
+import { randomUUID } from 'node:crypto';
+import { RECENT_HOURLY_DAYS, windowOf } from './history-window.js';
+import type { HistoryRow } from './store.js';
+
+/** What a migration's step written in code gets: the writer connection, inside the migration's transaction. */
+export interface MigrationDb {
+  rows(sql: string, values?: unknown[]): Promise<Record<string, unknown>[]>;
+  run(sql: string, values?: unknown[]): Promise<void>;
+  /** A read whose rows are handed over a chunk at a time (no other statement may run until it is done). */
+  stream(sql: string, values: unknown[], onRows: (rows: Record<string, unknown>[]) => void): Promise<void>;
+  /** A BLOB parameter. */
+  blob(bytes: Buffer): unknown;
+}
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string[];
+  /** Runs after `sql`, in the same transaction: for what SQL cannot build. */
+  run?: (db: MigrationDb) => Promise<void>;
+}
 
 /** status → rank, as SQL (pass 0, warn 1, fail 2, error 3): the worst status of a bucket is its max rank. */
 export const STATUS_RANK_SQL = `CASE status WHEN 'pass' THEN 0 WHEN 'warn' THEN 1 WHEN 'fail' THEN 2 ELSE 3 END`;
@@ -26,13 +50,6 @@ const rollupBackfill = (name: string, unit: 'hour' | 'day') => `INSERT INTO ${na
         arg_max_null(value, evaluated_at), min(value), max(value), max(${STATUS_RANK_SQL}), count(*), count(*) FILTER (WHERE ${FAILING_SQL})
       FROM check_results GROUP BY ALL
       ORDER BY bucket`;  // in time order, like the inserts that follow: a window's bucket range then prunes row groups
-
-/**
- * Days of hourly buckets kept per check in check_recent_hour: the buckets whose day is one of the
- * RECENT_HOURLY_DAYS days ending at the check's newest bucket's day. A 30-day history (and the
- * SLO windows up to 28 days) then reads one check's ≤ 35 short rows, however long the history is.
- */
-export const RECENT_HOURLY_DAYS = 35;
 
 /** One hourly bucket in check_recent_hour.points as migration 5 wrote it, a JSON array (compact: up to 24 per row); migration 6 replaced it. */
 export const RECENT_POINT_SQL = `json_array(epoch_ms(bucket), epoch_us(last_at), last_value, min_value, max_value, worst, runs, failing_runs)`;
@@ -66,7 +83,7 @@ export const recentWindowSql = (where: string) => `SELECT check_id, newest,
   FROM (SELECT check_id, day, (points::VARCHAR)[2:-2] AS day_points, max(day) OVER (PARTITION BY check_id) AS newest FROM check_recent_hour ${where})
   GROUP BY check_id, newest`;
 
-export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; sql: string[] }> = [
+export const MIGRATIONS: ReadonlyArray<Migration> = [
   {
     version: 1,
     description: 'runs, dataset runs, check results, schema snapshots',
@@ -286,6 +303,73 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; s
       `UPDATE check_recent_window SET version = gen_random_uuid()`,
     ],
   },
+  {
+    version: 9,
+    description: 'each check\'s recent hours as packed points (data, not the API\'s JSON): check_history_window replaces check_recent_hour and check_recent_window; revisions kept in the store',
+    sql: [
+      // The same split as check_recent_window (the newest day's points, and those of the days before it),
+      // as fixed-width records (history-points.ts) that readers index instead of parsing.
+      `CREATE TABLE check_history_window (
+        check_id VARCHAR PRIMARY KEY,
+        newest_day INTEGER NOT NULL,
+        earlier BLOB NOT NULL,
+        latest BLOB NOT NULL,
+        version VARCHAR NOT NULL
+      )`,
+      // Per dataset (and '*' for what is not one dataset's): a count of writes every reader keys its caches on.
+      `CREATE TABLE vigil_revisions (scope VARCHAR PRIMARY KEY, revision BIGINT NOT NULL)`,
+      `INSERT INTO vigil_revisions SELECT dataset, count(*) FROM dataset_runs GROUP BY dataset`,
+    ],
+    run: async (db) => {
+      await backfillHistoryWindows(db);
+      await db.run('DROP TABLE check_recent_window');
+      await db.run('DROP TABLE check_recent_hour');
+    },
+  },
 ];
+
+/** Rows of check_history_window written by one INSERT. */
+const BACKFILL_BATCH = 100;
+
+/**
+ * check_history_window rebuilt from check_rollups_hour for every check (the table must be empty):
+ * one scan for each check's newest bucket, one streamed read of the recent buckets (the time-ordered
+ * rollups prune to their newest row groups), packed here, then written.
+ */
+export async function backfillHistoryWindows(db: MigrationDb): Promise<void> {
+  const [bounds] = await db.rows('SELECT epoch_ms(date_trunc(\'day\', min(newest))) AS lo FROM (SELECT max(bucket) AS newest FROM check_rollups_hour GROUP BY check_id)');
+  if (bounds?.lo === null || bounds?.lo === undefined) return;
+  const from = new Date(Number(bounds.lo) - (RECENT_HOURLY_DAYS - 1) * 86_400_000).toISOString();
+  const windows: unknown[][] = [];
+  let check: string | null = null;
+  let points: HistoryRow[] = [];
+  const flush = () => {
+    const w = check === null ? null : windowOf(points);
+    if (w) windows.push([check, w.newestDay, db.blob(w.earlier.bytes), db.blob(w.latest.bytes), randomUUID()]);
+  };
+  await db.stream(`SELECT check_id, epoch_ms(bucket) AS at, last_value, min_value, max_value, worst, runs, failing_runs
+    FROM check_rollups_hour WHERE bucket >= ?::TIMESTAMP ORDER BY check_id, bucket`, [from.slice(0, 19)], (rows) => {
+    for (const r of rows) {
+      if (r.check_id !== check) { flush(); check = String(r.check_id); points = []; }
+      points.push(rollupPoint(r));
+    }
+  });
+  flush();
+  for (let i = 0; i < windows.length; i += BACKFILL_BATCH) {
+    const batch = windows.slice(i, i + BACKFILL_BATCH);
+    await db.run(`INSERT INTO check_history_window VALUES ${batch.map(() => '(?, ?, ?, ?, ?)').join(', ')}`, batch.flat());
+  }
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/** A row of check_rollups_hour (bucket as epoch ms in `at`) as a history point. */
+export function rollupPoint(r: Record<string, unknown>): HistoryRow {
+  return {
+    at: new Date(Number(r.at)).toISOString(), value: num(r.last_value), min: num(r.min_value), max: num(r.max_value),
+    worst: Number(r.worst), runs: Number(r.runs), failing: Number(r.failing_runs),
+  };
+}
+
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

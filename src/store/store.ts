@@ -1,8 +1,9 @@
-// What the rest of vigil needs from the results store. DuckDB file now;
-// a postgres:// store later implements the same interface.
+// What the rest of vigil needs from the results store: data in, data out.
+// Pages, their JSON and their caches live above it (server/); a store says
+// what it holds and what changed (revision()), for every process sharing it.
 
 import type { ColumnInfo, Status } from '../checks/kind.js';
-import type { IncidentJson } from '../server/api-types.js';
+import type { HistoryPoints } from './history-points.js';
 
 export interface CheckResult {
   check: string;
@@ -102,6 +103,15 @@ export interface OutboxRow {
   deliveredAt: string | null;
 }
 
+/** A delivery attempt's outcome, as recorded on its outbox row. */
+export interface OutboxPatch {
+  state: OutboxState;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  deliveredAt: string | null;
+}
+
 export interface IncidentWrites {
   incidents: Array<{ row: IncidentRow; insert: boolean }>;
   history: IncidentHistoryRow[];
@@ -120,15 +130,31 @@ export interface LatestResult extends CheckResult {
   recorded_at: string;
 }
 
-/** A check's recent hourly history as JSON, read as stored. */
-export interface RecentHistoryJson {
-  /** The JSON array in pieces (views of what was read, joined once by whoever sends them). */
-  json: Buffer[];
+/** An incident with its status history, oldest first. */
+export interface IncidentWithHistory extends IncidentRow {
+  history: Array<{ at: string; status: Status; event: IncidentEventName | null }>;
+}
+
+/** A check's history over a window, and what names it. */
+export interface History {
+  points: HistoryPoints;
   /**
-   * Changes with every write to the check's recent hours (random per write, kept in the store): with the
-   * window asked for, it names these bytes, so a response's ETag need not hash them. '' when the check has none.
+   * Changes with every write to these points (random per write, kept in the store): with the window
+   * asked for, it names them, so a response built from them need not be hashed for its ETag. '' when
+   * the store cannot say (a reader then names the points by their content).
    */
   version: string;
+}
+
+/**
+ * What the store holds, as a count of writes: every process sharing the store sees the same numbers
+ * (they live in the store), so caches keyed on them are right whoever wrote.
+ */
+export interface StoreRevision {
+  /** Changes with every recorded dataset (and anything else the dashboard shows). */
+  all: number;
+  /** Per dataset: changes with each write of that dataset's results. */
+  datasets: ReadonlyMap<string, number>;
 }
 
 /** One point of a check's history: one result (resolution run) or one hour/day bucket of them. */
@@ -191,8 +217,8 @@ export interface Store {
   recordSkippedTick(dataset: string, at: string, reason: string): Promise<void>;
   /** Skipped ticks per dataset: how many and the latest. */
   skippedTicks(): Promise<Map<string, { count: number; last: string }>>;
-  /** Incidents, newest first (default: all states, 200). */
-  incidents(opts: { state?: 'open' | 'resolved' | 'all'; limit?: number; dataset?: string }): Promise<IncidentJson[]>;
+  /** Incidents, newest first (default: all states, 200), each with its history. */
+  incidents(opts: { state?: 'open' | 'resolved' | 'all'; limit?: number; dataset?: string }): Promise<IncidentWithHistory[]>;
   /** Open incidents per dataset. */
   openIncidentCounts(): Promise<Map<string, number>>;
   /** Pending outbox rows whose next attempt is due at `now`, oldest first. */
@@ -200,20 +226,18 @@ export interface Store {
   /** Outbox rows, oldest first (every state unless given). */
   outbox(opts?: { state?: OutboxState; limit?: number }): Promise<OutboxRow[]>;
   /** Records a delivery attempt's outcome. */
-  updateOutbox(key: string, patch: { state: OutboxState; attempts: number; nextAttemptAt: string | null; lastError: string | null; deliveredAt: string | null }): Promise<void>;
-  /** Writes so far (of one dataset, or all): readers key caches on it. */
-  revision(dataset?: string): number;
+  updateOutbox(key: string, patch: OutboxPatch): Promise<void>;
+  /** What the store holds now, as revisions (readers key caches on them). */
+  revision(): Promise<StoreRevision>;
   /** The latest result of every check ever recorded, from the maintained latest_results table. */
   latestStates(): Promise<LatestResult[]>;
   /** One check's latest result (a key lookup). */
   latestState(checkId: string): Promise<LatestResult | null>;
-  /** A check's history from `from` to `to`: every result, or hourly / daily rollups. */
-  checkHistory(checkId: string, from: Date, to: Date, resolution: 'run' | 'hour' | 'day'): Promise<HistoryRow[]>;
   /**
-   * A check's hourly history from `from` to `to` as the JSON array of the API's history points (UTF-8),
-   * read from its recent hours (no per-point parsing); null when the window starts before them.
+   * A check's history from `from` (its hour or day bucket) to `to`: every result, or hourly / daily
+   * rollups, in time order. An hourly window inside the check's recent hours reads those (one row).
    */
-  recentHourlyHistoryJson(checkId: string, from: Date, to: Date): Promise<RecentHistoryJson | null>;
+  checkHistory(checkId: string, from: Date, to: Date, resolution: 'run' | 'hour' | 'day'): Promise<History>;
   /** Hourly run / failing-run counts of these checks from the hour bucket holding `from` on. */
   hourlyCounts(checkIds: string[], from: Date): Promise<Map<string, BucketCount[]>>;
   /** Each window's runs and failing runs summed (every check asked for is in the map, with zeros when it has none). */

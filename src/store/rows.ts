@@ -1,0 +1,100 @@
+// Rows as either database hands them back (DuckDB and PostgreSQL drivers both
+// give TIMESTAMPTZ as Date; JSON as text or already parsed) turned into the
+// store's records, one definition for both stores.
+
+import type { Status } from '../checks/kind.js';
+import type { ColumnInfo } from '../checks/kind.js';
+import type { DatasetRunSummary, IncidentRow, LatestResult, OutboxRow, OutboxState, RunRecord, RunStatus } from './store.js';
+
+export function parseJson<T>(v: unknown, fallback: T): T {
+  if (v === null || v === undefined) return fallback;
+  if (typeof v === 'string') {
+    try { return JSON.parse(v) as T; } catch { return fallback; }
+  }
+  return v as T;
+}
+
+export const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v));
+export const isoOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : iso(v));
+export const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+export const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+export const INCIDENT_COLUMNS = `id, check_id, dataset, kind, status, notified_status, state, opened_at, last_seen_at, resolved_at, last_notified_at,
+  last_event, silenced_reason, silenced_until, runbook, owner, message`;
+
+export function incidentFromRow(r: Record<string, unknown>): IncidentRow {
+  return {
+    id: String(r.id), checkId: String(r.check_id), dataset: String(r.dataset), kind: String(r.kind),
+    state: r.state as IncidentRow['state'], status: r.status as Status, notifiedStatus: (r.notified_status as Status | null) ?? null,
+    openedAt: iso(r.opened_at), lastSeenAt: iso(r.last_seen_at), resolvedAt: isoOrNull(r.resolved_at), lastNotifiedAt: isoOrNull(r.last_notified_at),
+    lastEvent: (r.last_event as IncidentRow['lastEvent']) ?? null, silencedReason: strOrNull(r.silenced_reason), silencedUntil: isoOrNull(r.silenced_until),
+    runbook: strOrNull(r.runbook), owner: strOrNull(r.owner), message: String(r.message),
+  };
+}
+
+/** An incident's values in INCIDENT_COLUMNS order, id last (for an UPDATE … WHERE id = ?), or first with `idFirst`. */
+export function incidentValues(i: IncidentRow, idFirst: boolean): unknown[] {
+  const values = [i.checkId, i.dataset, i.kind, i.status, i.notifiedStatus, i.state, i.openedAt, i.lastSeenAt, i.resolvedAt,
+    i.lastNotifiedAt, i.lastEvent, i.silencedReason, i.silencedUntil, i.runbook, i.owner, i.message];
+  return idFirst ? [i.id, ...values] : [...values, i.id];
+}
+
+export function outboxFromRow(r: Record<string, unknown>): OutboxRow {
+  return {
+    key: String(r.idempotency_key), channel: String(r.channel), dataset: String(r.dataset), runId: strOrNull(r.run_id),
+    payload: parseJson<unknown>(r.payload, null), state: r.state as OutboxState, attempts: Number(r.attempts),
+    nextAttemptAt: isoOrNull(r.next_attempt_at), lastError: strOrNull(r.last_error), createdAt: iso(r.created_at), deliveredAt: isoOrNull(r.delivered_at),
+  };
+}
+
+export function latestFromRow(r: Record<string, unknown>): LatestResult {
+  return {
+    check: String(r.check_id), dataset: String(r.dataset), kind: String(r.kind), name: String(r.name),
+    status: r.status as Status, value: numOrNull(r.value), unit: String(r.unit),
+    message: String(r.message), runbook: strOrNull(r.runbook), owner: strOrNull(r.owner),
+    tags: parseJson<string[]>(r.tags, []), thresholds: parseJson(r.thresholds, {}), details: parseJson(r.details, {}),
+    evaluated_at: iso(r.evaluated_at), duration_ms: Number(r.duration_ms), run_id: String(r.run_id), recorded_at: iso(r.recorded_at),
+  };
+}
+
+export function runFromRow(r: Record<string, unknown>): RunRecord {
+  return {
+    run_id: String(r.run_id), started_at: iso(r.started_at), finished_at: isoOrNull(r.finished_at),
+    status: r.status as RunStatus, trigger: String(r.trigger), selectors: parseJson<string[]>(r.selectors, []),
+    summary: parseJson(r.summary, { pass: 0, warn: 0, fail: 0, error: 0 }),
+  };
+}
+
+export const columnsFromRow = (v: unknown): ColumnInfo[] => parseJson<ColumnInfo[]>(v, []);
+
+export function summaryFromRow(r: Record<string, unknown>): DatasetRunSummary {
+  return {
+    run_id: String(r.run_id), started_at: iso(r.started_at), finished_at: iso(r.finished_at), duration_ms: Number(r.duration_ms),
+    status: r.status as Status | 'unknown', error: strOrNull(r.error),
+  };
+}
+
+export const snapshotFromRow = (r: Record<string, unknown>) => ({ run_id: String(r.run_id), recorded_at: iso(r.recorded_at), columns: columnsFromRow(r.columns) });
+
+/**
+ * A number as bound for a DOUBLE parameter: text, because a JS number with an integral value would be
+ * bound as a BIGINT and overflow past 2^63 (a sql check may return anything); NaN/±Infinity → NULL;
+ * anything that is not a number goes as it is, for the database to reject.
+ */
+export const doubleParam = (v: number | null): string | null => (typeof v === 'number' ? (Number.isFinite(v) ? String(v) : null) : v);
+
+export interface NotPassing {
+  check: string;
+  name: string;
+  status: Status;
+}
+
+/** Rows of (run_id, check_id, name, status) as run id → its checks that did not pass, in the rows' order. */
+export function notPassingByRun(rows: Record<string, unknown>[]): Map<string, NotPassing[]> {
+  const out = new Map<string, NotPassing[]>();
+  for (const r of rows) {
+    const id = String(r.run_id);
+    (out.get(id) ?? out.set(id, []).get(id)!).push({ check: String(r.check_id), name: String(r.name), status: r.status as Status });
+  }
+  return out;
+}
