@@ -4,6 +4,7 @@
 
 import type { Logger } from '../util/log.js';
 import type { Engine } from './engine.js';
+import { createPostgresEngine } from './postgres.js';
 
 /** A connection as vigil.yaml declares it, with its name. */
 export interface ConnectionSpec {
@@ -20,4 +21,6 @@ export interface EngineSettings {
 
 export type EngineFactory = (connection: ConnectionSpec, settings: EngineSettings) => Engine;
 
-export const CONNECTION_ENGINES: Readonly<Record<string, EngineFactory>> = {};
+export const CONNECTION_ENGINES: Readonly<Record<string, EngineFactory>> = {
+  postgres: createPostgresEngine,
+};

@@ -217,7 +217,7 @@ async function attemptDataset(ds: DatasetDef, assumed: ColumnInfo[] | null, ctx:
           for (const n of mine) needErrors.delete(needKey(n));
           await runCompiled(mine, false, false);
           const bad = mine.find((n) => needErrors.has(needKey(n)));
-          if (bad) failed.set(check, needErrors.get(needKey(bad)) as string);
+          if (bad) failed.set(check, `query failed${check.where ? ` (where: ${check.where})` : ''}: ${needErrors.get(needKey(bad)) as string}`);
         }
       } catch (err) {
         if (err instanceof Stopped) throw err;

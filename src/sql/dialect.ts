@@ -59,6 +59,8 @@ export interface Dialect {
   columnsOf(cte: string, alias: string): string | null;
   /** An aggregate that reads every value of these columns (so a scan meets every data page). */
   readsEveryValue(columns: string[]): string;
+  /** A user's query (a sql check) with every `{{ source }}` (matched by `placeholder`) standing for `filtered`, the filtered source in parentheses. */
+  sourceQuery(query: string, placeholder: RegExp, filtered: string): string;
   /** A user's query (a sql check) as a statement that can only read and returns at most its first row. */
   userQuery(sql: string): string;
 }

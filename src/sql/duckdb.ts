@@ -42,6 +42,8 @@ export const duckdbDialect: Dialect = {
   },
   columnsOf: (cte, alias) => `SELECT list(struct_pack(name := column_name, type := column_type)) AS ${alias} FROM (DESCRIBE ${cte})`,
   readsEveryValue: (columns) => `bit_xor(hash(${columns.join(', ')}))`,
+  // DuckDB takes a subquery in FROM without an alias: `from {{ source }}` and `from {{ source }} s` both read.
+  sourceQuery: (query, placeholder, filtered) => query.replace(placeholder, () => filtered),
   // The engine runs only single SELECT statements (it checks each one's type), so a query goes as written.
   userQuery: (sql) => sql,
 };
