@@ -1,8 +1,9 @@
 // Real stand-ins for alert receivers, both on port 0: an HTTP server playing
-// Slack's Incoming Webhook endpoint (scripted answers, every request kept),
+// Slack's Incoming Webhook endpoint, PagerDuty's Events API or any webhook
+// receiver (scripted answers, every request kept with its headers),
 // and an SMTP server (smtp-server) whose messages are parsed with mailparser.
 
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
@@ -10,6 +11,9 @@ import { SMTPServer } from 'smtp-server';
 export interface SlackRequest {
   at: number;
   path: string;
+  headers: IncomingHttpHeaders;
+  /** The body as received (what a signature covers). */
+  raw: string;
   body: { text: string; blocks: Array<Record<string, any>> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
@@ -37,7 +41,7 @@ export async function slackStandIn(script: SlackStandIn['script'] = []): Promise
     req.on('end', () => {
       let body: SlackRequest['body'];
       try { body = JSON.parse(data) as SlackRequest['body']; } catch { body = { text: data, blocks: [] }; }
-      requests.push({ at: Date.now(), path: req.url ?? '', body });
+      requests.push({ at: Date.now(), path: req.url ?? '', headers: req.headers, raw: data, body });
       const r = script.shift() ?? { status: 200, body: 'ok' };
       res.writeHead(r.status, { 'content-type': 'text/plain', ...r.headers });
       res.end(r.body ?? (r.status === 200 ? 'ok' : ''));

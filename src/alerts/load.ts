@@ -12,7 +12,7 @@ import type { Config } from '../config/schema.js';
 import { zodIssuesToDiagnostics } from '../config/zod-issues.js';
 import { locate, readYamlFile, type KeyPath } from '../config/yaml-source.js';
 import {
-  CHANNEL_TYPES, alertFileSchema, channelSchemas, emptyAlerts, toMatch,
+  CHANNEL_TYPES, PAGERDUTY_EVENTS_URL, alertFileSchema, channelSchemas, emptyAlerts, toMatch,
   type AlertsConfig, type ChannelDef, type ChannelType, type RouteDef, type SilenceDef,
 } from './schema.js';
 
@@ -174,6 +174,8 @@ function loadAlertFile(file: string, env: NodeJS.ProcessEnv, problems: Diagnosti
     seen.set(c.name, pos);
     if (c.type === 'slack') out.channels.push({ name: c.name, type: 'slack', webhookUrl: c.webhook_url, pos });
     else if (c.type === 'email') out.channels.push({ name: c.name, type: 'email', smtpUrl: c.smtp_url, from: c.from, to: Array.isArray(c.to) ? c.to : [c.to], pos });
+    else if (c.type === 'pagerduty') out.channels.push({ name: c.name, type: 'pagerduty', routingKey: c.routing_key, url: c.url ?? PAGERDUTY_EVENTS_URL, pos });
+    else if (c.type === 'webhook') out.channels.push({ name: c.name, type: 'webhook', url: c.url, secret: c.secret ?? null, headers: c.headers ?? {}, pos });
     else {
       const target = c.path !== undefined ? path.resolve(path.dirname(file), c.path) : null;
       out.channels.push({ name: c.name, type: 'file', path: target, stderr: c.stderr ?? target === null, pos });

@@ -69,7 +69,7 @@ export function headerText(m: AlertMessage): string {
 }
 
 const EVENT_TEXT: Record<NotificationItem['event'], string> = {
-  opened: 'new', escalated: 'escalated', reminder: 'still failing', resolved: 'resolved',
+  opened: 'new', escalated: 'escalated', reminder: 'still failing', acknowledged: 'acknowledged', resolved: 'resolved',
 };
 
 /** "fail (escalated from warn)", "resolved (was fail)" */

@@ -22,6 +22,12 @@ export function channelSecrets(channels: ChannelDef[]): string[] {
   for (const c of channels) {
     if (c.type === 'slack') addUrl(c.webhookUrl);
     if (c.type === 'email') addUrl(c.smtpUrl);
+    if (c.type === 'pagerduty') out.add(c.routingKey);
+    if (c.type === 'webhook') {
+      addUrl(c.url);
+      if (c.secret) out.add(c.secret);
+      for (const v of Object.values(c.headers)) if (v.length >= 8) out.add(v);
+    }
   }
   // Longest first, so a URL is replaced whole before its parts.
   return [...out].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);

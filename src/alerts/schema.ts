@@ -52,10 +52,38 @@ export const fileChannelSchema = z.strictObject({
   stderr: z.boolean().optional().meta({ description: 'Also print each message on stderr (default true when path is not set)' }),
 });
 
-export const CHANNEL_TYPES = ['slack', 'email', 'file'] as const;
+const httpUrl = (what: string) => z.string({ error: `${what} must be an http(s) URL` })
+  .refine((s) => { try { return /^https?:$/.test(new URL(s).protocol); } catch { return false; } },
+    { error: `${what} is not an http(s) URL (the value is not repeated here: it may hold a secret)` });
+
+export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
+
+export const pagerdutyChannelSchema = z.strictObject({
+  name: channelName,
+  type: z.literal('pagerduty'),
+  routing_key: z.string({ error: 'pagerduty channels need routing_key: ${PAGERDUTY_ROUTING_KEY} (the Integration Key of an Events API v2 integration)' })
+    .regex(/^\S{8,}$/, { error: 'routing_key looks wrong: it is the 32-character Integration Key of an Events API v2 integration' }),
+  url: httpUrl('url').optional().meta({ description: `Events API endpoint (default ${PAGERDUTY_EVENTS_URL}; EU accounts: https://events.eu.pagerduty.com/v2/enqueue)` }),
+});
+
+const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { error: 'a header name may use letters, digits and !#$%&\'*+.^_`|~- only' });
+
+export const webhookChannelSchema = z.strictObject({
+  name: channelName,
+  type: z.literal('webhook'),
+  url: httpUrl('url'),
+  secret: z.string().min(16, { error: 'secret must be at least 16 characters (it keys the HMAC-SHA256 signature)' }).optional()
+    .meta({ description: 'Signs each request: X-Vigil-Signature: sha256=HMAC-SHA256(secret, timestamp + "." + body)' }),
+  headers: z.record(headerName, z.string()).optional().meta({ description: 'Extra request headers, e.g. Authorization: "Bearer ${TOKEN}"' }),
+});
+
+export const CHANNEL_TYPES = ['slack', 'email', 'file', 'pagerduty', 'webhook'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
-export const channelSchemas = { slack: slackChannelSchema, email: emailChannelSchema, file: fileChannelSchema } as const;
+export const channelSchemas = {
+  slack: slackChannelSchema, email: emailChannelSchema, file: fileChannelSchema,
+  pagerduty: pagerdutyChannelSchema, webhook: webhookChannelSchema,
+} as const;
 
 export const routeSchema = z.strictObject({
   match: matchSchema.optional().meta({ description: 'Without match the route is a catch-all' }),
@@ -100,7 +128,9 @@ export interface Match {
 export type ChannelDef =
   | { name: string; type: 'slack'; webhookUrl: string; pos: Position }
   | { name: string; type: 'email'; smtpUrl: string; from: string; to: string[]; pos: Position }
-  | { name: string; type: 'file'; path: string | null; stderr: boolean; pos: Position };
+  | { name: string; type: 'file'; path: string | null; stderr: boolean; pos: Position }
+  | { name: string; type: 'pagerduty'; routingKey: string; url: string; pos: Position }
+  | { name: string; type: 'webhook'; url: string; secret: string | null; headers: Record<string, string>; pos: Position };
 
 export interface RouteDef {
   match: Match | null;

@@ -204,7 +204,7 @@ export interface IncidentJson {
   resolved_at: string | null;
   duration_seconds: number;
   last_notification_at: string | null;
-  last_event: 'opened' | 'escalated' | 'reminder' | 'resolved' | null;
+  last_event: 'opened' | 'escalated' | 'reminder' | 'acknowledged' | 'resolved' | null;
   silenced: { reason: string; until: string } | null;
   runbook: string | null;
   owner: string | null;

@@ -53,7 +53,8 @@ export interface RunRecord {
   summary: Record<Status, number>;
 }
 
-export type IncidentEventName = 'opened' | 'escalated' | 'reminder' | 'resolved';
+/** acknowledged: someone took the incident (vigil ack, the page, the API); it then sends no reminders. */
+export type IncidentEventName = 'opened' | 'escalated' | 'reminder' | 'acknowledged' | 'resolved';
 
 /** One incident: a check's failing period (alerts/incidents.ts decides its transitions). */
 export interface IncidentRow {

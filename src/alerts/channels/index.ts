@@ -31,5 +31,7 @@ export function defaultChannelTypes(): ChannelRegistry {
   return new ChannelRegistry()
     .register('slack', onFirstSend(async () => (await import('./slack.js')).slackChannel))
     .register('email', onFirstSend(async () => (await import('./email.js')).emailChannel))
-    .register('file', onFirstSend(async () => (await import('./file.js')).fileChannel));
+    .register('file', onFirstSend(async () => (await import('./file.js')).fileChannel))
+    .register('pagerduty', onFirstSend(async () => (await import('./pagerduty.js')).pagerdutyChannel))
+    .register('webhook', onFirstSend(async () => (await import('./webhook.js')).webhookChannel));
 }

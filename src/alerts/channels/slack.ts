@@ -7,16 +7,10 @@ import { IncomingWebhook, IncomingWebhookHTTPError, type FetchFunction, type Inc
 import { errorMessage } from '../../util/errors.js';
 import { renderSlack } from '../render/slack.js';
 import type { Channel, ChannelFactory, Delivery } from './channel.js';
+import { parseRetryAfter } from './http.js';
+
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Retry-After as milliseconds: delta-seconds or an HTTP date. */
-export function parseRetryAfter(h: string | null, now = Date.now()): number | undefined {
-  if (!h) return undefined;
-  if (/^\s*\d+(\.\d+)?\s*$/.test(h)) return Math.round(Number(h) * 1000);
-  const t = Date.parse(h);
-  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
-}
 
 export function classifySlack(status: number, body: string, retryAfter: string | null): Delivery {
   const what = `Slack answered HTTP ${status}${body ? ` ${body.slice(0, 200)}` : ''}`;
