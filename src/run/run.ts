@@ -6,12 +6,11 @@ import { randomUUID } from 'node:crypto';
 import type { Status } from '../checks/kind.js';
 import type { DatasetDef, Project } from '../config/model.js';
 import type { Strategy } from '../engine/compile.js';
-import { DuckDBEngine } from '../engine/duckdb.js';
-import type { Engine } from '../engine/engine.js';
 import type { CheckResult, DatasetRun, IncidentPlanner, Store } from '../store/store.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { runDataset } from './dataset-run.js';
+import { createEngines, defaultConcurrency, type Engines } from './runtime.js';
 
 export interface RunReport {
   run_id: string;
@@ -35,7 +34,8 @@ export interface RunOptions {
   /** The tick a scheduled run is for (ISO-8601). */
   scheduledFor?: string;
   selectors?: string[];
-  engine?: Engine;
+  /** The engines to run on (default: made for this run and closed after it). */
+  engines?: Engines;
   strategy?: Strategy;
   /** Aborting interrupts the datasets in flight; the run is then recorded as aborted. */
   signal?: AbortSignal;
@@ -43,19 +43,6 @@ export interface RunOptions {
   onDataset?: (outcome: DatasetRun) => void;
   /** What alerting writes with each dataset's results, in the same transaction (incidents, outbox). */
   incidents?: (dataset: DatasetDef, outcome: DatasetRun, runId: string) => IncidentPlanner | undefined;
-}
-
-export function defaultConcurrency(project: Project): number {
-  return project.config.concurrency ?? 2;
-}
-
-/** A DuckDB engine sized for this project: one connection per concurrently running dataset. */
-export function createEngine(project: Project, datasets: number): Promise<DuckDBEngine> {
-  return DuckDBEngine.create({
-    connections: Math.min(defaultConcurrency(project), Math.max(1, datasets)),
-    ...(project.config.duckdb.threads !== undefined ? { threads: project.config.duckdb.threads } : {}),
-    ...(project.config.duckdb.memory_limit !== undefined ? { memoryLimit: project.config.duckdb.memory_limit } : {}),
-  });
 }
 
 export function summarize(results: CheckResult[]): Record<Status, number> {
@@ -70,7 +57,7 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
   const startedAt = new Date().toISOString();
   const now = opts.now ? () => opts.now as Date : () => new Date();
   const concurrency = Math.min(defaultConcurrency(project), Math.max(1, opts.datasets.length));
-  const engine = opts.engine ?? (await createEngine(project, opts.datasets.length));
+  const engines = opts.engines ?? createEngines(project, { datasets: opts.datasets, log });
 
   // Planning needs the last schemas; the run's row is written while the first datasets start
   // (the store serializes it before any of their results).
@@ -91,7 +78,7 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
       const i = next++;
       const ds = opts.datasets[i] as DatasetDef;
       const outcome = await runDataset(ds, {
-        engine, now, previousSchema: schemas.get(ds.name) ?? null, log,
+        engines, now, previousSchema: schemas.get(ds.name) ?? null, log,
         ...(opts.strategy ? { strategy: opts.strategy } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
       });
       outcomes[i] = outcome;
@@ -120,7 +107,7 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
     }
     throw err;
   } finally {
-    if (!opts.engine) await engine.close();
+    if (!opts.engines) await engines.close();
   }
   const results = outcomes.filter(Boolean).flatMap((o) => o.results);
   const summary = summarize(results);
