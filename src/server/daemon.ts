@@ -71,7 +71,7 @@ async function start(load: LoadOptions, log: Logger, opened: Array<() => unknown
   const scheduler = new Scheduler(project, store, engine, log, {
     onRun: (report) => { metrics.observe(report); deliverer?.kick(); },
     onSkip: (dataset) => metrics.skippedTicks.inc({ dataset }),
-    incidents: (current, notify) => (dataset, outcome, runId) => incidentPlanner({ project: current, dataset, outcome, runId, notify }),
+    incidents: (current, notify) => (dataset, outcome, runId, run) => incidentPlanner({ project: current, dataset, outcome, runId, notify, run }),
   });
   deliverer = new Deliverer({
     store, log, alerts: () => scheduler.projectNow().alerts,
