@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadProject } from '../src/config/loader.js';
-import { createEngine } from '../src/run/run.js';
+import { createEngines } from '../src/run/runtime.js';
 import { Scheduler } from '../src/scheduler/scheduler.js';
 import { createApp } from '../src/server/app.js';
 import { Metrics } from '../src/server/metrics.js';
@@ -23,8 +23,8 @@ export async function startApp(dir: string, opts: { env?: NodeJS.ProcessEnv; now
   const { project, diagnostics } = loadProject({ cwd: dir, env: { ...process.env, ...opts.env } });
   const opened = await DuckDBStore.open(project.storePath);
   const store = opts.store ? opts.store(opened) : opened;
-  const engine = await createEngine(project, project.datasets.length);
-  const scheduler = new Scheduler(project, store, engine, silentLogger);
+  const engines = createEngines(project, { log: silentLogger, datasets: project.datasets });
+  const scheduler = new Scheduler(project, store, engines, silentLogger);
   scheduler.apply(project.datasets);
   scheduler.problems = diagnostics;
   const internalToken = 'internal-token-for-tests-0123456789';
@@ -43,7 +43,7 @@ export async function startApp(dir: string, opts: { env?: NodeJS.ProcessEnv; now
       await scheduler.stop(5000);
       await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
       await opened.close();
-      await engine.close();
+      await engines.close();
     },
   };
 }

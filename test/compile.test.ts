@@ -15,8 +15,10 @@ import { KINDS } from '../src/checks/registry.js';
 import { loadProject } from '../src/config/loader.js';
 import { compileDataset, defaultStrategy, type CompiledQuery, type Strategy } from '../src/engine/compile.js';
 import { plain } from '../src/engine/duckdb.js';
-import { makePlanContext } from '../src/run/dataset-run.js';
-import { duckdbDialect as d } from '../src/sql/dialect.js';
+import { makePlanContext } from '../src/engine/plan.js';
+import type { Dialect } from '../src/sql/dialect.js';
+import { duckdbDialect as d } from '../src/sql/duckdb.js';
+import { postgresDialect as pgd } from '../src/sql/postgres.js';
 import { REPO, cleanupProjects, makeProject, runProject, writeData } from './helpers.js';
 
 afterAll(cleanupProjects);
@@ -29,10 +31,14 @@ function q(name: string): string {
   return d.quoteIdent(name);
 }
 
+function key(name: string, type = 'BIGINT'): { name: string; type: string } {
+  return { name, type };
+}
+
 /** The needs check kinds produce for a realistic orders dataset, written out by hand so the compiler is tested alone. */
-function orderNeeds(): Need[] {
+function orderNeeds(dl: Dialect = d, relation = RELATION, text = 'VARCHAR'): Need[] {
   const where = "status = 'paid'";
-  const email = q('email');
+  const email = dl.quoteIdent('email');
   return [
     // row_count, and row_count with where
     { type: 'aggregate', fn: 'count_star' },
@@ -43,18 +49,20 @@ function orderNeeds(): Need[] {
     // nulls with missing_values ["", "N/A"]
     {
       type: 'aggregate', fn: 'count_star',
-      filter: `(${email} IS NULL OR ${email} IN (${d.tryCast(d.quoteLiteral(''), 'VARCHAR')}, ${d.tryCast(d.quoteLiteral('N/A'), 'VARCHAR')}))`,
+      filter: `(${email} IS NULL OR ${email} IN (${dl.castValue('', text)}, ${dl.castValue('N/A', text)}))`,
     },
     // freshness on a naive timestamp read in Europe/Berlin, and on a TIMESTAMPTZ column with a where
-    { type: 'aggregate', fn: 'max', arg: q('updated_at'), outer: d.epochMs(AGG_PLACEHOLDER, 'timestamp', 'Europe/Berlin') },
-    { type: 'aggregate', fn: 'max', arg: q('loaded at'), outer: d.epochMs(AGG_PLACEHOLDER, 'timestamptz', 'UTC'), filter: "region = 'eu'" },
+    { type: 'aggregate', fn: 'max', arg: q('updated_at'), outer: dl.epochMs(AGG_PLACEHOLDER, 'timestamp', 'Europe/Berlin') },
+    { type: 'aggregate', fn: 'max', arg: q('loaded at'), outer: dl.epochMs(AGG_PLACEHOLDER, 'timestamptz', 'UTC'), filter: "region = 'eu'" },
     // freshness on a DATE column
-    { type: 'aggregate', fn: 'max', arg: q('order_date'), outer: d.epochMs(AGG_PLACEHOLDER, 'date', 'UTC') },
+    { type: 'aggregate', fn: 'max', arg: q('order_date'), outer: dl.epochMs(AGG_PLACEHOLDER, 'date', 'UTC') },
     // duplicates on a compound key (one key needs quoting), and on one key with a where
-    { type: 'duplicates', keys: ['order_id', 'line no'] },
-    { type: 'duplicates', keys: ['customer_id'], filter: where },
+    { type: 'duplicates', keys: [key('order_id'), key('line no')] },
+    { type: 'duplicates', keys: [key('customer_id')], filter: where },
+    // duplicates on a text key: the sample's tie-break must not depend on a collation
+    ...(dl === d ? [] : [{ type: 'duplicates', keys: [key('email', text)] } as Need]),
     // a sql check
-    { type: 'query', sql: `select count(*) from (SELECT * FROM ${RELATION} AS src WHERE (status <> 'test')) where amount < 0` },
+    { type: 'query', sql: dl.sourceQuery('select count(*) from {{ source }} where amount < 0', /\{\{\s*source\s*\}\}/g, `(SELECT * FROM ${relation} AS src WHERE (status <> 'test'))`) },
     // asked twice (row_count and nulls both need the row count): compiled once
     { type: 'aggregate', fn: 'count_star' },
   ];
@@ -62,11 +70,19 @@ function orderNeeds(): Need[] {
 
 const RELATION = "read_parquet('/warehouse/orders/*.parquet')";
 
-const CASES: Record<string, { relation: string; filter?: string; needs: () => Need[] }> = {
-  orders: { relation: RELATION, filter: "status <> 'test'", needs: orderNeeds },
+const PG_RELATION = '"analytics"."orders"';
+
+const CASES: Record<string, { relation: string; filter?: string; needs: () => Need[]; dialect?: Dialect }> = {
+  orders: { relation: RELATION, filter: "status <> 'test'", needs: () => orderNeeds() },
   minimal: {
     relation: "read_csv('/warehouse/customers.csv')",
-    needs: () => [{ type: 'aggregate', fn: 'count_star' }, { type: 'duplicates', keys: ['id'] }],
+    needs: () => [{ type: 'aggregate', fn: 'count_star' }, { type: 'duplicates', keys: [key('id')] }],
+  },
+  // The same needs in PostgreSQL's dialect (a table on a connection).
+  'orders.postgres': { relation: PG_RELATION, filter: "status <> 'test'", needs: () => orderNeeds(pgd, PG_RELATION, 'text'), dialect: pgd },
+  'minimal.postgres': {
+    relation: '"public"."customers"', dialect: pgd,
+    needs: () => [{ type: 'aggregate', fn: 'count_star' }, { type: 'duplicates', keys: [key('id', 'bigint')] }],
   },
 };
 
@@ -79,7 +95,7 @@ describe('golden SQL', () => {
   for (const [name, c] of Object.entries(CASES)) {
     for (const strategy of STRATEGIES) {
       it(`${name} under ${strategy} matches test/golden/${name}.${strategy}.sql`, () => {
-        const compiled = compileDataset({ dialect: d, relation: c.relation, ...(c.filter ? { filter: c.filter } : {}), needs: c.needs(), strategy, describe: strategy === 'single' });
+        const compiled = compileDataset({ dialect: c.dialect ?? d, relation: c.relation, ...(c.filter ? { filter: c.filter } : {}), needs: c.needs(), strategy, describe: strategy === 'single' });
         const text = render(name, strategy, compiled);
         const file = path.join(GOLDEN_DIR, `${name}.${strategy}.sql`);
         if (UPDATE) {
@@ -173,7 +189,7 @@ describe('the three plans agree on real data', () => {
     // spot checks against independently computed numbers: 375 rows survive the filter (status <> 'test')
     const rowCount = values.split.get(JSON.stringify({ type: 'aggregate', fn: 'count_star' }));
     expect(rowCount).toBe(375);
-    const dupCompound = values.split.get(JSON.stringify({ type: 'duplicates', keys: ['order_id', 'line no'] })) as { duplicateRows: number; duplicateKeys: number; sample: unknown[] };
+    const dupCompound = values.split.get(JSON.stringify({ type: 'duplicates', keys: [key('order_id'), key('line no')] })) as { duplicateRows: number; duplicateKeys: number; sample: unknown[] };
     expect(dupCompound.sample.length).toBeLessThanOrEqual(5);
     expect(dupCompound.duplicateRows).toBeGreaterThan(0);
   });
@@ -215,10 +231,10 @@ describe('how many queries a dataset costs', () => {
   it('materialize: the source is read once only when the statement scans it more than once', () => {
     const rel = "read_csv('/x/t.csv')";
     const rows: Need = { type: 'aggregate', fn: 'count_star' };
-    const dup: Need = { type: 'duplicates', keys: ['id'] };
+    const dup: Need = { type: 'duplicates', keys: [key('id')] };
     const cte = (needs: Need[]) => compileDataset({ dialect: d, relation: rel, needs, strategy: 'single', materialize: true })[0]?.sql.match(/^WITH src AS (NOT MATERIALIZED|MATERIALIZED)/)?.[1];
     expect(cte([rows, dup])).toBe('MATERIALIZED');
-    expect(cte([dup, { type: 'duplicates', keys: ['id', 'b'] }])).toBe('MATERIALIZED');
+    expect(cte([dup, { type: 'duplicates', keys: [key('id'), key('b')] }])).toBe('MATERIALIZED');
     expect(cte([rows, { type: 'aggregate', fn: 'max', arg: '"b"' }])).toBe('NOT MATERIALIZED');
     expect(cte([dup])).toBe('NOT MATERIALIZED');
     expect(compileDataset({ dialect: d, relation: rel, needs: [rows, dup], strategy: 'single' })[0]?.sql).toMatch(/^WITH src AS NOT MATERIALIZED/);

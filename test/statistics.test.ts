@@ -6,7 +6,7 @@ import type { AggregateNeed, ColumnInfo, Need } from '../src/checks/kind.js';
 import { needKey } from '../src/checks/kind.js';
 import type { ResolvedSource } from '../src/config/model.js';
 import { statisticsPlan } from '../src/engine/statistics.js';
-import { duckdbDialect } from '../src/sql/dialect.js';
+import { duckdbDialect } from '../src/sql/duckdb.js';
 import { cleanupProjects, makeProject, queryDb, runProject, writeData } from './helpers.js';
 
 afterAll(cleanupProjects);
@@ -25,7 +25,7 @@ describe('which needs the footers answer', () => {
       count('tags'), count('point'), count('attrs'), // per-leaf statistics: not a per-row count
       count('v', { filter: 'v > 1' }), // a check's where:
       { type: 'aggregate', fn: 'count', arg: 'lower("v")' }, // an expression, not a column
-      { type: 'duplicates', keys: ['v'] },
+      { type: 'duplicates', keys: [{ name: 'v', type: 'BIGINT' }] },
     ];
     const plan = statisticsPlan(parquet, undefined, needs, columns, duckdbDialect);
     // The row count comes along, so that rows − non-NULL is one snapshot of the files.

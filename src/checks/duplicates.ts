@@ -19,8 +19,7 @@ export const duplicates: CheckKind = {
   columns: (check) => duplicateKeys(check.options),
   plan(check, ctx) {
     const keys = duplicateKeys(check.options);
-    const cols = keys.map((k) => ctx.column(k).name);
-    const need: DuplicatesNeed = { type: 'duplicates', keys: cols };
+    const need: DuplicatesNeed = { type: 'duplicates', keys: keys.map((k) => ctx.column(k)) };
     if (check.where) need.filter = check.where;
     const rowsNeed = ctx.rows(check.where);
     const levels = { warn: check.warn, fail: check.fail };

@@ -3,7 +3,7 @@
 
 import type { CheckDef, DatasetDef } from '../config/model.js';
 import type { CheckKindName } from '../config/schema.js';
-import type { Dialect } from '../sql/dialect.js';
+import type { AggregateFn, Dialect, KeyColumn } from '../sql/dialect.js';
 
 export type Status = 'pass' | 'warn' | 'fail' | 'error';
 export const STATUS_RANK: Record<Status, number> = { pass: 0, warn: 1, fail: 2, error: 3 };
@@ -22,7 +22,7 @@ export interface ColumnInfo {
 /** An aggregate over the dataset's relation; the compiler puts every one of a dataset in one SELECT. */
 export interface AggregateNeed {
   type: 'aggregate';
-  fn: 'count_star' | 'count' | 'max';
+  fn: AggregateFn;
   /** SQL expression (already quoted) for count/max. */
   arg?: string;
   /** The column `arg` names, when it is just a column (lets metadata answer a count, see engine/statistics.ts). */
@@ -36,7 +36,8 @@ export interface AggregateNeed {
 /** Duplicate key tuples: compiled as a GROUP BY over the keys (NULL keys ignored). */
 export interface DuplicatesNeed {
   type: 'duplicates';
-  keys: string[];
+  /** The key columns with their types (the sample's order and values depend on them). */
+  keys: KeyColumn[];
   filter?: string;
 }
 

@@ -46,7 +46,7 @@ export const nulls: CheckKind = {
       nullNeeds = [nonNull];
       nullCount = (get) => (asNumber(get(rowsNeed)) ?? 0) - (asNumber(get(nonNull)) ?? 0);
     } else {
-      const list = missing.map((v) => ctx.dialect.tryCast(ctx.dialect.quoteLiteral(v), col.type)).join(', ');
+      const list = missing.map((v) => ctx.dialect.castValue(v, col.type)).join(', ');
       const predicate = `(${q} IS NULL OR ${q} IN (${list}))`;
       const need: AggregateNeed = {
         type: 'aggregate', fn: 'count_star',

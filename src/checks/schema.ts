@@ -10,19 +10,22 @@ const ALIASES: Record<string, string> = {
   INT8: 'BIGINT', LONG: 'BIGINT',
   INT2: 'SMALLINT', SHORT: 'SMALLINT',
   INT1: 'TINYINT',
-  TEXT: 'VARCHAR', STRING: 'VARCHAR', CHAR: 'VARCHAR', BPCHAR: 'VARCHAR',
+  TEXT: 'VARCHAR', STRING: 'VARCHAR', CHAR: 'VARCHAR', BPCHAR: 'VARCHAR', 'CHARACTER VARYING': 'VARCHAR', CHARACTER: 'VARCHAR',
   FLOAT8: 'DOUBLE', 'DOUBLE PRECISION': 'DOUBLE',
   REAL: 'FLOAT', FLOAT4: 'FLOAT',
   BOOL: 'BOOLEAN', LOGICAL: 'BOOLEAN',
   DATETIME: 'TIMESTAMP', 'TIMESTAMP WITHOUT TIME ZONE': 'TIMESTAMP',
   TIMESTAMPTZ: 'TIMESTAMP WITH TIME ZONE',
+  'TIME WITHOUT TIME ZONE': 'TIME', TIMETZ: 'TIME WITH TIME ZONE',
   NUMERIC: 'DECIMAL',
   BYTEA: 'BLOB', BINARY: 'BLOB', VARBINARY: 'BLOB',
 };
 
 /** Canonical form of a type name: upper case, aliases resolved, VARCHAR(n) → VARCHAR. */
 export function normalizeType(type: string): { base: string; params: string | null } {
-  const t = type.trim().toUpperCase().replace(/\s+/g, ' ').replace(/\s*([(),])\s*/g, '$1');
+  // PostgreSQL writes a precision inside the name: timestamp(3) without time zone.
+  const t = type.trim().toUpperCase().replace(/\s+/g, ' ').replace(/\s*([(),])\s*/g, '$1')
+    .replace(/^(TIMESTAMP|TIME)\((\d+)\) (WITH(?:OUT)? TIME ZONE)$/, '$1 $3($2)');
   const m = /^([A-Z0-9_ ]+?)(?:\((.*)\))?$/.exec(t);
   const rawBase = (m?.[1] ?? t).trim();
   const base = ALIASES[rawBase] ?? rawBase;

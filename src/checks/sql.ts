@@ -25,7 +25,7 @@ export const sql: CheckKind = {
   columns: () => [],
   plan(check, ctx) {
     const o = check.options as SqlCheckSpec;
-    const need: QueryNeed = { type: 'query', sql: o.query.replace(SOURCE_RE, () => ctx.sourceSql()) };
+    const need: QueryNeed = { type: 'query', sql: ctx.dialect.sourceQuery(o.query, SOURCE_RE, ctx.sourceSql()) };
     const levels = { warn: check.warn, fail: check.fail };
     const percent = isPercent(levels.warn) || isPercent(levels.fail);
     const rowsNeed: AggregateNeed | undefined = percent ? ctx.rows() : undefined;

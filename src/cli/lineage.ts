@@ -9,7 +9,8 @@ import { lineageView } from '../lineage/view.js';
 import type { LineageNodeKind } from '../lineage/graph.js';
 import type { DatasetStatus, LineageResponse } from '../server/api-types.js';
 import { datasetStatus, latestById } from '../server/views.js';
-import { openStore } from '../store/open.js';
+import { openRuntime } from '../run/runtime.js';
+import { createLogger } from '../util/log.js';
 import { daemonRequest, findDaemon } from './daemon-client.js';
 import { colors, diagnosticsJson, printDiagnostics, table, writeJson } from './output.js';
 
@@ -38,8 +39,8 @@ export async function lineageCommand(opts: { config?: string; format?: string })
   } else {
     let latest = latestById([]);
     if (existsSync(project.storePath)) {
-      const store = await openStore(project.storePath);
-      try { latest = latestById(await store.latestStates()); } finally { await store.close(); }
+      const runtime = await openRuntime(project, { log: createLogger() });
+      try { latest = latestById(await runtime.store.latestStates()); } finally { await runtime.close(); }
     }
     const byName = new Map(project.datasets.map((d) => [d.name, d]));
     graph = lineageView(project.datasets, (name) => {

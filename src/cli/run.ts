@@ -6,12 +6,12 @@ import { incidentPlanner } from '../alerts/plan.js';
 import { loadProjectCached } from '../config/cache.js';
 import { blockingDiagnostics } from '../config/diagnostics.js';
 import { STRATEGIES, type Strategy } from '../engine/compile.js';
-import { createEngine, runChecks } from '../run/run.js';
+import { runChecks } from '../run/run.js';
+import { openRuntime, type Runtime } from '../run/runtime.js';
 import { runJson, type RunJson } from '../run/report.js';
 import type { CheckResult } from '../store/store.js';
 import { daemonRequest, findDaemon } from './daemon-client.js';
 import { selectDatasets } from '../run/select.js';
-import { openStore } from '../store/open.js';
 import { createLogger, type Logger } from '../util/log.js';
 import type { Project } from '../config/model.js';
 import type { Store } from '../store/store.js';
@@ -121,11 +121,12 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
   }
 
   const log = createLogger();
-  // Opening the store and starting the engine overlap: both are native work off the main thread.
-  const [store, engine] = await Promise.all([openStore(project.storePath), createEngine(project, selected.length)]);
+  // The store opens while the engines start: both are native work off the main thread.
+  const runtime: Runtime = await openRuntime(project, { log, datasets: selected });
+  const { store, engines } = runtime;
   try {
     const report = await runChecks({
-      project, datasets: selected, store, engine, log, selectors, trigger: 'cli',
+      project, datasets: selected, store, engines, log, selectors, trigger: 'cli',
       ...(now ? { now } : {}), ...(opts.plan ? { strategy: opts.plan as Strategy } : {}),
       // With --no-alerts incidents still move (the state stays right); nothing is queued.
       incidents: (dataset, outcome, runId, run) => incidentPlanner({ project, dataset, outcome, runId, notify: alerts, run }),
@@ -135,14 +136,6 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
     if (report.record_errors.length) return 2;
     return exitCodeFor(report.summary);
   } finally {
-    // The store checkpoints on DuckDB's thread while this one frees the engine's memory.
-    const storeClosed = store.close();
-    storeClosed.catch(() => undefined); // awaited below, whatever the engine does
-    await new Promise((resolve) => setImmediate(resolve));
-    try {
-      await engine.close();
-    } finally {
-      await storeClosed;
-    }
+    await runtime.close();
   }
 }

@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import { blockingDiagnostics, loadProject } from '../config/loader.js';
 import { summarize } from '../run/run.js';
-import { openStore } from '../store/open.js';
+import { openRuntime } from '../run/runtime.js';
+import { createLogger } from '../util/log.js';
 import { colors, resultsTable, summaryLine, writeJson } from './output.js';
 import { formatDiagnostic, problemJson } from '../config/diagnostics.js';
 import type { Status } from '../checks/kind.js';
@@ -26,7 +27,8 @@ export async function statusCommand(opts: { config?: string; json?: boolean }): 
     else process.stdout.write(`no results yet: the store ${project.storePath} does not exist — run vigil run first\n`);
     return 0;
   }
-  const store = await openStore(project.storePath);
+  const runtime = await openRuntime(project, { log: createLogger() });
+  const { store } = runtime;
   try {
     const [stored, runs, skipped] = [await store.latestResults(), await store.runs(1), await store.skippedTicks()];
     const results = configuredResults(stored, project.datasets, invalidDatasets ?? []);
@@ -39,7 +41,7 @@ export async function statusCommand(opts: { config?: string; json?: boolean }): 
     else printStatus(body);
     return 0;
   } finally {
-    await store.close();
+    await runtime.close();
   }
 }
 

@@ -3,8 +3,9 @@
 
 import { sortDiagnostics } from '../config/diagnostics.js';
 import { loadProject } from '../config/loader.js';
-import { DuckDBEngine } from '../engine/duckdb.js';
+import { createEngines, defaultConcurrency } from '../run/runtime.js';
 import { validateAgainstData } from '../run/validate-data.js';
+import { createLogger } from '../util/log.js';
 import { colors, diagnosticsJson, printDiagnostics, writeJson } from './output.js';
 
 export interface ValidateOptions {
@@ -16,15 +17,13 @@ export interface ValidateOptions {
 export async function validateCommand(opts: ValidateOptions): Promise<number> {
   const { project, diagnostics } = loadProject(opts.config !== undefined ? { configPath: opts.config } : {});
   if (opts.data !== false && project.datasets.length > 0) {
-    const concurrency = project.config.concurrency ?? 2;
-    const engine = await DuckDBEngine.create({
-      connections: concurrency, threads: project.config.duckdb.threads ?? 2,
-      ...(project.config.duckdb.memory_limit ? { memoryLimit: project.config.duckdb.memory_limit } : {}),
-    });
+    // Datasets are checked `concurrency` at a time, each on a session of its engine.
+    const concurrency = defaultConcurrency(project);
+    const engines = createEngines(project, { log: createLogger(), concurrency, datasets: project.datasets });
     try {
-      diagnostics.push(...(await validateAgainstData(project.datasets, engine, concurrency)));
+      diagnostics.push(...(await validateAgainstData(project.datasets, engines, concurrency)));
     } finally {
-      await engine.close();
+      await engines.close();
     }
   }
   const errors = diagnostics.filter((d) => d.severity === 'error');

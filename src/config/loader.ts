@@ -252,14 +252,16 @@ function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, dia
           options: typeof s === 'string' ? {} : (s.options ?? {}), display: p,
         };
       }
-    } else if ('sql' in s) {
+    } else if (!('connection' in s)) {
       source = { type: 'sql', sql: s.sql, display: 'sql source' };
     } else {
       if (!(s.connection in config.connections)) {
         const names = Object.keys(config.connections);
         err(['source', 'connection'], `unknown connection '${s.connection}'${didYouMean(s.connection, names) || (names.length ? ` — vigil.yaml defines: ${names.join(', ')}` : ' — define it under connections: in vigil.yaml')}`);
       }
-      source = { type: 'connection', connection: s.connection, table: s.table, display: `${s.connection}:${s.table}` };
+      source = 'table' in s
+        ? { type: 'connection', connection: s.connection, table: s.table, display: `${s.connection}:${s.table}` }
+        : { type: 'connection', connection: s.connection, sql: s.sql, display: `${s.connection}: sql source` };
     }
   }
 
@@ -306,6 +308,9 @@ function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, dia
     for (const p of kind.validate?.(options) ?? []) err([...optionsPath, ...p.path], p.message, p.path.length > 0);
     if (kind.kind !== 'schema' && kind.kind !== 'freshness' && options.warn === undefined && options.fail === undefined) {
       err(optionsPath, `${kindKey} needs a threshold: warn, fail or both (e.g. fail: 0)`, true);
+    }
+    if (kind.kind === 'freshness' && options.column === undefined && source?.type === 'connection') {
+      err(optionsPath, `freshness without column reads file modification times, and ${source.display} is on a connection — name a timestamp or date column, e.g. column: updated_at`, true);
     }
     if (problems.length > before) return;
     const pos = at(optionsPath, true);

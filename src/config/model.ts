@@ -13,7 +13,8 @@ export interface Position {
 export type ResolvedSource =
   | { type: 'file'; path: string; format: SourceFormat; options: Record<string, unknown>; display: string }
   | { type: 'sql'; sql: string; display: string }
-  | { type: 'connection'; connection: string; table: string; display: string };
+  /** A table (`table`) or a query (`sql`) on a warehouse connection of vigil.yaml. */
+  | { type: 'connection'; connection: string; table?: string; sql?: string; display: string };
 
 export interface CheckDef {
   /** `<dataset>.<name>` */

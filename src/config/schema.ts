@@ -141,9 +141,10 @@ export const sourceSchema = z.union(
       options: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'option names are read_csv/read_json/read_parquet parameter names, e.g. delim, header' }), z.unknown()).optional().meta({ description: 'Named options of read_csv/read_json/read_parquet' }),
     }),
     z.strictObject({ sql: z.string().min(1) }),
-    z.strictObject({ connection: z.string().min(1), table: z.string().min(1) }),
+    z.strictObject({ connection: z.string().min(1), table: z.string().min(1).meta({ description: 'schema.table or table, on the connection' }) }),
+    z.strictObject({ connection: z.string().min(1), sql: z.string().min(1).meta({ description: 'A query in the warehouse\'s SQL' }) }),
   ],
-  { error: 'source must be a path, { path, format, options }, { sql } or { connection, table }' },
+  { error: 'source must be a path, { path, format, options }, { sql }, { connection, table } or { connection, sql }' },
 );
 export type SourceSpec = z.infer<typeof sourceSchema>;
 

@@ -1,15 +1,16 @@
 // Compiles a dataset's metric needs into as few queries as the source allows.
 // "single" (the default, measured fastest on Parquet and CSV): one statement
-// over a NOT MATERIALIZED CTE of the source — every aggregate in one SELECT,
-// each duplicates check a GROUP BY over its key tuple, and the column list
-// (DESCRIBE of the CTE) — so a CSV is sniffed once and bound once.
+// over a CTE of the source — every aggregate in one SELECT, each duplicates
+// check a GROUP BY over its key tuple, and (where the dialect can) the column
+// list — so a CSV is sniffed once and bound once.
 // "split": aggregates and each GROUP BY as separate statements. "fused": the
 // aggregates computed per key group inside the GROUP BY (one scan, but the
 // per-group state costs more than a second scan; kept for comparison).
-// sql checks run as their own statements.
+// sql checks run as their own statements. Everything that differs between
+// databases comes from the dialect.
 
 import { AGG_PLACEHOLDER, NO_ROW, needKey, type AggregateNeed, type DuplicatesNeed, type Need, type QueryNeed } from '../checks/kind.js';
-import type { Dialect } from '../sql/dialect.js';
+import type { Dialect, DuplicatesSql } from '../sql/dialect.js';
 import type { Row } from './engine.js';
 
 export type Strategy = 'single' | 'split' | 'fused';
@@ -32,7 +33,7 @@ export interface CompileInput {
   filter?: string;
   needs: Need[];
   strategy: Strategy;
-  /** Also return the source's columns (as `__columns`) from the same statement (single only). */
+  /** Also return the source's columns (as `__columns`) from the same statement (single only, where the dialect can). */
   describe?: boolean;
   /**
    * Read the source once into memory and run the statement's scans (the aggregates, each
@@ -43,24 +44,27 @@ export interface CompileInput {
 
 export const COLUMNS_KEY = '__columns';
 
-function aggregateSql(a: AggregateNeed, inner?: string): string {
-  const call = inner ?? (a.fn === 'count_star' ? 'count(*)' : `${a.fn}(${a.arg})`);
-  const filtered = inner === undefined && a.filter ? `${call} FILTER (WHERE ${a.filter})` : call;
-  return a.outer ? a.outer.split(AGG_PLACEHOLDER).join(filtered) : filtered;
-}
-
-function partialSql(a: AggregateNeed): string {
-  const call = a.fn === 'count_star' ? 'count(*)' : `${a.fn}(${a.arg})`;
-  return a.filter ? `${call} FILTER (WHERE ${a.filter})` : call;
-}
-
-function combineSql(a: AggregateNeed, alias: string): string {
-  return a.fn === 'max' ? `max(${alias})` : `coalesce(sum(${alias}), 0)`;
-}
+/** How many rows of repeated keys a duplicates check reports. */
+export const SAMPLE_SIZE = 5;
 
 function whereClause(parts: Array<string | undefined>): string {
   const p = parts.filter((x): x is string => Boolean(x)).map((x) => `(${x})`);
   return p.length ? ` WHERE ${p.join(' AND ')}` : '';
+}
+
+/** The dataset's relation with `filter` applied, usable in FROM: what `{{ source }}` stands for. */
+export function filteredSource(relation: string, filter: string | undefined): string {
+  return `(SELECT * FROM ${relation} AS src${whereClause([filter])})`;
+}
+
+/** A statement over the filtered source that reads nothing but must bind: it names what is wrong with a `filter`. */
+export function filteredSelect(relation: string, filter: string | undefined): string {
+  return `SELECT * FROM ${relation} AS src${whereClause([filter])}`;
+}
+
+/** Counts the filtered source: when a dataset's statement fails, this tells a broken source or filter from one bad check. */
+export function probeSql(relation: string, filter: string | undefined): string {
+  return `SELECT count(*) AS n FROM ${filteredSource(relation, filter)} AS f`;
 }
 
 function dedupe(needs: Need[]): Need[] {
@@ -69,18 +73,13 @@ function dedupe(needs: Need[]): Need[] {
   return [...seen.values()];
 }
 
-function samplePack(dialect: Dialect, keys: string[], count: string): string {
-  const fields = keys.map((k) => `${dialect.quoteIdent(k)} := ${dialect.quoteIdent(k)}`).join(', ');
-  return `struct_pack("key" := struct_pack(${fields}), "count" := ${count})`;
-}
-
-/** Rows with a NULL in any key column take no part in duplicate detection. */
-function keysNotNull(keyCols: string[]): string {
-  return keyCols.map((k) => `${k} IS NOT NULL`).join(' AND ');
+function aggregateSql(dialect: Dialect, a: AggregateNeed): string {
+  const call = dialect.aggregate(a.fn, a.arg, a.filter);
+  return a.outer ? a.outer.split(AGG_PLACEHOLDER).join(call) : call;
 }
 
 /** Every aggregate as `m<i>` in one select list, and reading them back from its row. */
-function aggregateList(aggregates: AggregateNeed[], sql: (a: AggregateNeed, i: number) => string = (a) => aggregateSql(a)): string {
+function aggregateList(aggregates: AggregateNeed[], sql: (a: AggregateNeed, i: number) => string): string {
   return aggregates.map((a, i) => `${sql(a, i)} AS m${i}`).join(', ');
 }
 
@@ -88,25 +87,33 @@ function readAggregates(aggregates: AggregateNeed[], row: Row | undefined): Map<
   return new Map<string, unknown>(aggregates.map((a, i) => [needKey(a), row?.[`m${i}`] ?? null]));
 }
 
+/** Rows with a NULL in any key column take no part in duplicate detection. */
+function keysNotNull(keyCols: string[]): string {
+  return keyCols.map((k) => `${k} IS NOT NULL`).join(' AND ');
+}
+
 /**
  * Duplicate rows = rows − distinct key tuples = Σ (n − 1) over the tuples
  * that repeat. HAVING keeps only those groups above the GROUP BY, so the
- * outer aggregate (and the sample) sees a handful of rows, not one per key.
+ * outer aggregates (and the sample) see a handful of rows, not one per key.
  */
-function duplicatesSql(dialect: Dialect, dup: DuplicatesNeed, from: string, where: Array<string | undefined>, suffix: string | number): string {
-  const keyCols = dup.keys.map((k) => dialect.quoteIdent(k));
-  const inner = `SELECT ${keyCols.join(', ')}, count(*) AS __n FROM ${from}${whereClause([...where, keysNotNull(keyCols)])} GROUP BY ${keyCols.join(', ')} HAVING count(*) > 1`;
-  return `SELECT coalesce(sum(__n - 1), 0) AS dup_rows${suffix}, count(*) AS dup_keys${suffix}, `
-    + `arg_max(${samplePack(dialect, dup.keys, '__n')}, __n, 5) AS sample${suffix} FROM (${inner}) AS g`;
+function duplicatesSql(dialect: Dialect, dup: DuplicatesNeed, from: string, where: Array<string | undefined>, suffix: string): DuplicatesSql {
+  const keyCols = dup.keys.map((k) => dialect.quoteIdent(k.name));
+  const groups = `SELECT ${keyCols.join(', ')}, count(*) AS __n FROM ${from}${whereClause([...where, keysNotNull(keyCols)])} GROUP BY ${keyCols.join(', ')} HAVING count(*) > 1`;
+  return dialect.duplicates({ groups, keys: dup.keys, suffix, sampleSize: SAMPLE_SIZE });
 }
 
-function readDuplicates(row: Row | undefined): { duplicateRows: number; duplicateKeys: number; sample: unknown[] } {
-  const sample = (row?.sample as Array<{ key: Record<string, unknown>; count: unknown }> | null) ?? [];
+function readDuplicates(row: Row | undefined, suffix: string): { duplicateRows: number; duplicateKeys: number; sample: unknown[] } {
+  const sample = (row?.[`sample${suffix}`] as Array<{ key: Record<string, unknown>; count: unknown }> | null | undefined) ?? [];
   return {
-    duplicateRows: Number(row?.dup_rows ?? 0),
-    duplicateKeys: Number(row?.dup_keys ?? 0),
+    duplicateRows: Number(row?.[`dup_rows${suffix}`] ?? 0),
+    duplicateKeys: Number(row?.[`dup_keys${suffix}`] ?? 0),
     sample: sample.map((s) => ({ key: s.key, count: Number(s.count) })),
   };
+}
+
+function statement(ctes: string[], parts: string[]): string {
+  return `${ctes.length ? `WITH ${ctes.join(', ')} ` : ''}SELECT * FROM ${parts.join(', ')}`;
 }
 
 /** How many times a single statement over these needs reads its source: once for all aggregates, once per GROUP BY. */
@@ -123,26 +130,27 @@ export function compileDataset(input: CompileInput): CompiledQuery[] {
   const queries = needs.filter((n): n is QueryNeed => n.type === 'query');
   const out: CompiledQuery[] = [];
   const from = `FROM ${relation} AS src`;
+  const columnsOf = input.describe ? dialect.columnsOf('src', COLUMNS_KEY) : null;
 
-  if (input.strategy === 'single' && (aggregates.length > 0 || dups.length > 0 || input.describe)) {
+  if (input.strategy === 'single' && (aggregates.length > 0 || dups.length > 0 || columnsOf)) {
+    // Inlined, every scan re-reads the source; materialized, it is read once (and held in memory).
+    const ctes = [dialect.cte('src', `SELECT * ${from}${whereClause([filter])}`, Boolean(input.materialize) && scanCount(needs) > 1)];
     const parts: string[] = [];
     const groups = dups.splice(0);
-    if (aggregates.length > 0) parts.push(`(SELECT ${aggregateList(aggregates)} FROM src) AS a`);
-    groups.forEach((dup, j) => parts.push(`(${duplicatesSql(dialect, dup, 'src', [dup.filter], j)}) AS d${j}`));
-    if (input.describe) {
-      parts.push(`(SELECT list(struct_pack(name := column_name, type := column_type)) AS ${COLUMNS_KEY} FROM (DESCRIBE src)) AS s`);
-    }
-    // Inlined, every scan re-reads the source; materialized, it is read once (and held in memory).
-    const scans = scanCount(needs);
-    const cte = input.materialize && scans > 1 ? 'MATERIALIZED' : 'NOT MATERIALIZED';
-    const sql = `WITH src AS ${cte} (SELECT * ${from}${whereClause([filter])}) SELECT * FROM ${parts.join(', ')}`;
+    if (aggregates.length > 0) parts.push(`(SELECT ${aggregateList(aggregates, (a) => aggregateSql(dialect, a))} FROM src) AS a`);
+    groups.forEach((dup, j) => {
+      const d = duplicatesSql(dialect, dup, 'src', [dup.filter], String(j));
+      ctes.push(...d.ctes);
+      parts.push(...d.parts);
+    });
+    if (columnsOf) parts.push(`(${columnsOf}) AS s`);
     out.push({
-      label: 'dataset', sql, needs: [...aggregates, ...groups],
+      label: 'dataset', sql: statement(ctes, parts), needs: [...aggregates, ...groups],
       read: (rows) => {
         const row = (rows as Row[])[0];
         const m = readAggregates(aggregates, row);
-        groups.forEach((dup, j) => m.set(needKey(dup), readDuplicates({ dup_rows: row?.[`dup_rows${j}`], dup_keys: row?.[`dup_keys${j}`], sample: row?.[`sample${j}`] })));
-        if (input.describe) m.set(COLUMNS_KEY, row?.[COLUMNS_KEY] ?? null);
+        groups.forEach((dup, j) => m.set(needKey(dup), readDuplicates(row, String(j))));
+        if (columnsOf) m.set(COLUMNS_KEY, row?.[COLUMNS_KEY] ?? null);
         return m;
       },
     });
@@ -150,42 +158,47 @@ export function compileDataset(input: CompileInput): CompiledQuery[] {
 
   const fuse = input.strategy === 'fused' && dups.length > 0 && aggregates.length > 0;
   if (fuse) {
+    // One GROUP BY over the first key tuple; each aggregate is computed per group and combined above it.
     const dup = dups.shift() as DuplicatesNeed;
-    const keyCols = dup.keys.map((k) => dialect.quoteIdent(k));
-    const partials = aggregates.map((a, i) => `${partialSql(a)} AS __p${i}`);
-    const n = dup.filter ? `count(*) FILTER (WHERE ${dup.filter})` : 'count(*)';
-    const notNull = keysNotNull(keyCols);
-    const select = [
-      aggregateList(aggregates, (a, i) => aggregateSql(a, combineSql(a, `__p${i}`))),
-      `coalesce(sum(__n) FILTER (WHERE ${notNull}), 0) - count(*) FILTER (WHERE ${notNull} AND __n > 0) AS dup_rows`,
-      `count(*) FILTER (WHERE ${notNull} AND __n > 1) AS dup_keys`,
-      `arg_max(${samplePack(dialect, dup.keys, '__n')}, __n, 5) FILTER (WHERE ${notNull} AND __n > 1) AS sample`,
-    ];
-    const sql = `SELECT ${select.join(', ')} FROM (SELECT ${[...keyCols, ...partials, `${n} AS __n`].join(', ')} ${from}${whereClause([filter])} GROUP BY ${keyCols.join(', ')}) AS g`;
+    const keyCols = dup.keys.map((k) => dialect.quoteIdent(k.name));
+    const partials = aggregates.map((a, i) => `${dialect.aggregate(a.fn, a.arg, a.filter)} AS __p${i}`);
+    const n = dialect.aggregate('count_star', undefined, dup.filter);
+    const combine = (a: AggregateNeed, i: number) => {
+      const call = a.fn === 'max' ? `max(__p${i})` : `coalesce(sum(__p${i}), 0)`;
+      return a.outer ? a.outer.split(AGG_PLACEHOLDER).join(call) : call;
+    };
+    const groups = `SELECT ${[...keyCols, ...partials, `${n} AS __n`].join(', ')} ${from}${whereClause([filter])} GROUP BY ${keyCols.join(', ')}`;
+    const d = dialect.duplicates({
+      groups, keys: dup.keys, suffix: '', sampleSize: SAMPLE_SIZE,
+      repeated: `${keysNotNull(keyCols)} AND __n > 1`, alongside: aggregateList(aggregates, combine),
+    });
     out.push({
-      label: 'aggregates+duplicates', sql, needs: [...aggregates, dup],
+      label: 'aggregates+duplicates', sql: statement(d.ctes, d.parts), needs: [...aggregates, dup],
       read: (rows) => {
         const row = (rows as Row[])[0];
         const m = readAggregates(aggregates, row);
-        m.set(needKey(dup), readDuplicates(row));
+        m.set(needKey(dup), readDuplicates(row, ''));
         return m;
       },
     });
   } else if (aggregates.length > 0 && input.strategy !== 'single') {
     out.push({
-      label: 'aggregates', sql: `SELECT ${aggregateList(aggregates)} ${from}${whereClause([filter])}`, needs: aggregates,
+      label: 'aggregates', sql: `SELECT ${aggregateList(aggregates, (a) => aggregateSql(dialect, a))} ${from}${whereClause([filter])}`, needs: aggregates,
       read: (rows) => readAggregates(aggregates, (rows as Row[])[0]),
     });
   }
 
   for (const dup of dups) {
-    const sql = duplicatesSql(dialect, dup, `${relation} AS src`, [filter, dup.filter], '');
-    out.push({ label: `duplicates(${dup.keys.join(', ')})`, sql, needs: [dup], read: (rows) => new Map([[needKey(dup), readDuplicates((rows as Row[])[0])]]) });
+    const d = duplicatesSql(dialect, dup, `${relation} AS src`, [filter, dup.filter], '');
+    out.push({
+      label: `duplicates(${dup.keys.map((k) => k.name).join(', ')})`, sql: statement(d.ctes, d.parts), needs: [dup],
+      read: (rows) => new Map([[needKey(dup), readDuplicates((rows as Row[])[0], '')]]),
+    });
   }
 
   for (const q of queries) {
     out.push({
-      label: 'sql', sql: q.sql, needs: [q],
+      label: 'sql', sql: dialect.userQuery(q.sql), needs: [q],
       positional: true,
       read: (rows) => {
         const row = rows[0] as unknown[] | undefined;

@@ -1,14 +1,37 @@
-// DuckDB in-process engine on @duckdb/node-api: one instance, a fixed pool of
-// connections (one per concurrently running dataset).
+// The files engine: DuckDB in-process over Parquet, CSV and JSON extracts (and
+// sql sources over them), on @duckdb/node-api. One instance, a fixed pool of
+// connections (one per concurrently running dataset). It owns everything
+// DuckDB-specific about a dataset run: the read_* relation, DESCRIBE, the
+// Parquet footers and file times that answer needs without a scan, when a text
+// source is read once into memory, DuckDB's error text, and interrupting.
 
+import type { Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { duckdbDialect } from '../sql/dialect.js';
-import type { Engine, Row, Session } from './engine.js';
+import { needKey, type ColumnInfo, type Need } from '../checks/kind.js';
+import { COMPRESSED } from '../config/files.js';
+import type { DatasetDef } from '../config/model.js';
+import { duckdbDialect } from '../sql/duckdb.js';
+import { errorMessage } from '../util/errors.js';
+import { scanCount } from './compile.js';
+import { relationSql } from './duckdb-relation.js';
+import { EngineError, type Answer, type Engine, type OpenOptions, type Row, type SourceSession } from './engine.js';
+import { statisticsPlan } from './statistics.js';
 
 export interface DuckDBEngineOptions {
   connections: number;
   threads?: number;
   memoryLimit?: string;
+}
+
+/** The files engine as vigil.yaml's `duckdb:` settings ask for it, with `sessions` datasets at once. */
+export function createFilesEngine(settings: { threads?: number | undefined; memory_limit?: string | undefined }, sessions: number): Promise<DuckDBEngine> {
+  return DuckDBEngine.create({
+    connections: sessions,
+    ...(settings.threads !== undefined ? { threads: settings.threads } : {}),
+    ...(settings.memory_limit !== undefined ? { memoryLimit: settings.memory_limit } : {}),
+  });
 }
 
 /** Plain JSON-friendly values: BIGINTs as numbers when safe, dates as ISO strings. */
@@ -27,7 +50,32 @@ export function plain(value: unknown): unknown {
   return value;
 }
 
+/** DuckDB messages carry a "LINE 1: …" excerpt of our generated SQL; the first paragraph says what went wrong. */
+export function cleanDuckDBError(err: unknown): string {
+  const msg = errorMessage(err);
+  return (msg.split(/\n\s*\n/)[0] ?? msg).replace(/\s+/g, ' ').trim();
+}
+
+/** What makes a source path a pattern for DuckDB's glob(). */
+const GLOB_CHARS = /[*?[{]/;
+
+/** Formats every scan must parse; the others (Parquet) are columnar and cheap to read twice. */
+const TEXT_FORMATS: ReadonlySet<string> = new Set(['csv', 'tsv', 'json', 'jsonl', 'ndjson']);
+
+/**
+ * Up to this many bytes of text source, a statement with several scans reads the parsed rows
+ * from memory instead of parsing the files once per scan (a 280 MB CSV: a few per cent faster, see
+ * npm run bench); above it, memory matters more than the second parse.
+ */
+const MATERIALIZE_MAX_BYTES = 1024 ** 3;
+
+/** The empty copy of a source's columns that validate binds statements against (a temp table of the session). */
+const SHADOW = '"__vigil_validate_source"';
+
+type FileSource = Extract<DatasetDef['source'], { type: 'file' }>;
+
 export class DuckDBEngine implements Engine {
+  readonly name = 'files';
   readonly dialect = duckdbDialect;
   private readonly idle: DuckDBConnection[] = [];
   private readonly waiting: Array<(c: DuckDBConnection) => void> = [];
@@ -49,31 +97,183 @@ export class DuckDBEngine implements Engine {
     return engine;
   }
 
-  async acquire(): Promise<Session> {
+  async open(ds: DatasetDef, options: OpenOptions = {}): Promise<SourceSession> {
     const conn = this.idle.pop() ?? (await new Promise<DuckDBConnection>((resolve) => this.waiting.push(resolve)));
-    let released = false;
-    return {
-      query: async (sql: string): Promise<Row[]> => {
-        const reader = await conn.runAndReadAll(sql);
-        return reader.getRowObjectsJS() as Row[];
-      },
-      queryArrays: async (sql: string): Promise<unknown[][]> => {
-        const reader = await conn.runAndReadAll(sql);
-        return reader.getRowsJS() as unknown[][];
-      },
-      interrupt: () => conn.interrupt(),
-      release: () => {
-        if (released) return;
-        released = true;
-        const next = this.waiting.shift();
-        if (next) next(conn);
-        else this.idle.push(conn);
-      },
+    const release = () => {
+      const next = this.waiting.shift();
+      if (next) next(conn);
+      else this.idle.push(conn);
     };
+    const session = new DuckDBSession(ds, conn, options, release);
+    try {
+      // Relative paths inside sql sources and sql checks resolve from the check file's folder.
+      await conn.run(`SET file_search_path = ${duckdbDialect.quoteLiteral(path.dirname(ds.file))}`);
+    } catch (err) {
+      await session.close();
+      throw new EngineError('SOURCE_UNREADABLE', session.unreadable(err), { cause: err });
+    }
+    return session;
   }
 
   async close(): Promise<void> {
     for (const c of this.all) c.closeSync();
     this.instance.closeSync();
+  }
+}
+
+class DuckDBSession implements SourceSession {
+  readonly dialect = duckdbDialect;
+  relation: string;
+  private files: Stats[] | undefined;
+  private closed = false;
+  private shadowed = false;
+  private readonly onAbort = () => this.conn.interrupt();
+
+  constructor(
+    private readonly ds: DatasetDef,
+    private readonly conn: DuckDBConnection,
+    private readonly options: OpenOptions,
+    private readonly release: () => void,
+  ) {
+    this.relation = relationSql(ds.source, duckdbDialect);
+    options.signal?.addEventListener('abort', this.onAbort);
+  }
+
+  /** One statement, logged; a DuckDB error becomes an EngineError with DuckDB's first paragraph. */
+  async run<T>(label: string, sql: string, read: (conn: DuckDBConnection) => Promise<T> = async (c) => { await c.run(sql); return undefined as T; }): Promise<T> {
+    const t0 = performance.now();
+    try {
+      const out = await read(this.conn);
+      this.options.onStatement?.({ label, sql, ms: performance.now() - t0 });
+      return out;
+    } catch (err) {
+      const message = cleanDuckDBError(err);
+      this.options.onStatement?.({ label, sql, ms: performance.now() - t0, error: message });
+      throw new EngineError('QUERY_FAILED', message, { cause: err });
+    }
+  }
+
+  query(label: string, sql: string): Promise<Row[]> {
+    return this.run(label, sql, async (c) => (await c.runAndReadAll(sql)).getRowObjectsJS()
+      .map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, plain(v)]))));
+  }
+
+  queryArrays(label: string, sql: string): Promise<unknown[][]> {
+    return this.run(label, sql, async (c) => (await c.runAndReadAll(sql)).getRowsJS().map((r) => r.map(plain)));
+  }
+
+  async bind(label: string, sql: string): Promise<void> {
+    await this.run(label, `DESCRIBE ${sql}`);
+  }
+
+  /**
+   * Binding a statement over read_csv()/read_json() sniffs the file again every time (tens of
+   * ms per check, the bulk of validate); over an empty table of the same columns and types the
+   * same filter, where and sql bind at once. A source that cannot be copied is used as is.
+   */
+  async bindable(): Promise<string> {
+    try {
+      await this.run('bindable', `CREATE OR REPLACE TEMP TABLE ${SHADOW} AS SELECT * FROM ${this.relation} AS src LIMIT 0`);
+      this.shadowed = true;
+      return SHADOW;
+    } catch {
+      return this.relation;
+    }
+  }
+
+  /**
+   * Column names and types from metadata. When a bad row sits inside the sample
+   * DuckDB sniffs, a .csv is read as one column named like "id,name,v"; reading
+   * it again with an explicit comma makes DuckDB report the real row error.
+   */
+  async describe(): Promise<ColumnInfo[]> {
+    const describe = async (rel: string) =>
+      (await this.query('describe', `DESCRIBE SELECT * FROM ${rel} AS src`)).map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    try {
+      const columns = await describe(this.relation);
+      const src = this.ds.source;
+      if (src.type === 'file' && src.format === 'csv' && !('delim' in src.options) && !('sep' in src.options)
+        && columns.length === 1 && columns[0]?.name.includes(',')) {
+        const strict = relationSql({ ...src, options: { ...src.options, delim: ',' } }, duckdbDialect);
+        const real = await describe(strict);
+        this.relation = strict;
+        return real;
+      }
+      return columns;
+    } catch (err) {
+      throw new EngineError('SOURCE_UNREADABLE', this.unreadable(err), { cause: err });
+    }
+  }
+
+  unreadable(err: unknown): string {
+    const msg = err instanceof EngineError ? err.message : cleanDuckDBError(err);
+    const ds = this.ds;
+    const where = path.relative(process.cwd(), ds.file) || ds.file;
+    if (ds.source.type === 'file') {
+      if (/No files found that match the pattern/i.test(msg)) {
+        return `no files match ${ds.source.display} (${ds.source.path}) — check source: in ${where}`;
+      }
+      return `cannot read ${ds.source.display}: ${msg}`;
+    }
+    return `cannot read source of ${ds.name}: ${msg}`;
+  }
+
+  private async sourceFiles(source: FileSource): Promise<Stats[]> {
+    if (this.files) return this.files;
+    // A plain path needs no round trip to DuckDB's glob(); a missing file is no file, as there.
+    if (!GLOB_CHARS.test(source.path)) {
+      this.files = await stat(source.path).then((st) => [st], (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return [];
+        throw err;
+      });
+    } else {
+      const found = await this.query('files', `SELECT file FROM glob(${duckdbDialect.quoteLiteral(source.path)})`);
+      this.files = await Promise.all(found.map((f) => stat(String(f.file))));
+    }
+    return this.files;
+  }
+
+  async answer(needs: Need[], columns: ColumnInfo[]): Promise<Map<string, Answer>> {
+    const out = new Map<string, Answer>();
+    const src = this.ds.source;
+    const mtime = needs.filter((n) => n.type === 'mtime');
+    if (mtime.length && src.type === 'file') {
+      const newest = (await this.sourceFiles(src)).reduce<number | null>((m, st) => Math.max(m ?? 0, st.mtimeMs), null);
+      for (const n of mtime) out.set(needKey(n), { value: newest, from: 'file modification times' });
+    }
+    // What the source's metadata answers (Parquet NULL counts) leaves the data query.
+    const statistics = statisticsPlan(src, this.ds.filter, needs, columns, duckdbDialect);
+    if (statistics) {
+      try {
+        for (const [k, v] of statistics.read(await this.query('statistics', statistics.sql))) out.set(k, { value: v, from: 'Parquet footers' });
+      } catch (err) {
+        // Unreadable footers: the data query reads the same files and says what is wrong. A stop is a stop.
+        if (this.options.signal?.aborted) throw err;
+      }
+    }
+    return out;
+  }
+
+  async materialize(needs: Need[]): Promise<boolean> {
+    // A text source read by more than one scan is parsed once and kept in memory, when it is small enough.
+    // Compressed text grows several times once parsed: it is never held in memory.
+    const src = this.ds.source;
+    if (src.type !== 'file' || !TEXT_FORMATS.has(src.format) || COMPRESSED.test(src.path) || scanCount(needs) <= 1) return false;
+    try {
+      const bytes = (await this.sourceFiles(src)).reduce((sum, st) => sum + st.size, 0);
+      return bytes > 0 && bytes <= MATERIALIZE_MAX_BYTES;
+    } catch (err) {
+      if (this.options.signal?.aborted) throw err;
+      // Only an optimisation: a file that went away between glob() and stat() is for the data statement to report.
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    if (this.shadowed) await this.conn.run(`DROP TABLE IF EXISTS ${SHADOW}`).catch(() => undefined);
+    this.release();
   }
 }

@@ -6,13 +6,12 @@ import { randomUUID } from 'node:crypto';
 import type { Status } from '../checks/kind.js';
 import type { DatasetDef, Project } from '../config/model.js';
 import type { Strategy } from '../engine/compile.js';
-import { DuckDBEngine } from '../engine/duckdb.js';
-import type { Engine } from '../engine/engine.js';
 import { ancestorsOf, buildLineage } from '../lineage/graph.js';
 import type { CheckResult, DatasetRun, IncidentPlanner, IncidentRow, Store } from '../store/store.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { runDataset } from './dataset-run.js';
+import { createEngines, defaultConcurrency, type Engines } from './runtime.js';
 
 export interface RunReport {
   run_id: string;
@@ -34,7 +33,8 @@ export interface RunOptions {
   now?: Date;
   trigger?: string;
   selectors?: string[];
-  engine?: Engine;
+  /** The engines to run on (default: made for this run and closed after it). */
+  engines?: Engines;
   strategy?: Strategy;
   /** Aborting interrupts the datasets in flight; the run is then recorded as aborted. */
   signal?: AbortSignal;
@@ -68,19 +68,6 @@ export function relatedInRun(datasets: readonly DatasetDef[]): Map<string, strin
   return out;
 }
 
-export function defaultConcurrency(project: Project): number {
-  return project.config.concurrency ?? 2;
-}
-
-/** A DuckDB engine sized for this project: one connection per concurrently running dataset. */
-export function createEngine(project: Project, datasets: number): Promise<DuckDBEngine> {
-  return DuckDBEngine.create({
-    connections: Math.min(defaultConcurrency(project), Math.max(1, datasets)),
-    ...(project.config.duckdb.threads !== undefined ? { threads: project.config.duckdb.threads } : {}),
-    ...(project.config.duckdb.memory_limit !== undefined ? { memoryLimit: project.config.duckdb.memory_limit } : {}),
-  });
-}
-
 export function summarize(results: CheckResult[]): Record<Status, number> {
   const summary: Record<Status, number> = { pass: 0, warn: 0, fail: 0, error: 0 };
   for (const r of results) summary[r.status]++;
@@ -93,7 +80,7 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
   const startedAt = new Date().toISOString();
   const now = opts.now ? () => opts.now as Date : () => new Date();
   const concurrency = Math.min(defaultConcurrency(project), Math.max(1, opts.datasets.length));
-  const engine = opts.engine ?? (await createEngine(project, opts.datasets.length));
+  const engines = opts.engines ?? createEngines(project, { datasets: opts.datasets, log });
 
   // Planning needs the last schemas; the run's row is written while the first datasets start
   // (the store serializes it before any of their results).
@@ -118,7 +105,7 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
       const i = next++;
       const ds = opts.datasets[i] as DatasetDef;
       const outcome = await runDataset(ds, {
-        engine, now, previousSchema: schemas.get(ds.name) ?? null, log,
+        engines, now, previousSchema: schemas.get(ds.name) ?? null, log,
         ...(opts.strategy ? { strategy: opts.strategy } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
       });
       outcomes[i] = outcome;
@@ -160,7 +147,7 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
     }
     throw err;
   } finally {
-    if (!opts.engine) await engine.close();
+    if (!opts.engines) await engines.close();
   }
   const results = outcomes.filter(Boolean).flatMap((o) => o.results);
   const summary = summarize(results);

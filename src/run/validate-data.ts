@@ -1,65 +1,57 @@
 // The part of `vigil validate` that needs the data: for every dataset whose
-// source can be read now, columns the checks name must exist, and every
-// query the run would send must bind (filter, where, sql checks) — checked
-// with DESCRIBE, which reads metadata and never scans.
+// source can be reached now, columns the checks name must exist, and every
+// statement the run would send must bind (filter, where, sql checks) — each
+// engine checks that from metadata (DESCRIBE, the catalog) and never scans.
 
 import { KINDS } from '../checks/registry.js';
+import type { ColumnInfo } from '../checks/kind.js';
 import type { Diagnostic } from '../config/diagnostics.js';
 import type { DatasetDef } from '../config/model.js';
-import { compileDataset, defaultStrategy } from '../engine/compile.js';
-import type { Engine } from '../engine/engine.js';
+import { compileDataset, defaultStrategy, filteredSelect } from '../engine/compile.js';
+import type { SourceSession } from '../engine/engine.js';
+import { makePlanContext } from '../engine/plan.js';
 import { VigilError, errorMessage } from '../util/errors.js';
-import { cleanDbError, describeSource, makePlanContext, openSource } from './dataset-run.js';
-
-/** An empty copy of a source's columns, per session: what every query of validate binds against. */
-const SHADOW = '"__vigil_validate_source"';
+import type { Engines } from './runtime.js';
 
 /**
  * Datasets are checked `concurrency` at a time (one engine session each); the diagnostics
  * come back in the datasets' order whatever finishes first.
  */
-export async function validateAgainstData(datasets: DatasetDef[], engine: Engine, concurrency = 1): Promise<Diagnostic[]> {
+export async function validateAgainstData(datasets: DatasetDef[], engines: Engines, concurrency = 1): Promise<Diagnostic[]> {
   const found: Diagnostic[][] = datasets.map(() => []);
   let next = 0;
   const worker = async () => {
-    for (let i = next++; i < datasets.length; i = next++) found[i] = await validateDataset(datasets[i] as DatasetDef, engine);
+    for (let i = next++; i < datasets.length; i = next++) found[i] = await validateDataset(datasets[i] as DatasetDef, engines);
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, datasets.length)) }, worker));
   return found.flat();
 }
 
-async function validateDataset(ds: DatasetDef, engine: Engine): Promise<Diagnostic[]> {
+async function validateDataset(ds: DatasetDef, engines: Engines): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
-  if (ds.source.type === 'connection') {
-    out.push({ ...ds.pos, severity: 'warning', message: `source of ${ds.name} is a warehouse connection, which this version cannot query yet: its checks will be errors until it can` });
-    return out;
-  }
-  const session = await engine.acquire();
+  let session: SourceSession | undefined;
   try {
-    let relation = await openSource(ds, session, engine.dialect);
-    let columns;
+    let columns: ColumnInfo[];
+    let relation: string;
     try {
-      ({ relation, columns } = await describeSource(ds, relation, engine.dialect, (sql) => session.query(sql)));
+      session = await (await engines.for(ds)).open(ds);
+      columns = await session.describe();
+      // What every statement binds against: reads nothing (over a CSV, DuckDB would sniff the file again for each).
+      relation = await session.bindable();
     } catch (err) {
-      out.push({ ...ds.pos, severity: 'warning', message: `source of ${ds.name} cannot be read now, so its columns were not checked: ${cleanDbError(err)}` });
+      out.push({ ...ds.pos, severity: 'warning', message: `source of ${ds.name} cannot be read now, so its columns were not checked: ${errorMessage(err)}` });
       return out;
     }
-    // Binding a query over read_csv()/read_json() sniffs the file again every time (tens of
-    // ms per check, the bulk of validate); over an empty table of the same columns and types
-    // the same filter, where and sql bind at once. A source that cannot be copied is used as is.
-    try {
-      await session.query(`CREATE OR REPLACE TEMP TABLE ${SHADOW} AS SELECT * FROM ${relation} AS src LIMIT 0`);
-      relation = SHADOW;
-    } catch { /* bind against the source itself */ }
+    const s = session;
     if (ds.filter) {
       try {
-        await session.query(`DESCRIBE SELECT * FROM ${relation} AS src WHERE (${ds.filter})`);
+        await s.bind('filter', filteredSelect(relation, ds.filter));
       } catch (err) {
-        out.push({ ...(ds.filterPos ?? ds.pos), severity: 'error', message: `filter of ${ds.name} does not compile: ${cleanDbError(err)}` });
+        out.push({ ...(ds.filterPos ?? ds.pos), severity: 'error', message: `filter of ${ds.name} does not compile: ${errorMessage(err)}` });
         return out;
       }
     }
-    const ctx = makePlanContext(ds, columns, relation, engine.dialect);
+    const ctx = makePlanContext(ds, columns, relation, s.dialect);
     for (const check of ds.checks) {
       let plan;
       try {
@@ -73,17 +65,17 @@ async function validateDataset(ds: DatasetDef, engine: Engine): Promise<Diagnost
         continue;
       }
       const queries = compileDataset({
-        dialect: engine.dialect, relation, ...(ds.filter ? { filter: ds.filter } : {}), needs: plan.needs.filter((n) => n.type !== 'mtime'),
+        dialect: s.dialect, relation, ...(ds.filter ? { filter: ds.filter } : {}), needs: plan.needs.filter((n) => n.type !== 'mtime'),
         strategy: defaultStrategy(),
       });
       for (const q of queries) {
         try {
-          await session.query(`DESCRIBE ${q.sql}`);
+          await s.bind(q.label, q.sql);
         } catch (err) {
           const key = q.label === 'sql' ? 'query' : check.where ? 'where' : undefined;
           const what = key === 'query' ? 'query' : key === 'where' ? `where (${check.where})` : 'generated query';
           const pos = (key && check.optionPos[key]) || check.pos;
-          out.push({ ...pos, severity: 'error', message: `${check.id}: ${what} does not compile: ${cleanDbError(err)}` });
+          out.push({ ...pos, severity: 'error', message: `${check.id}: ${what} does not compile: ${errorMessage(err)}` });
           break;
         }
       }
@@ -91,8 +83,7 @@ async function validateDataset(ds: DatasetDef, engine: Engine): Promise<Diagnost
   } catch (err) {
     out.push({ ...ds.pos, severity: 'error', message: errorMessage(err) });
   } finally {
-    await session.query(`DROP TABLE IF EXISTS ${SHADOW}`).catch(() => undefined);
-    session.release();
+    await session?.close();
   }
   return out;
 }

@@ -1,15 +1,15 @@
 // The clock of `vigil serve`: one cron task per dataset calling the same
 // runChecks() the CLI calls. A dataset never runs twice at once (a tick that
-// finds it in flight is recorded as skipped), the engine's connection pool
-// caps how many run together, missed ticks are caught up once at start-up,
+// finds it in flight is recorded as skipped), each engine's sessions cap how
+// many run together, missed ticks are caught up once at start-up,
 // and a reload keeps the last valid version of a file that turned invalid.
 
 import cron, { type ScheduledTask } from 'node-cron';
 import { worstStatus } from '../checks/kind.js';
 import type { Diagnostic } from '../config/diagnostics.js';
 import type { DatasetDef, Project } from '../config/model.js';
-import type { Engine } from '../engine/engine.js';
 import { runChecks, type RunOptions, type RunReport } from '../run/run.js';
+import type { Engines } from '../run/runtime.js';
 import type { DatasetRun, Store } from '../store/store.js';
 import { VigilError, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
@@ -51,7 +51,7 @@ export class Scheduler {
   constructor(
     private project: Project,
     private readonly store: Store,
-    private readonly engine: Engine,
+    private readonly engines: Engines,
     private readonly log: Logger,
     private readonly events: SchedulerEvents = {},
   ) {}
@@ -205,7 +205,7 @@ export class Scheduler {
     try {
       const incidents = this.events.incidents?.(this.project, options.alerts !== false);
       const report = await runChecks({
-        project: this.project, datasets, store: this.store, engine: this.engine, log: this.log, trigger,
+        project: this.project, datasets, store: this.store, engines: this.engines, log: this.log, trigger,
         ...(incidents ? { incidents } : {}),
         ...(options.onDataset ? { onDataset: options.onDataset } : {}),
         signal: this.abort.signal, ...(options.now ? { now: options.now } : {}), ...(options.selectors ? { selectors: options.selectors } : {}),

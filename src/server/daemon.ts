@@ -1,4 +1,4 @@
-// `vigil serve` assembled: one store and one engine for the life of the
+// `vigil serve` assembled: one store and its engines for the life of the
 // process, the scheduler, the HTTP server, a watcher that reloads check files,
 // and a discovery file (.vigil/serve.json) through which the CLI hands runs
 // and status reads to the daemon — DuckDB allows one writer per file.
@@ -12,9 +12,8 @@ import { Deliverer } from '../alerts/deliverer.js';
 import { incidentPlanner } from '../alerts/plan.js';
 import { blockingDiagnostics, loadProject, type LoadOptions } from '../config/loader.js';
 import { parseDuration } from '../config/duration.js';
-import { createEngine, defaultConcurrency } from '../run/run.js';
+import { defaultConcurrency, openRuntime, type Runtime } from '../run/runtime.js';
 import { Scheduler } from '../scheduler/scheduler.js';
-import { openStore } from '../store/open.js';
 import { VigilError, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { createApp } from './app.js';
@@ -54,13 +53,16 @@ async function start(load: LoadOptions, log: Logger, opened: Array<() => unknown
     log.error({ file: p.file, line: p.line, col: p.col, problem: p.message }, 'invalid check file: its datasets are not scheduled until it is fixed');
   }
 
-  const [storeOpen, engineOpen] = await Promise.allSettled([openStore(project.storePath), createEngine(project, defaultConcurrency(project))]);
-  if (storeOpen.status === 'fulfilled') opened.push(() => storeOpen.value.close());
-  if (engineOpen.status === 'fulfilled') opened.push(() => engineOpen.value.close());
-  if (storeOpen.status === 'rejected') throw whoHoldsTheStore(project, storeOpen.reason);
-  if (engineOpen.status === 'rejected') throw engineOpen.reason;
-  const store = storeOpen.value;
-  const engine = engineOpen.value;
+  // The engines read the project as the scheduler has it now, so a reload's new connections are used.
+  let current = () => project;
+  let runtime: Runtime;
+  try {
+    runtime = await openRuntime(project, { log, datasets: project.datasets, concurrency: defaultConcurrency(project), current: () => current() });
+  } catch (err) {
+    throw whoHoldsTheStore(project, err);
+  }
+  opened.push(() => runtime.close());
+  const { store, engines } = runtime;
   // This process holds the store now: it is the project's vigil serve (see whoHoldsTheStore).
   const released = announceStart(project);
   opened.push(released);
@@ -68,11 +70,12 @@ async function start(load: LoadOptions, log: Logger, opened: Array<() => unknown
   const metrics = new Metrics();
   // Set right below: the scheduler and the deliverer know each other through these callbacks.
   let deliverer: Deliverer | undefined;
-  const scheduler = new Scheduler(project, store, engine, log, {
+  const scheduler = new Scheduler(project, store, engines, log, {
     onRun: (report) => { metrics.observe(report); deliverer?.kick(); },
     onSkip: (dataset) => metrics.skippedTicks.inc({ dataset }),
     incidents: (current, notify) => (dataset, outcome, runId, run) => incidentPlanner({ project: current, dataset, outcome, runId, notify, run }),
   });
+  current = () => scheduler.projectNow();
   deliverer = new Deliverer({
     store, log, alerts: () => scheduler.projectNow().alerts,
     onResult: (channel, result) => metrics.notifications.inc({ channel, result }),
@@ -135,8 +138,7 @@ async function start(load: LoadOptions, log: Logger, opened: Array<() => unknown
         // What is not delivered by now stays in the outbox for the next start.
         await alertLoop.stop();
         await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
-        await store.close();
-        await engine.close();
+        await runtime.close();
         rmSync(file, { force: true });
         released();
         log.info('vigil serve: stopped');

@@ -2,7 +2,7 @@
 // read_json over an absolute path or glob, or the user's own SQL.
 
 import type { ResolvedSource } from '../config/model.js';
-import type { Dialect } from '../sql/dialect.js';
+import { bareStatement, type Dialect } from '../sql/dialect.js';
 
 function optionValue(dialect: Dialect, value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((v) => optionValue(dialect, v)).join(', ')}]`;
@@ -16,10 +16,9 @@ function optionValue(dialect: Dialect, value: unknown): string {
 export function relationSql(source: ResolvedSource, dialect: Dialect): string {
   switch (source.type) {
     case 'sql':
-      // On its own lines: a trailing -- comment must not swallow the closing parenthesis.
-      return `(\n${source.sql.trim().replace(/;\s*$/, '')}\n)`;
+      return `(${bareStatement(source.sql)})`;
     case 'connection':
-      throw new Error(`warehouse connections are not available in this version (source ${source.display})`);
+      throw new Error(`source ${source.display} is a warehouse connection, not for DuckDB`);
     case 'file': {
       const opts: Record<string, unknown> = {};
       let fn: string;
