@@ -96,14 +96,16 @@ describe('Slack', () => {
     expect(res.code, res.stderr).toBe(1);
     const doc = JSON.parse(res.stdout) as { summary: Record<string, number> };
     expect(doc.summary.fail).toBe(3);
-    expect(res.stderr).toContain('alerts: 2 sent');
-    // Grouped: one message per dataset, each with all of that dataset's checks.
-    expect(slack.requests.map((r) => r.body.text).sort()).toEqual(['[FAIL] order_items: 1 check failing', '[FAIL] orders: 2 checks failing']);
+    expect(res.stderr).toContain('alerts: 1 sent');
+    // Grouped: one message per dataset with all of that dataset's checks; order_items, failing downstream of
+    // the failing orders, is held back and named in orders' message (root causes).
+    expect(slack.requests.map((r) => r.body.text)).toEqual(['[FAIL] orders: 2 checks failing; 1 downstream dataset failing']);
     const req = slack.requests.find((r) => r.body.text.includes('orders: 2'))!;
     expect(req.path).toBe(`/services/T0/B0/${SECRET}`);
     const { text, blocks } = req.body;
-    expect(text).toBe('[FAIL] orders: 2 checks failing');
-    expect(blocks[0]).toMatchObject({ type: 'header', text: { type: 'plain_text', text: '🔴 orders: 2 checks failing' } });
+    expect(text).toBe('[FAIL] orders: 2 checks failing; 1 downstream dataset failing');
+    expect(blocks[0]).toMatchObject({ type: 'header', text: { type: 'plain_text', text: '🔴 orders: 2 checks failing; 1 downstream dataset failing' } });
+    expect(JSON.stringify(blocks)).toContain('*Root cause:* orders is failing; 1 downstream dataset failing: order_items');
     expect(blocks.length).toBeLessThanOrEqual(50);
     const sections = blocks.filter((b) => b.type === 'section');
     const rowCount = sections.find((b) => String(b.text.text).includes('orders.row_count'));
@@ -122,7 +124,7 @@ describe('Slack', () => {
     // The same state next run sends nothing.
     const again = await run(dir, env, ['--json']);
     expect(again.code).toBe(1);
-    expect(slack.requests).toHaveLength(2);
+    expect(slack.requests).toHaveLength(1);
     expect(again.stderr).not.toContain('alerts:');
     expectNoSecret(res.stdout, res.stderr, again.stderr, await dump(dir));
   });

@@ -8,7 +8,7 @@ import type { Policy } from '../src/alerts/schema.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
-const policy = (p: Partial<Policy> = {}): Policy => ({ minStatus: 'warn', repeatIntervalSeconds: 4 * 3600, sendResolved: true, ...p });
+const policy = (p: Partial<Policy> = {}): Policy => ({ minStatus: 'warn', repeatIntervalSeconds: 4 * 3600, sendResolved: true, groupWindowSeconds: 3600, ...p });
 
 function open(status: Status, notified: Status | null, lastNotifiedMin: number | null = 0): IncidentState {
   return {

@@ -20,7 +20,7 @@ interface FileAlerts {
   file: string;
   channels: ChannelDef[];
   routes: RouteDef[];
-  policy?: { pos: Position; minStatus?: 'warn' | 'fail'; repeatIntervalSeconds?: number; sendResolved?: boolean };
+  policy?: { pos: Position; minStatus?: 'warn' | 'fail'; repeatIntervalSeconds?: number; sendResolved?: boolean; groupWindowSeconds?: number };
   silences: SilenceDef[];
   /** Route channel references, checked once every file's channels are known. */
   refs: Array<{ name: string; pos: Position; path: KeyPath }>;
@@ -110,6 +110,7 @@ export function loadAlerts(root: string, config: Config, explicit: { file: strin
       if (fa.policy.minStatus) alerts.policy.minStatus = fa.policy.minStatus;
       if (fa.policy.repeatIntervalSeconds !== undefined) alerts.policy.repeatIntervalSeconds = fa.policy.repeatIntervalSeconds;
       if (fa.policy.sendResolved !== undefined) alerts.policy.sendResolved = fa.policy.sendResolved;
+      if (fa.policy.groupWindowSeconds !== undefined) alerts.policy.groupWindowSeconds = fa.policy.groupWindowSeconds;
     }
   }
   // Routes of a dropped file may name channels that stayed: only the kept routes count.
@@ -200,6 +201,7 @@ function loadAlertFile(file: string, env: NodeJS.ProcessEnv, problems: Diagnosti
     if (p.min_status) out.policy.minStatus = p.min_status;
     if (p.repeat_interval !== undefined) out.policy.repeatIntervalSeconds = parseDuration(p.repeat_interval) ?? 4 * 3600;
     if (p.send_resolved !== undefined) out.policy.sendResolved = p.send_resolved;
+    if (p.group_window !== undefined) out.policy.groupWindowSeconds = parseDuration(p.group_window) ?? 3600;
   }
   (data.silences ?? []).forEach((s, i) => {
     const until = new Date(s.until).toISOString();

@@ -23,6 +23,11 @@ export interface AlertMessage {
   dashboardUrl: string | null;
   /** Datasets downstream of this one (transitively), put at risk by its failure. */
   atRisk: string[];
+  /**
+   * This dataset as the root cause: downstream datasets failing because of it, whose own notifications
+   * are held back while it is open (src/alerts/root-cause.ts). Absent when there are none.
+   */
+  downstreamFailing?: string[];
   items: NotificationItem[];
 }
 
@@ -53,7 +58,17 @@ export function summaryText(m: AlertMessage): string {
   if (errors) parts.push(`${countOf(errors, 'check')} in error`);
   if (warning) parts.push(parts.length ? `${warning} warning` : `${countOf(warning, 'check')} warning`);
   if (resolved) parts.push(parts.length ? `${resolved} resolved` : `${countOf(resolved, 'check')} back to pass`);
-  return parts.join(', ') || 'no change';
+  const text = parts.join(', ') || 'no change';
+  const n = m.downstreamFailing?.length ?? 0;
+  return n ? `${text}; ${countOf(n, 'downstream dataset')} failing` : text;
+}
+
+/** "orders is stale; 4 downstream datasets failing: a, b, c, d — their alerts are held until orders recovers", or null. */
+export function rootCauseLine(m: AlertMessage): string | null {
+  const down = m.downstreamFailing ?? [];
+  if (!down.length) return null;
+  const stale = m.items.some((i) => i.event !== 'resolved' && i.kind === 'freshness');
+  return `${m.dataset} ${stale ? 'is stale' : 'is failing'}; ${countOf(down.length, 'downstream dataset')} failing: ${down.join(', ')} — their alerts are held until ${m.dataset} recovers`;
 }
 
 /** The inbox subject and Slack header: "[FAIL] orders: 2 checks failing". */

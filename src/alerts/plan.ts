@@ -6,8 +6,10 @@
 import { createHash } from 'node:crypto';
 import type { DatasetDef, Project } from '../config/model.js';
 import { buildLineage } from '../lineage/graph.js';
-import type { DatasetRun, IncidentPlanner, IncidentRow, IncidentWrites } from '../store/store.js';
-import { decideIncident } from './incidents.js';
+import type { CheckResult, DatasetRun, IncidentPlanner, IncidentRow, IncidentWrites } from '../store/store.js';
+import type { RunSoFar } from '../run/run.js';
+import { decideIncident, incidentId } from './incidents.js';
+import { holdDecision, rootCauses, type FailingIncident } from './root-cause.js';
 import type { AlertMessage } from './message.js';
 import { routeNotifications, silenceFor, type NotificationItem } from './routing.js';
 
@@ -35,6 +37,35 @@ export interface PlanContext {
   runId: string;
   /** false with --no-alerts: incidents still move, nothing is queued (and nobody counts as told). */
   notify: boolean;
+  /** The rest of the run (other datasets' outcomes, open incidents): what root causes are found from. */
+  run?: RunSoFar;
+}
+
+/**
+ * Every other dataset's failing incidents as of this moment: open incidents as the run began, moved on
+ * by the outcomes of this run's datasets that have already run (a pass resolves one, a new failure is a
+ * new incident with the id decideIncident gives it).
+ */
+export function failingElsewhere(run: RunSoFar | undefined, dataset: string): FailingIncident[] {
+  if (!run) return [];
+  const byCheck = new Map<string, FailingIncident>();
+  for (const i of run.openIncidents) {
+    if (i.dataset !== dataset) byCheck.set(i.checkId, { id: i.id, dataset: i.dataset, status: i.status, state: 'open', openedAt: i.openedAt, resolvedAt: null });
+  }
+  for (const [name, outcome] of run.outcomes) {
+    if (name === dataset) continue;
+    for (const r of outcome.results) {
+      const prev = byCheck.get(r.check);
+      if (r.status === 'pass') {
+        if (prev && prev.state === 'open') byCheck.set(r.check, { ...prev, state: 'resolved', resolvedAt: r.evaluated_at });
+      } else if (prev && prev.state === 'open') {
+        byCheck.set(r.check, { ...prev, status: r.status });
+      } else {
+        byCheck.set(r.check, { id: incidentId(r.check, r.evaluated_at), dataset: r.dataset, status: r.status, state: 'open', openedAt: r.evaluated_at, resolvedAt: null });
+      }
+    }
+  }
+  return [...byCheck.values()];
 }
 
 export function incidentPlanner(ctx: PlanContext): IncidentPlanner {
@@ -43,7 +74,7 @@ export function incidentPlanner(ctx: PlanContext): IncidentPlanner {
   return (open: Map<string, IncidentRow>): IncidentWrites => {
     const writes: IncidentWrites = { incidents: [], history: [], outbox: [] };
     const items: NotificationItem[] = [];
-    const pending: Array<{ row: IncidentRow; insert: boolean; prev: IncidentRow | null; item: NotificationItem | null }> = [];
+    const pending: Array<{ row: IncidentRow; insert: boolean; prev: IncidentRow | null; item: NotificationItem | null; at: string; result: CheckResult['status']; statusChanged: boolean }> = [];
     for (const r of outcome.results) {
       const prev = open.get(r.check) ?? null;
       const d = decideIncident(prev, { checkId: r.check, status: r.status, at: r.evaluated_at }, alerts.policy);
@@ -63,13 +94,24 @@ export function incidentPlanner(ctx: PlanContext): IncidentPlanner {
           value: r.value, unit: r.unit, message: r.message, thresholds: r.thresholds, runbook: r.runbook, owner: r.owner, tags: r.tags,
           openedAt: row.openedAt,
         };
-        items.push(item);
       }
-      if (d.statusChanged || d.event) {
-        writes.history.push({ incidentId: row.id, at: r.evaluated_at, status: r.status, event: d.event, runId });
-      }
-      pending.push({ row, insert: d.opened, prev, item });
+      pending.push({ row, insert: d.opened, prev, item, at: r.evaluated_at, result: r.status, statusChanged: d.statusChanged });
     }
+
+    // Root causes: a first notification explained by a failing upstream incident that is open is held back.
+    const graph = buildLineage(project.datasets);
+    const elsewhere = failingElsewhere(ctx.run, dataset.name);
+    const own: FailingIncident[] = pending.map((p) => ({ id: p.row.id, dataset: p.row.dataset, status: p.row.status, state: p.row.state, openedAt: p.row.openedAt, resolvedAt: p.row.resolvedAt }));
+    const roots = rootCauses([...elsewhere, ...own], graph.upstreamOf, alerts.policy.groupWindowSeconds);
+    const ownIds = new Set(own.map((o) => o.id));
+    for (const p of pending) {
+      const held = p.item ? holdDecision(p.item.event, roots.get(p.row.id)) : { hold: false as const };
+      if (p.item && !held.hold) items.push(p.item);
+      const event = held.hold ? null : (p.item?.event ?? null);
+      if (p.statusChanged || event) writes.history.push({ incidentId: p.row.id, at: p.at, status: p.result, event, runId });
+    }
+    // This dataset as a root: the downstream datasets failing because of it, named in its message.
+    const downstreamFailing = [...new Set(elsewhere.filter((x) => x.state === 'open' && ownIds.has(roots.get(x.id)?.id ?? '')).map((x) => x.dataset))].sort();
 
     const groups = ctx.notify ? routeNotifications(items, alerts, new Date(outcome.finishedAt)) : [];
     const routed = new Set<string>();
@@ -81,6 +123,7 @@ export function incidentPlanner(ctx: PlanContext): IncidentPlanner {
         key, channel: g.channel, dataset: dataset.name, runId, createdAt,
         description: dataset.description ?? null, owner: dataset.owner ?? null, tags: dataset.tags, runbook: dataset.runbook ?? null,
         dashboardUrl: dashboardLink(project, dataset.name), atRisk, items: g.items,
+        ...(downstreamFailing.length && g.items.some((i) => i.event !== 'resolved') ? { downstreamFailing } : {}),
       };
       writes.outbox.push({
         key, channel: g.channel, dataset: dataset.name, runId, payload: message,

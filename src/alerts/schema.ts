@@ -95,6 +95,7 @@ export const policySchema = z.strictObject({
   min_status: z.enum(['warn', 'fail'], { error: 'min_status must be warn or fail' }).optional(),
   repeat_interval: durationSchema.optional(),
   send_resolved: z.boolean().optional(),
+  group_window: durationSchema.optional().meta({ description: 'Root causes: how long before a failing upstream incident opened a downstream one may have opened and still be explained by it (default 1h)' }),
 });
 
 const isoTime = z.string({ error: 'until must be an ISO-8601 time, e.g. 2026-12-01T00:00:00Z' })
@@ -143,6 +144,8 @@ export interface Policy {
   minStatus: 'warn' | 'fail';
   repeatIntervalSeconds: number;
   sendResolved: boolean;
+  /** Root causes: slack for an upstream incident opening after the downstream one it explains. */
+  groupWindowSeconds: number;
 }
 
 export interface SilenceDef {
@@ -161,7 +164,7 @@ export interface AlertsConfig {
   files: string[];
 }
 
-export const DEFAULT_POLICY: Policy = { minStatus: 'warn', repeatIntervalSeconds: 4 * 3600, sendResolved: true };
+export const DEFAULT_POLICY: Policy = { minStatus: 'warn', repeatIntervalSeconds: 4 * 3600, sendResolved: true, groupWindowSeconds: 3600 };
 
 export function emptyAlerts(): AlertsConfig {
   return { channels: [], routes: [], policy: { ...DEFAULT_POLICY }, silences: [], files: [] };

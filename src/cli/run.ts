@@ -129,7 +129,7 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
       project, datasets: selected, store, engines, log, selectors, trigger: 'cli',
       ...(now ? { now } : {}), ...(opts.plan ? { strategy: opts.plan as Strategy } : {}),
       // With --no-alerts incidents still move (the state stays right); nothing is queued.
-      incidents: (dataset, outcome, runId) => incidentPlanner({ project, dataset, outcome, runId, notify: alerts }),
+      incidents: (dataset, outcome, runId, run) => incidentPlanner({ project, dataset, outcome, runId, notify: alerts, run }),
     });
     printRun(runJson(report), selected.length, opts.json);
     if (alerts) await deliverAlerts(project, store, log);

@@ -13,7 +13,11 @@ function optionValue(dialect: Dialect, value: unknown): string {
   return 'NULL';
 }
 
-export function relationSql(source: ResolvedSource, dialect: Dialect): string {
+/**
+ * `files`: the files a glob matched when the dataset run began; every statement of the run reads
+ * exactly these (a file removed mid-run is an error, never a different set for a later check).
+ */
+export function relationSql(source: ResolvedSource, dialect: Dialect, files?: readonly string[]): string {
   switch (source.type) {
     case 'sql':
       return `(${bareStatement(source.sql)})`;
@@ -30,7 +34,8 @@ export function relationSql(source: ResolvedSource, dialect: Dialect): string {
         case 'jsonl': case 'ndjson': fn = 'read_json'; opts.format = 'newline_delimited'; break;
       }
       Object.assign(opts, source.options);
-      const args = [dialect.quoteLiteral(source.path), ...Object.entries(opts).map(([k, v]) => `${k} = ${optionValue(dialect, v)}`)];
+      const where = files ? `[${files.map((f) => dialect.quoteLiteral(f)).join(', ')}]` : dialect.quoteLiteral(source.path);
+      const args = [where, ...Object.entries(opts).map(([k, v]) => `${k} = ${optionValue(dialect, v)}`)];
       return `${fn}(${args.join(', ')})`;
     }
   }

@@ -108,7 +108,12 @@ export class DuckDBEngine implements Engine {
     try {
       // Relative paths inside sql sources and sql checks resolve from the check file's folder.
       await conn.run(`SET file_search_path = ${duckdbDialect.quoteLiteral(path.dirname(ds.file))}`);
+      await session.snapshot();
     } catch (err) {
+      if (err instanceof EngineError) {
+        await session.close();
+        throw err;
+      }
       await session.close();
       throw new EngineError('SOURCE_UNREADABLE', session.unreadable(err), { cause: err });
     }
@@ -125,6 +130,8 @@ class DuckDBSession implements SourceSession {
   readonly dialect = duckdbDialect;
   relation: string;
   private files: Stats[] | undefined;
+  /** The files a glob matched when the run began (see snapshot()). */
+  private listed: string[] | undefined;
   private closed = false;
   private shadowed = false;
   private readonly onAbort = () => this.conn.interrupt();
@@ -137,6 +144,27 @@ class DuckDBSession implements SourceSession {
   ) {
     this.relation = relationSql(ds.source, duckdbDialect);
     options.signal?.addEventListener('abort', this.onAbort);
+  }
+
+  /**
+   * A glob is expanded once, when the dataset run begins, and every statement (the footers, the
+   * data statement, each sql check) reads that list: a file that lands or goes mid-run cannot give
+   * two checks of one run different files. No match is the source's error, as DuckDB words it.
+   */
+  async snapshot(): Promise<void> {
+    const src = this.ds.source;
+    if (src.type !== 'file' || !GLOB_CHARS.test(src.path)) return;
+    let found: Row[];
+    try {
+      found = await this.query('files', `SELECT file FROM glob(${duckdbDialect.quoteLiteral(src.path)}) ORDER BY file`);
+    } catch (err) {
+      throw new EngineError('SOURCE_UNREADABLE', this.unreadable(err), { cause: err });
+    }
+    if (found.length === 0) {
+      throw new EngineError('SOURCE_UNREADABLE', this.unreadable(new Error(`No files found that match the pattern "${src.path}"`)));
+    }
+    this.listed = found.map((f) => String(f.file));
+    this.relation = relationSql(src, duckdbDialect, this.listed);
   }
 
   /** One statement, logged; a DuckDB error becomes an EngineError with DuckDB's first paragraph. */
@@ -194,7 +222,7 @@ class DuckDBSession implements SourceSession {
       const src = this.ds.source;
       if (src.type === 'file' && src.format === 'csv' && !('delim' in src.options) && !('sep' in src.options)
         && columns.length === 1 && columns[0]?.name.includes(',')) {
-        const strict = relationSql({ ...src, options: { ...src.options, delim: ',' } }, duckdbDialect);
+        const strict = relationSql({ ...src, options: { ...src.options, delim: ',' } }, duckdbDialect, this.listed);
         const real = await describe(strict);
         this.relation = strict;
         return real;
@@ -227,8 +255,7 @@ class DuckDBSession implements SourceSession {
         throw err;
       });
     } else {
-      const found = await this.query('files', `SELECT file FROM glob(${duckdbDialect.quoteLiteral(source.path)})`);
-      this.files = await Promise.all(found.map((f) => stat(String(f.file))));
+      this.files = await Promise.all((this.listed ?? []).map((f) => stat(f)));
     }
     return this.files;
   }
@@ -242,7 +269,7 @@ class DuckDBSession implements SourceSession {
       for (const n of mtime) out.set(needKey(n), { value: newest, from: 'file modification times' });
     }
     // What the source's metadata answers (Parquet NULL counts) leaves the data query.
-    const statistics = statisticsPlan(src, this.ds.filter, needs, columns, duckdbDialect);
+    const statistics = statisticsPlan(src, this.ds.filter, needs, columns, duckdbDialect, this.listed);
     if (statistics) {
       try {
         for (const [k, v] of statistics.read(await this.query('statistics', statistics.sql))) out.set(k, { value: v, from: 'Parquet footers' });

@@ -43,7 +43,7 @@ const isRowCount = (n: Need): n is AggregateNeed => n.type === 'aggregate' && n.
  * union_by_name… change what a column holds) and no dataset filter.
  */
 export function statisticsPlan(
-  source: ResolvedSource, filter: string | undefined, needs: Need[], columns: ColumnInfo[], dialect: Dialect,
+  source: ResolvedSource, filter: string | undefined, needs: Need[], columns: ColumnInfo[], dialect: Dialect, files?: readonly string[],
 ): StatisticsPlan | null {
   if (source.type !== 'file' || source.format !== 'parquet' || Object.keys(source.options).length > 0 || filter) return null;
   const types = new Map(columns.map((c) => [c.name, c.type]));
@@ -55,7 +55,7 @@ export function statisticsPlan(
   const names = [...new Set(counts.map((n) => n.column))];
   // A folder named key=value makes DuckDB read the column from the path (hive partitioning,
   // detected without any option), not from the file whose statistics these are.
-  const sql = `WITH m AS (SELECT file_name, row_group_id, row_group_num_rows, path_in_schema, stats_null_count FROM parquet_metadata(${dialect.quoteLiteral(source.path)})),
+  const sql = `WITH m AS (SELECT file_name, row_group_id, row_group_num_rows, path_in_schema, stats_null_count FROM parquet_metadata(${files ? `[${files.map((f) => dialect.quoteLiteral(f)).join(', ')}]` : dialect.quoteLiteral(source.path)})),
 g AS (SELECT count(*) AS row_groups, coalesce(sum(row_group_num_rows), 0) AS row_count,
         count(*) FILTER (WHERE regexp_matches(file_name, '[^/\\\\]=[^/\\\\]*[/\\\\]')) AS partitioned
       FROM (SELECT DISTINCT file_name, row_group_id, row_group_num_rows FROM m))

@@ -157,3 +157,16 @@ function cyclePath(component: string[], down: Map<string, string[]>): string[] {
   }
   return [start, start];
 }
+
+/** Every dataset upstream of `name`, transitively (not `name` itself). */
+export function ancestorsOf(name: string, upstreamOf: (dataset: string) => readonly string[]): Set<string> {
+  const seen = new Set<string>();
+  const stack = [...upstreamOf(name)];
+  while (stack.length) {
+    const n = stack.pop() as string;
+    if (seen.has(n) || n === name) continue;
+    seen.add(n);
+    stack.push(...upstreamOf(n));
+  }
+  return seen;
+}

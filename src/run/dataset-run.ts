@@ -117,6 +117,11 @@ function allError(ds: DatasetDef, message: string, now: Date): CheckResult[] {
   return ds.checks.map((c) => result(c, 'error', message, now));
 }
 
+/** Metadata that stands in for reading the data (not file times, which are what freshness without a column measures). */
+function answersForData(from: string): boolean {
+  return from !== 'file modification times';
+}
+
 function sameColumns(a: ColumnInfo[] | null, b: ColumnInfo[] | null): boolean {
   if (!a || !b || a.length !== b.length) return false;
   return a.every((c, i) => c.name === b[i]?.name && c.type === b[i]?.type);
@@ -241,7 +246,11 @@ async function attemptDataset(ds: DatasetDef, assumed: ColumnInfo[] | null, ctx:
     }
     try {
       const o = p.evaluate({ now, dataset: ds, columns, previousSchema: ctx.previousSchema, value: (n) => values.get(needKey(n)) ?? null });
-      return result(check, o.status, o.message, now, { value: o.value, unit: o.unit, thresholds: o.thresholds, details: o.details });
+      // An answer from metadata (Parquet footers) read no data page: the result says so, as data
+      // pages that are corrupt would pass it. File times are freshness's own source and say so there.
+      const from = [...new Set(p.needs.map((n) => provenance.get(needKey(n))).filter((f): f is string => f !== undefined && answersForData(f)))];
+      const details = from.length ? { ...o.details, answered_from: from.join(', ') } : o.details;
+      return result(check, o.status, o.message, now, { value: o.value, unit: o.unit, thresholds: o.thresholds, details });
     } catch (err) {
       return result(check, 'error', errorMessage(err), now);
     }

@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { Status } from '../checks/kind.js';
 import type { DatasetDef, Project } from '../config/model.js';
 import type { Strategy } from '../engine/compile.js';
-import type { CheckResult, DatasetRun, IncidentPlanner, Store } from '../store/store.js';
+import { ancestorsOf, buildLineage } from '../lineage/graph.js';
+import type { CheckResult, DatasetRun, IncidentPlanner, IncidentRow, Store } from '../store/store.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { runDataset } from './dataset-run.js';
@@ -41,8 +42,32 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Called as each dataset finishes (before the whole run does). */
   onDataset?: (outcome: DatasetRun) => void;
-  /** What alerting writes with each dataset's results, in the same transaction (incidents, outbox). */
-  incidents?: (dataset: DatasetDef, outcome: DatasetRun, runId: string) => IncidentPlanner | undefined;
+  /**
+   * What alerting writes with each dataset's results, in the same transaction (incidents, outbox). With it,
+   * a dataset is recorded once the datasets of this run up- and downstream of it (by `upstream:`) have run,
+   * so its planner sees their outcomes (root causes: src/alerts/root-cause.ts).
+   */
+  incidents?: (dataset: DatasetDef, outcome: DatasetRun, runId: string, run: RunSoFar) => IncidentPlanner | undefined;
+}
+
+/** What a dataset's incident planner knows of the rest of its run. */
+export interface RunSoFar {
+  /** Outcomes of this run's datasets that have finished, by dataset (every related one among them). */
+  outcomes: ReadonlyMap<string, DatasetRun>;
+  /** Open incidents of every dataset as the run began. */
+  openIncidents: readonly IncidentRow[];
+}
+
+/** For each dataset, the other datasets of `datasets` linked to it through `upstream:` either way, transitively. */
+export function relatedInRun(datasets: readonly DatasetDef[]): Map<string, string[]> {
+  const graph = buildLineage(datasets);
+  const inRun = new Set(datasets.map((d) => d.name));
+  const out = new Map<string, string[]>();
+  for (const d of datasets) {
+    const related = new Set([...graph.atRisk(d.name), ...ancestorsOf(d.name, graph.upstreamOf)]);
+    out.set(d.name, [...related].filter((n) => n !== d.name && inRun.has(n)));
+  }
+  return out;
 }
 
 export function summarize(results: CheckResult[]): Record<Status, number> {
@@ -69,6 +94,12 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
   let notBegun = false;
   begun.catch(() => { notBegun = true; });
   const outcomes: DatasetRun[] = new Array(opts.datasets.length);
+  // Alerting: each dataset waits for its related datasets of this run to have run (not to be recorded).
+  const finished = new Map<string, DatasetRun>();
+  const ran = new Map(opts.datasets.map((d) => { let done!: () => void; const p = new Promise<void>((r) => { done = r; }); return [d.name, { p, done }]; }));
+  const related = opts.incidents ? relatedInRun(opts.datasets) : new Map<string, string[]>();
+  const openIncidents: Promise<IncidentRow[]> = opts.incidents ? store.incidents({ state: 'open', limit: 1000 }) : Promise.resolve([]);
+  openIncidents.catch(() => undefined); // awaited (and its failure reported) with the first record
   // Writes queue in the store (one transaction per dataset) while the next dataset runs.
   const writes: Array<Promise<void>> = [];
   const writeErrors: string[] = [];
@@ -82,12 +113,20 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
         ...(opts.strategy ? { strategy: opts.strategy } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
       });
       outcomes[i] = outcome;
+      finished.set(ds.name, outcome);
+      ran.get(ds.name)?.done();
       opts.onDataset?.(outcome);
       // Interrupted by a shutdown: its 'interrupted' errors are not results. Not recording them keeps
       // the run aborted and lets the restart catch the dataset up.
       if (opts.signal?.aborted) continue;
       // Never results without their run's row: a run that could not begin records nothing.
-      writes.push(begun.then(() => store.recordDataset(runId, outcome, opts.incidents?.(ds, outcome, runId))).catch((err: unknown) => {
+      const record = async () => {
+        await begun;
+        if (!opts.incidents) return store.recordDataset(runId, outcome);
+        await Promise.all((related.get(ds.name) ?? []).map((n) => ran.get(n)?.p));
+        return store.recordDataset(runId, outcome, opts.incidents(ds, outcome, runId, { outcomes: finished, openIncidents: await openIncidents }));
+      };
+      writes.push(record().catch((err: unknown) => {
         if (notBegun) return; // the run's own error is thrown below
         writeErrors.push(`${ds.name}: ${errorMessage(err)}`);
         log.error({ run_id: runId, dataset: ds.name, err: errorMessage(err) }, 'could not record results');
@@ -97,7 +136,12 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
     }
   };
   try {
-    await Promise.all(Array.from({ length: concurrency }, worker));
+    try {
+      await Promise.all(Array.from({ length: concurrency }, worker));
+    } finally {
+      // Datasets that never ran (an abort, a failed begin) hold up no one.
+      for (const r of ran.values()) r.done();
+    }
     await begun;
     await Promise.all(writes);
   } catch (err) {

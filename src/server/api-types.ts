@@ -210,6 +210,12 @@ export interface IncidentJson {
   owner: string | null;
   message: string;
   history: Array<{ at: string; status: Status; event: string | null }>;
+  /** The failing upstream incident that explains this one (docs/oncall.md), or null. */
+  root: { id: string; check: string; dataset: string; state: 'open' | 'resolved' } | null;
+  /** Open, explained by an open root and nobody told: its notifications are held back. */
+  held: boolean;
+  /** Ids of the incidents this one is the root cause of. */
+  downstream: string[];
 }
 
 /** GET /api/incidents?state=open|resolved|all (default all, newest first, limit 200) → { incidents } */

@@ -15,6 +15,7 @@ import type { Logger } from '../util/log.js';
 import type { Metrics } from './metrics.js';
 import { pagesRouter } from './pages.js';
 import { incidentsRouter } from './incidents-api.js';
+import { buildLineage } from '../lineage/graph.js';
 import { apiRouter } from './api.js';
 import { configuredResults } from './views.js';
 import { createAuth } from './auth.js';
@@ -170,7 +171,14 @@ export function createApp(deps: AppDeps): express.Express {
       });
   });
 
-  app.use(incidentsRouter({ store }));
+  app.use(incidentsRouter({
+    store,
+    rootCauses: () => {
+      const project = scheduler.projectNow();
+      const graph = buildLineage(project.datasets);
+      return { upstreamOf: graph.upstreamOf, windowSeconds: project.alerts.policy.groupWindowSeconds };
+    },
+  }));
   const fixedNow = process.env.VIGIL_NOW ? new Date(process.env.VIGIL_NOW) : null;
   app.use(apiRouter({
     scheduler, store,

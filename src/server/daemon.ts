@@ -74,7 +74,7 @@ async function start(load: LoadOptions, log: Logger, opened: Array<() => unknown
   const scheduler = new Scheduler(project, store, engines, log, {
     onRun: (report) => { metrics.observe(report); deliverer?.kick(); },
     onSkip: (dataset) => metrics.skippedTicks.inc({ dataset }),
-    incidents: (current, notify) => (dataset, outcome, runId) => incidentPlanner({ project: current, dataset, outcome, runId, notify }),
+    incidents: (current, notify) => (dataset, outcome, runId, run) => incidentPlanner({ project: current, dataset, outcome, runId, notify, run }),
   });
   current = () => scheduler.projectNow();
   deliverer = new Deliverer({

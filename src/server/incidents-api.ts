@@ -1,9 +1,10 @@
 // GET /api/incidents?state=open|resolved|all&limit=N[&dataset=NAME] → IncidentsResponse:
-// incidents newest first (open ones on top), with their status history and,
-// for muted ones, the silence (shown as silenced, never hidden). Guarded by the
+// incidents newest first (open ones on top), with their status history, their
+// root cause (the tree), and for muted ones the silence (shown, never hidden). Guarded by the
 // app-wide auth (src/server/auth.ts) like every other route.
 
 import { Router } from 'express';
+import { rootCauses } from '../alerts/root-cause.js';
 import type { IncidentWithHistory, Store } from '../store/store.js';
 import type { IncidentJson, IncidentsResponse } from './api-types.js';
 
@@ -16,10 +17,41 @@ export function incidentJson(i: IncidentWithHistory): IncidentJson {
     last_notification_at: i.lastNotifiedAt, last_event: i.lastEvent,
     silenced: i.silencedReason !== null && i.silencedUntil !== null ? { reason: i.silencedReason, until: i.silencedUntil } : null,
     runbook: i.runbook, owner: i.owner, message: i.message, history: i.history,
+    root: null, held: false, downstream: [],
   };
 }
 
-export function incidentsRouter(deps: { store: Store }): Router {
+/** What the root-cause rules need to build the tree: the lineage and the group window, as configured now. */
+export interface RootCauseConfig {
+  upstreamOf: (dataset: string) => readonly string[];
+  windowSeconds: number;
+}
+
+/**
+ * The tree: each incident's root (the failing upstream incident that explains it), whether its
+ * notifications are held back (open, nobody told, root open), and for a root the incidents under it.
+ * Roots are looked for among the listed incidents and every open one.
+ */
+export function withRootCauses(list: IncidentJson[], open: IncidentWithHistory[], config: RootCauseConfig): IncidentJson[] {
+  const all = new Map<string, { id: string; check: string; dataset: string; status: IncidentJson['status']; state: IncidentJson['state']; openedAt: string; resolvedAt: string | null }>();
+  for (const i of open) all.set(i.id, { id: i.id, check: i.checkId, dataset: i.dataset, status: i.status, state: i.state, openedAt: i.openedAt, resolvedAt: i.resolvedAt });
+  for (const i of list) all.set(i.id, { id: i.id, check: i.check, dataset: i.dataset, status: i.status, state: i.state, openedAt: i.opened_at, resolvedAt: i.resolved_at });
+  const roots = rootCauses([...all.values()], config.upstreamOf, config.windowSeconds);
+  const under = new Map<string, string[]>();
+  for (const [child, root] of roots) (under.get(root.id) ?? under.set(root.id, []).get(root.id)!).push(child);
+  return list.map((i) => {
+    const r = roots.get(i.id);
+    const root = r ? all.get(r.id) : undefined;
+    return {
+      ...i,
+      root: root ? { id: root.id, check: root.check, dataset: root.dataset, state: root.state } : null,
+      held: i.state === 'open' && i.last_notification_at === null && root?.state === 'open',
+      downstream: (under.get(i.id) ?? []).sort(),
+    };
+  });
+}
+
+export function incidentsRouter(deps: { store: Store; rootCauses?: () => RootCauseConfig }): Router {
   const router = Router();
   router.get('/api/incidents', async (req, res, next) => {
     try {
@@ -30,8 +62,10 @@ export function incidentsRouter(deps: { store: Store }): Router {
       }
       const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 200) || 200));
       const dataset = typeof req.query.dataset === 'string' && req.query.dataset !== '' ? req.query.dataset : undefined;
+      const listed = (await deps.store.incidents({ state: state as 'open' | 'resolved' | 'all', limit, ...(dataset !== undefined ? { dataset } : {}) })).map(incidentJson);
+      const config = deps.rootCauses?.();
       const body: IncidentsResponse = {
-        incidents: (await deps.store.incidents({ state: state as 'open' | 'resolved' | 'all', limit, ...(dataset !== undefined ? { dataset } : {}) })).map(incidentJson),
+        incidents: config ? withRootCauses(listed, await deps.store.incidents({ state: 'open', limit: 1000 }), config) : listed,
       };
       res.json(body);
     } catch (err) { next(err); }

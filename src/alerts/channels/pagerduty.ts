@@ -65,7 +65,7 @@ export function pagerdutyEvents(m: AlertMessage, routingKey: string): PagerDutyE
       ...base,
       event_action: 'trigger',
       payload: {
-        summary: `${m.test ? '[TEST] ' : ''}${i.check} ${i.status}: ${i.message}`.slice(0, 1024),
+        summary: `${m.test ? '[TEST] ' : ''}${i.check} ${i.status}: ${i.message}${m.downstreamFailing?.length ? ` (root cause of ${m.downstreamFailing.length} failing downstream: ${m.downstreamFailing.join(', ')})` : ''}`.slice(0, 1024),
         source: m.dataset,
         severity: m.test ? 'info' : PAGERDUTY_SEVERITY[i.status],
         timestamp: i.at,
@@ -75,7 +75,7 @@ export function pagerdutyEvents(m: AlertMessage, routingKey: string): PagerDutyE
         custom_details: {
           check: i.check, status: i.status, event: i.event, observed: observedVsThreshold(i),
           value: i.value, unit: i.unit, owner: i.owner ?? m.owner, tags: i.tags, first_seen: i.openedAt,
-          downstream_at_risk: m.atRisk, ...(m.description ? { description: m.description } : {}),
+          downstream_at_risk: m.atRisk, downstream_failing: m.downstreamFailing ?? [], ...(m.description ? { description: m.description } : {}),
         },
       },
       ...(links.length ? { links } : {}),

@@ -26,6 +26,7 @@ export function webhookBody(m: AlertMessage): Record<string, unknown> {
     runbook: safeUrl(m.runbook),
     dashboard_url: safeUrl(m.dashboardUrl),
     downstream_at_risk: m.atRisk,
+    downstream_failing: m.downstreamFailing ?? [],
     run_id: m.runId,
     created_at: m.createdAt,
     notifications: m.items.map((i) => ({

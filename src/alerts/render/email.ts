@@ -3,7 +3,7 @@
 // runbook link per check) and a plain-text alternative. Text is escaped and
 // only http(s) URLs become links.
 
-import { eventText, observedVsThreshold, runbookOf, safeUrl, subjectLine, summaryText, type AlertMessage } from '../message.js';
+import { eventText, observedVsThreshold, rootCauseLine, runbookOf, safeUrl, subjectLine, summaryText, type AlertMessage } from '../message.js';
 
 export interface EmailContent {
   subject: string;
@@ -27,6 +27,8 @@ export function renderEmail(m: AlertMessage): EmailContent {
   const text: string[] = [subject, ''];
   if (m.test) text.push('This is a test message from vigil alerts test: the channel works.', '');
   if (m.description) text.push(m.description, '');
+  const root = rootCauseLine(m);
+  if (root) text.push(`Root cause: ${root}`, '');
   for (const i of m.items) {
     const rb = runbookOf(m, i);
     text.push(`- ${i.check}: ${eventText(i)}`, `  ${observedVsThreshold(i)}`, `  ${i.message}`);
@@ -62,6 +64,7 @@ export function renderEmail(m: AlertMessage): EmailContent {
 <h2 style="margin:0 0 8px">${escapeHtml(m.dataset)}: ${escapeHtml(summaryText(m))}</h2>
 ${m.test ? '<p><strong>This is a test message from vigil alerts test: the channel works.</strong></p>' : ''}
 ${m.description ? `<p>${escapeHtml(m.description)}</p>` : ''}
+${root ? `<p><strong>Root cause:</strong> ${escapeHtml(root)}</p>` : ''}
 <table style="border-collapse:collapse">
 ${rows}
 </table>
