@@ -38,7 +38,8 @@ export async function migrate(db: DuckDBSession): Promise<void> {
       for (const stmt of m.sql) await db.run(stmt);
       await m.run?.(step);
       await db.run(`INSERT INTO vigil_migrations VALUES (?, now())`, [m.version]);
-      await db.run(`INSERT OR REPLACE INTO vigil_meta VALUES ('schema_version', ?)`, [String(Math.max(current, m.version))]);
+      // The highest version the store now has (a later one may have been applied before this one was merged in).
+      await db.run(`INSERT OR REPLACE INTO vigil_meta VALUES ('schema_version', ?)`, [String(Math.max(current, m.version, ...applied))]);
     });
   }
 }
