@@ -12,6 +12,7 @@ import type { Status } from '../checks/kind.js';
 import type { CheckResult, RunRecord } from '../store/store.js';
 import { configuredResults } from '../server/views.js';
 import { daemonRequest, findDaemon } from './daemon-client.js';
+import { alertProblems, type HealthProblem } from '../server/health.js';
 
 export async function statusCommand(opts: { config?: string; json?: boolean }): Promise<number> {
   const { project, diagnostics, invalidDatasets } = loadProject(opts.config !== undefined ? { configPath: opts.config } : {});
@@ -24,19 +25,20 @@ export async function statusCommand(opts: { config?: string; json?: boolean }): 
   }
   const problems = blockingDiagnostics(diagnostics, 'run', project).map(problemJson);
   if (!storeMayExist(project.storePath, existsSync)) {
-    if (opts.json) writeJson({ last_run: null, summary: summarize([]), results: [], datasets: [], config_problems: problems } satisfies StatusJson);
+    if (opts.json) writeJson({ last_run: null, summary: summarize([]), results: [], datasets: [], config_problems: problems, problems: [] } satisfies StatusJson);
     else process.stdout.write(`no results yet: the store ${project.storePath} does not exist — run vigil run first\n`);
     return 0;
   }
   const runtime = await openRuntime(project, { log: createLogger() });
   const { store } = runtime;
   try {
-    const [stored, runs, skipped] = [await store.latestResults(), await store.runs(1), await store.skippedTicks()];
+    const [stored, runs, skipped, alerting] = [await store.latestResults(), await store.runs(1), await store.skippedTicks(), await alertProblems(store, project)];
     const results = configuredResults(stored, project.datasets, invalidDatasets ?? []);
     const body: StatusJson = {
       last_run: runs[0] ?? null, summary: summarize(results), results,
       datasets: [...skipped].map(([name, s]) => ({ name, skippedTicks: s.count, lastSkippedAt: s.last })),
       config_problems: problems,
+      problems: alerting,
     };
     if (opts.json) writeJson(body);
     else printStatus(body);
@@ -52,11 +54,15 @@ interface StatusJson {
   results: CheckResult[];
   datasets: Array<{ name: string; skippedTicks: number; lastSkippedAt?: string; running?: boolean; nextRunAt?: string | null }>;
   config_problems: Array<{ file: string; line: number; col: number; severity: string; message: string }>;
+  /** Alerts failing for good, a store refusing writes (server/health.ts). */
+  problems?: HealthProblem[];
 }
 
 function printStatus(body: StatusJson): void {
   for (const p of body.config_problems) process.stdout.write(`${colors.red('config problem')}: ${formatDiagnostic({ ...p, severity: p.severity === 'warning' ? 'warning' : 'error' })}\n`);
   if (body.config_problems.length) process.stdout.write('\n');
+  for (const p of body.problems ?? []) process.stdout.write(`${colors.red(p.kind === 'alerts' ? 'alerts failing' : 'store failing')}: ${p.message}\n`);
+  if (body.problems?.length) process.stdout.write('\n');
   if (body.results.length) process.stdout.write(`${resultsTable(body.results)}\n\n`);
   const skipped = body.datasets.filter((d) => d.skippedTicks > 0);
   for (const d of skipped) process.stdout.write(`${colors.yellow('skipped ticks')}: ${d.name} ${d.skippedTicks} (a run was still going when its next tick came)\n`);

@@ -4,7 +4,7 @@
 
 import type { ColumnInfo, Status } from '../checks/kind.js';
 import type {
-  BeginRun, BucketCount, Coordination, CheckResult, CountWindow, DatasetRun, DatasetRunSummary, History, IncidentPlanner, IncidentWithHistory, LatestResult, OutboxPatch,
+  BeginRun, BucketCount, Coordination, CheckResult, CountWindow, DatasetRun, DatasetRunSummary, DeliveryProblem, History, IncidentPlanner, IncidentWithHistory, LatestResult, OutboxPatch,
   OutboxRow, OutboxState, RunRecord, RunStatus, Store, StoreRevision, WindowCount,
 } from './store.js';
 
@@ -18,7 +18,7 @@ export const DEFAULT_LEASE_MS = 60_000;
 export type RunsPart = Pick<Store, 'beginRun' | 'finishRun' | 'runs' | 'abortRunning' | 'lastDatasetRuns' | 'recordSkippedTick' | 'skippedTicks'
   | 'recentDatasetRuns' | 'notPassingChecks' | 'schemaSnapshots' | 'latestStates' | 'latestState' | 'lastSchema' | 'lastSchemas'>;
 export type HistoryPart = Pick<Store, 'checkHistory' | 'hourlyCounts' | 'windowCounts'>;
-export type IncidentsPart = Pick<Store, 'incidents' | 'openIncidentCounts' | 'dueOutbox' | 'outbox' | 'updateOutbox'>;
+export type IncidentsPart = Pick<Store, 'incidents' | 'openIncidentCounts' | 'dueOutbox' | 'outbox' | 'updateOutbox' | 'recordSent' | 'deliveryProblems'>;
 
 export abstract class PartsStore implements Store {
   constructor(protected readonly parts: { runs: RunsPart; history: HistoryPart; incidents: IncidentsPart }) {}
@@ -106,6 +106,14 @@ export abstract class PartsStore implements Store {
 
   updateOutbox(key: string, patch: OutboxPatch): Promise<void> {
     return this.parts.incidents.updateOutbox(key, patch);
+  }
+
+  recordSent(incidentIds: string[], at: string): Promise<void> {
+    return this.parts.incidents.recordSent(incidentIds, at);
+  }
+
+  deliveryProblems(): Promise<DeliveryProblem[]> {
+    return this.parts.incidents.deliveryProblems();
   }
 
   checkHistory(checkId: string, from: Date, to: Date, resolution: 'run' | 'hour' | 'day'): Promise<History> {

@@ -4,7 +4,7 @@
 
 import type { Status } from '../checks/kind.js';
 import type { ColumnInfo } from '../checks/kind.js';
-import type { DatasetRunSummary, IncidentRow, IncidentWithHistory, LatestResult, OutboxRow, OutboxState, RunRecord, RunStatus } from './store.js';
+import type { DatasetRunSummary, DeliveryProblem, IncidentRow, IncidentWithHistory, LatestResult, OutboxRow, OutboxState, RunRecord, RunStatus } from './store.js';
 
 export function parseJson<T>(v: unknown, fallback: T): T {
   if (v === null || v === undefined) return fallback;
@@ -22,11 +22,31 @@ export const numOrNull = (v: unknown): number | null => (v === null || v === und
 export const INCIDENT_COLUMNS = `id, check_id, dataset, kind, status, notified_status, state, opened_at, last_seen_at, resolved_at, last_notified_at,
   last_event, silenced_reason, silenced_until, runbook, owner, message`;
 
+/** What incidents are read with: the written columns and last_sent_at, which only the deliverer writes. */
+export const INCIDENT_READ_COLUMNS = `${INCIDENT_COLUMNS}, last_sent_at`;
+
+/**
+ * Channels whose failed-for-good rows are newer than their last delivered one (the same SQL on both
+ * stores; `seq` is the table's insertion order column).
+ */
+export function deliveryProblemsSql(seq: string): string {
+  return `SELECT f.channel, count(*) AS failed, min(f.created_at) AS since,
+      (array_agg(f.last_error ORDER BY f.created_at DESC, f.${seq} DESC))[1] AS last_error,
+      (array_agg(f.dataset ORDER BY f.created_at DESC, f.${seq} DESC))[1] AS dataset
+    FROM outbox f LEFT JOIN (SELECT channel, max(created_at) AS at FROM outbox WHERE state = 'delivered' GROUP BY channel) d ON d.channel = f.channel
+    WHERE f.state = 'failed' AND (d.at IS NULL OR f.created_at > d.at)
+    GROUP BY f.channel ORDER BY f.channel`;
+}
+
+export function deliveryProblemFromRow(r: Record<string, unknown>): DeliveryProblem {
+  return { channel: String(r.channel), failed: Number(r.failed), since: iso(r.since), lastError: String(r.last_error ?? ''), dataset: String(r.dataset) };
+}
+
 export function incidentFromRow(r: Record<string, unknown>): IncidentRow {
   return {
     id: String(r.id), checkId: String(r.check_id), dataset: String(r.dataset), kind: String(r.kind),
     state: r.state as IncidentRow['state'], status: r.status as Status, notifiedStatus: (r.notified_status as Status | null) ?? null,
-    openedAt: iso(r.opened_at), lastSeenAt: iso(r.last_seen_at), resolvedAt: isoOrNull(r.resolved_at), lastNotifiedAt: isoOrNull(r.last_notified_at),
+    openedAt: iso(r.opened_at), lastSeenAt: iso(r.last_seen_at), resolvedAt: isoOrNull(r.resolved_at), lastNotifiedAt: isoOrNull(r.last_notified_at), lastSentAt: isoOrNull(r.last_sent_at),
     lastEvent: (r.last_event as IncidentRow['lastEvent']) ?? null, silencedReason: strOrNull(r.silenced_reason), silencedUntil: isoOrNull(r.silenced_until),
     runbook: strOrNull(r.runbook), owner: strOrNull(r.owner), message: String(r.message),
   };
@@ -117,7 +137,7 @@ export async function readIncidents(
   if (opts.state && opts.state !== 'all') { where.push('state = ?'); values.push(opts.state); }
   if (opts.dataset !== undefined) { where.push('dataset = ?'); values.push(opts.dataset); }
   const limit = Math.min(1000, Math.max(1, Math.floor(opts.limit ?? 200)));
-  const incidents = (await rows(`SELECT ${INCIDENT_COLUMNS} FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+  const incidents = (await rows(`SELECT ${INCIDENT_READ_COLUMNS} FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY opened_at DESC, ${order.id} LIMIT ${limit}`, values)).map(incidentFromRow);
   const history = new Map<string, IncidentWithHistory['history']>(incidents.map((i) => [i.id, []]));
   if (incidents.length) {

@@ -3,14 +3,14 @@
 // incidents there), read by the incidents API and the deliverer.
 
 import type { DuckDBValue } from '@duckdb/node-api';
-import { INCIDENT_COLUMNS, incidentFromRow, incidentValues, outboxFromRow, readIncidents } from '../rows.js';
-import type { IncidentPlanner, IncidentRow, IncidentWithHistory, OutboxPatch, OutboxRow, OutboxState } from '../store.js';
+import { INCIDENT_COLUMNS, INCIDENT_READ_COLUMNS, deliveryProblemFromRow, deliveryProblemsSql, incidentFromRow, incidentValues, outboxFromRow, readIncidents } from '../rows.js';
+import type { DeliveryProblem, IncidentPlanner, IncidentRow, IncidentWithHistory, OutboxPatch, OutboxRow, OutboxState } from '../store.js';
 import { placeholders, type DuckDBSession } from './session.js';
 import type { PendingWrite } from './write.js';
 
 /** Incidents and outbox rows of the datasets' results, inside their results' transaction. */
 export async function recordIncidents(db: DuckDBSession, group: PendingWrite[]): Promise<void> {
-  const openRows = await db.rows(`SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE state = 'open' AND dataset IN (${placeholders(group.length, '?')})`,
+  const openRows = await db.rows(`SELECT ${INCIDENT_READ_COLUMNS} FROM incidents WHERE state = 'open' AND dataset IN (${placeholders(group.length, '?')})`,
     group.map((w) => w.run.dataset));
   const open = new Map<string, Map<string, IncidentRow>>(group.map((w) => [w.run.dataset, new Map()]));
   for (const r of openRows) { const i = incidentFromRow(r); open.get(i.dataset)?.set(i.checkId, i); }
@@ -65,5 +65,15 @@ export class DuckDBIncidents {
   updateOutbox(key: string, patch: OutboxPatch): Promise<void> {
     return this.db.exclusive(() => this.db.run(`UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?::TIMESTAMPTZ, last_error = ?, delivered_at = ?::TIMESTAMPTZ
       WHERE idempotency_key = ?`, [patch.state, patch.attempts, patch.nextAttemptAt, patch.lastError, patch.deliveredAt, key]));
+  }
+
+  recordSent(incidentIds: string[], at: string): Promise<void> {
+    if (incidentIds.length === 0) return Promise.resolve();
+    return this.db.exclusive(() => this.db.run(`UPDATE incidents SET last_sent_at = greatest(coalesce(last_sent_at, ?::TIMESTAMPTZ), ?::TIMESTAMPTZ)
+      WHERE id IN (${placeholders(incidentIds.length, '?')})`, [at, at, ...incidentIds]));
+  }
+
+  deliveryProblems(): Promise<DeliveryProblem[]> {
+    return this.db.exclusive(async () => (await this.db.rows(deliveryProblemsSql('rowid'))).map(deliveryProblemFromRow));
   }
 }

@@ -3,14 +3,14 @@
 // there, locked), read by the incidents API and the deliverer.
 
 import { placeholders } from '../duckdb/session.js';
-import { INCIDENT_COLUMNS, incidentFromRow, incidentValues, iso, outboxFromRow, readIncidents } from '../rows.js';
-import type { IncidentPlanner, IncidentRow, IncidentWithHistory, OutboxPatch, OutboxRow, OutboxState } from '../store.js';
+import { INCIDENT_COLUMNS, INCIDENT_READ_COLUMNS, deliveryProblemFromRow, deliveryProblemsSql, incidentFromRow, incidentValues, iso, outboxFromRow, readIncidents } from '../rows.js';
+import type { DeliveryProblem, IncidentPlanner, IncidentRow, IncidentWithHistory, OutboxPatch, OutboxRow, OutboxState } from '../store.js';
 import type { PgSession, PgTx } from './session.js';
 
 /** A dataset's incidents and outbox rows, inside its results' transaction. */
 export async function recordIncidents(tx: PgTx, dataset: string, planner: IncidentPlanner): Promise<void> {
   // FOR UPDATE: a second process recording the same dataset waits for this one, then sees its incidents.
-  const rows = await tx.rows(`SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE state = 'open' AND dataset = ? FOR UPDATE`, [dataset]);
+  const rows = await tx.rows(`SELECT ${INCIDENT_READ_COLUMNS} FROM incidents WHERE state = 'open' AND dataset = ? FOR UPDATE`, [dataset]);
   const open = new Map<string, IncidentRow>();
   for (const r of rows) { const i = incidentFromRow(r); open.set(i.checkId, i); }
   const writes = planner(open);
@@ -67,5 +67,15 @@ export class PgIncidents {
   async updateOutbox(key: string, patch: OutboxPatch): Promise<void> {
     await this.db.run(`UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, delivered_at = ? WHERE idempotency_key = ?`,
       [patch.state, patch.attempts, patch.nextAttemptAt, patch.lastError, patch.deliveredAt, key]);
+  }
+
+  async recordSent(incidentIds: string[], at: string): Promise<void> {
+    if (incidentIds.length === 0) return;
+    await this.db.run(`UPDATE incidents SET last_sent_at = greatest(coalesce(last_sent_at, ?::timestamptz), ?::timestamptz)
+      WHERE id IN (${placeholders(incidentIds.length, '?')})`, [at, at, ...incidentIds]);
+  }
+
+  async deliveryProblems(): Promise<DeliveryProblem[]> {
+    return (await this.db.rows(deliveryProblemsSql('seq'))).map(deliveryProblemFromRow);
   }
 }

@@ -209,6 +209,14 @@ export const PG_MIGRATIONS: ReadonlyArray<PgMigration> = [
       `ALTER TABLE outbox ADD COLUMN claimed_until timestamptz`,
     ],
   },
+  {
+    version: 11,
+    description: 'incidents.last_sent_at: when a notification of the incident reached a channel (last_notified_at is when one was queued); earlier incidents take their queued time',
+    sql: [
+      `ALTER TABLE incidents ADD COLUMN last_sent_at timestamptz`,
+      `UPDATE incidents SET last_sent_at = last_notified_at`,
+    ],
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]?.version ?? 0;
