@@ -31,6 +31,8 @@ function secretsOf(project: Project, deps: Pick<AppDeps, 'token' | 'internalToke
 }
 
 const BODY_LIMIT = '100kb';
+const RUNS_DEFAULT = 50;
+const RUNS_MAX = 1000;
 const RUN_KEYS = ['select', 'now', 'alerts'];
 
 /** 415 unless the body is JSON: a text/plain or form body is what a cross-site page can send without asking. */
@@ -147,7 +149,9 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.get('/api/runs', async (req, res, next) => {
     try {
-      const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 50) || 50));
+      // SPEC 8: the newest N, up to 1000 (a larger N is cut to 1000; a missing or unreadable one is 50).
+      const asked = Math.floor(Number(req.query.limit ?? RUNS_DEFAULT));
+      const limit = Math.min(RUNS_MAX, Math.max(1, Number.isFinite(asked) && asked >= 1 ? asked : RUNS_DEFAULT));
       res.json({ runs: await store.runs(limit) });
     } catch (err) { next(err); }
   });
