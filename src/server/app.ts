@@ -118,6 +118,8 @@ export function createApp(deps: AppDeps): express.Express {
       status,
       scheduler: { alive: true, started_at: scheduler.startedAt.toISOString(), timezone: scheduler.timezone, replica: store.coordination.replica },
       replicas,
+      // Whether anybody is scheduling: `stalled` (nobody took a tick for a while) until a tick is taken.
+      schedule: scheduler.scheduleWatch(),
       datasets: scheduler.state().map((s) => ({
         name: s.name, schedule: s.schedule, running: s.running, last_run: s.lastRunAt, last_status: s.lastStatus,
         next_run: s.nextRunAt, skipped_ticks: s.skippedTicks,
@@ -139,9 +141,11 @@ export function createApp(deps: AppDeps): express.Express {
       const [stored, runs] = [await store.latestResults(), await store.runs(1)];
       // The scheduler's datasets include the last valid version of any file that is invalid now.
       const results = configuredResults(stored, scheduler.datasetsNow());
+      const replicas = await store.coordination.replicas().catch((err: unknown) => { log.warn({ err: errorMessage(err) }, 'status: replicas unknown'); return []; });
       res.json({
         last_run: runs[0] ?? null, summary: summarize(results), results,
         datasets: scheduler.state(),
+        replicas, schedule: scheduler.scheduleWatch(),
         config_problems: scheduler.problems.map(problemJson),
       });
     } catch (err) { next(err); }
