@@ -4,6 +4,8 @@
 // run, serve) says loudly that nobody is scheduling, and /healthz shows it
 // until a tick is taken again. The same on a DuckDB store whose serve stopped.
 
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupProjects, makeProject, vigil, writeData } from './helpers.js';
 import { startPostgres, type PgServer } from './pg-server.js';
@@ -14,8 +16,19 @@ interface Watch { stalled: boolean; last_tick_at: string | null; quiet_seconds: 
 interface StatusJson { replicas: StatusReplica[]; schedule: Watch }
 
 let pg: PgServer;
-beforeAll(async () => { pg = await startPostgres(); }, 60_000);
-afterAll(async () => { await killAllDaemons(); await pg?.destroy(); cleanupProjects(); });
+/** A dead-man's switch: the heartbeats it received, by pid of the sender. */
+let receiver: Server;
+const beats: Array<{ pid: number; at: number }> = [];
+beforeAll(async () => {
+  pg = await startPostgres();
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => { body += d.toString(); });
+    req.on('end', () => { beats.push({ pid: Number((JSON.parse(body || '{}') as { pid?: number }).pid), at: Date.now() }); res.end(); });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+}, 60_000);
+afterAll(async () => { await killAllDaemons(); await new Promise((r) => receiver.close(r)); await pg?.destroy(); cleanupProjects(); });
 
 const FAST = 'dataset: fast\nsource: ../data/ids.parquet\nschedule: "*/2 * * * * *"\nchecks:\n  - row_count: { fail: { min: 1 } }\n';
 // Seconds of DuckDB's time, so a replica can be seen running it.
@@ -43,7 +56,8 @@ describe('replicas on a PostgreSQL store: vigil status, and nobody scheduling', 
 
   beforeAll(async () => {
     env = { VIGIL_STORE_URL: await pg.createDatabase('watch') };
-    dir = await project('store: "${VIGIL_STORE_URL}"\n', { 'checks/fast.yaml': FAST, 'checks/slow.yaml': SLOW });
+    const port = (receiver.address() as AddressInfo).port;
+    dir = await project(`store: "\${VIGIL_STORE_URL}"\nheartbeat: { url: "http://127.0.0.1:${port}/ping", every: 1s, method: POST }\n`, { 'checks/fast.yaml': FAST, 'checks/slow.yaml': SLOW });
     [a, b] = await Promise.all([startServe(dir, { env, timeoutMs: 60_000 }), startServe(dir, { env, timeoutMs: 60_000 })]);
   }, 120_000);
 
@@ -59,6 +73,8 @@ describe('replicas on a PostgreSQL store: vigil status, and nobody scheduling', 
     const runner = seen.replicas.find((r) => r.running.includes('slow'));
     expect(running.rows.map((r: { pid: number }) => r.pid)).toContain(runner?.pid);
     expect(seen.schedule.stalled).toBe(false);
+    // Both replicas ping the heartbeat while healthy.
+    await waitFor('both replicas\' heartbeats', () => [a.pid, b.pid].every((pid) => beats.some((x) => x.pid === pid)), { timeoutMs: 10_000 });
   });
 
   it('vigil status (text) names each replica with its host and pid, and what it runs', async () => {
@@ -99,6 +115,8 @@ describe('replicas on a PostgreSQL store: vigil status, and nobody scheduling', 
 
   it('a live replica whose scheduler cannot take ticks: /healthz and its log say nobody is scheduling until a tick is taken again', async () => {
     const c = a;
+    const withheldLogs = () => c.logs().filter((l) => l.msg.startsWith('heartbeat withheld')).length;
+    const withheldBefore = withheldLogs();
     // The store refuses every claim of a tick (as a broken scheduler would never make one); the lease is still renewed.
     await pg.sql(`create function vigil.refuse() returns trigger language plpgsql as $$ begin raise exception 'no ticks today'; end $$;
       create trigger refuse before insert on vigil.schedule_claims for each row execute function vigil.refuse();`, 'watch');
@@ -107,6 +125,11 @@ describe('replicas on a PostgreSQL store: vigil status, and nobody scheduling', 
       return w.stalled ? w : null;
     }, { timeoutMs: 20_000, intervalMs: 250, daemon: c });
     expect(stalled.overdue.map((o) => o.dataset)).toContain('fast');
+    // Its heartbeat stops while it is stuck (one ping may already be on its way), so the switch pages.
+    const withheld = beats.filter((x) => x.pid === c.pid).length;
+    await sleep(3000);
+    expect(beats.filter((x) => x.pid === c.pid).length).toBeLessThanOrEqual(withheld + 1);
+    expect(withheldLogs()).toBeGreaterThan(withheldBefore);
     // Said again in its log (once per stall: at start, and now), within a lease of the watch's next look.
     await waitFor('the log to say it', () => c.logs().filter((l) => l.level === 50 && l.msg.startsWith('NOBODY IS SCHEDULING')).length >= 2, { timeoutMs: 10_000, daemon: c });
     const { body } = await statusJson(dir, env);
@@ -114,6 +137,8 @@ describe('replicas on a PostgreSQL store: vigil status, and nobody scheduling', 
     expect(body.schedule.stalled).toBe(true);
     await pg.sql('drop trigger refuse on vigil.schedule_claims', 'watch');
     await waitFor('/healthz clear again', async () => (await healthSchedule(c)).stalled === false, { timeoutMs: 15_000, intervalMs: 250, daemon: c });
+    const resumed = beats.filter((x) => x.pid === c.pid).length;
+    await waitFor('the heartbeat back', () => beats.filter((x) => x.pid === c.pid).length >= resumed + 2, { timeoutMs: 10_000, daemon: c });
   }, 60_000);
 });
 

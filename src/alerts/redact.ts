@@ -9,16 +9,7 @@ export const REDACTED = '[redacted]';
 /** The secret strings of channels: whole URLs, their paths and userinfo, decoded and raw. */
 export function channelSecrets(channels: ChannelDef[]): string[] {
   const out = new Set<string>();
-  const addUrl = (raw: string) => {
-    out.add(raw);
-    try {
-      const u = new URL(raw);
-      if (u.password) { out.add(u.password); out.add(decodeURIComponent(u.password)); }
-      if (u.pathname.length > 8) out.add(u.pathname);
-      if (u.search.length > 8) out.add(u.search);
-      out.add(u.toString());
-    } catch { /* not a URL: the raw string is enough */ }
-  };
+  const addUrl = (raw: string) => { for (const s of urlParts(raw)) out.add(s); };
   for (const c of channels) {
     if (c.type === 'slack') addUrl(c.webhookUrl);
     if (c.type === 'email') addUrl(c.smtpUrl);
@@ -31,6 +22,23 @@ export function channelSecrets(channels: ChannelDef[]): string[] {
   }
   // Longest first, so a URL is replaced whole before its parts.
   return [...out].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+}
+
+/** A secret URL and the parts of it that give it away (password, a long path or query), longest first. */
+export function urlSecrets(raw: string): string[] {
+  return [...new Set(urlParts(raw))].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+}
+
+function urlParts(raw: string): string[] {
+  const out = [raw];
+  try {
+    const u = new URL(raw);
+    if (u.password) out.push(u.password, decodeURIComponent(u.password));
+    if (u.pathname.length > 8) out.push(u.pathname);
+    if (u.search.length > 8) out.push(u.search);
+    out.push(u.toString());
+  } catch { /* not a URL: the raw string is enough */ }
+  return out;
 }
 
 export type Redactor = (text: string) => string;

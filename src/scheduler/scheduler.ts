@@ -54,6 +54,8 @@ export class Scheduler {
   /** Whether anybody was scheduling when this process started (before it caught up). */
   watchAtStart: ScheduleWatch | null = null;
   private renewals = 0;
+  /** When this replica last renewed its lease in the store (0: never). */
+  private renewedAt = 0;
   readonly startedAt = new Date();
 
   constructor(
@@ -92,6 +94,7 @@ export class Scheduler {
   async start(datasets: DatasetDef[], problems: Diagnostic[]): Promise<void> {
     const coordination = this.store.coordination;
     await coordination.heartbeat([]);
+    this.renewedAt = Date.now();
     const aborted = await this.store.abortRunning(new Date().toISOString());
     if (aborted > 0) this.log.warn({ aborted }, 'runs left running by a process that died marked aborted');
     for (const [name, n] of await this.store.skippedTicks()) this.skipped.set(name, n.count);
@@ -115,6 +118,15 @@ export class Scheduler {
     this.leaseTimer = setInterval(() => { void this.renewLease(); }, Math.max(250, Math.floor(coordination.leaseMs / 3)));
     this.leaseTimer.unref();
     void this.renewLease();
+  }
+
+  /**
+   * What an outside dead-man's switch is told: this replica holds its lease (the store answers it
+   * within the lease) and somebody is taking ticks.
+   */
+  healthy(now = new Date()): boolean {
+    if (this.stopping || now.getTime() - this.renewedAt > this.store.coordination.leaseMs) return false;
+    return !this.scheduleWatch(now).stalled;
   }
 
   /** Whether anybody is scheduling, as of the ticks this process knows were taken. */
@@ -150,6 +162,7 @@ export class Scheduler {
     if (this.stopping) return;
     try {
       await this.store.coordination.heartbeat([...this.inFlight.keys()]);
+      this.renewedAt = Date.now();
       for (const t of await this.store.coordination.reapDead(new Date().toISOString())) {
         const ds = this.datasets.get(t.dataset);
         this.log.warn({ dataset: t.dataset, scheduled_for: t.scheduledFor }, 'a replica died running this tick: running it here');
