@@ -4,7 +4,7 @@
 // is down or stuck. Every replica pings; the URL is a secret and never logged.
 
 import os from 'node:os';
-import { makeRedactor, urlSecrets } from '../alerts/redact.js';
+import { makeRedactor, secretList, urlSecrets } from '../alerts/redact.js';
 import type { Config } from '../config/schema.js';
 import { parseDuration } from '../config/duration.js';
 import { errorMessage } from '../util/errors.js';
@@ -57,7 +57,7 @@ export class Heartbeat {
   }
 
   private async ping(config: NonNullable<Config['heartbeat']>, everyMs: number): Promise<void> {
-    const redact = makeRedactor(urlSecrets(config.url));
+    const redact = makeRedactor(secretList(urlSecrets(config.url, { path: true })));
     if (!this.deps.healthy()) {
       // Silence is the message: the receiver pages when the pings stop.
       if (!this.sick) this.deps.log.warn({ heartbeat: label(config.url) }, 'heartbeat withheld: this replica\'s scheduler is not healthy (lease lost, or nobody is taking ticks)');
