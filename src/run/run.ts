@@ -3,6 +3,8 @@
 // transaction, and report.
 
 import { randomUUID } from 'node:crypto';
+import { makeRedactor } from '../alerts/redact.js';
+import { projectSecrets } from '../config/secrets.js';
 import type { Status } from '../checks/kind.js';
 import type { DatasetDef, Project } from '../config/model.js';
 import type { Strategy } from '../engine/compile.js';
@@ -95,6 +97,7 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
   const now = opts.now ? () => opts.now as Date : () => new Date();
   const concurrency = Math.min(defaultConcurrency(project), Math.max(1, opts.datasets.length));
   const engines = opts.engines ?? createEngines(project, { datasets: opts.datasets, log });
+  const redact = makeRedactor(projectSecrets(project));
 
   // Planning needs the last schemas; the run's row is written while the first datasets start
   // (the store serializes it before any of their results). A replay reads what a recorded run reads
@@ -130,7 +133,7 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
       const i = next++;
       const ds = opts.datasets[i] as DatasetDef;
       const outcome = await runDataset(ds, {
-        engines, now, previousSchema: schemas.get(ds.name) ?? null, log,
+        engines, now, previousSchema: schemas.get(ds.name) ?? null, log, redact,
         ...(opts.strategy ? { strategy: opts.strategy } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
       });
       outcomes[i] = outcome;
