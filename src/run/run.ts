@@ -9,7 +9,7 @@ import type { Status } from '../checks/kind.js';
 import type { DatasetDef, Project } from '../config/model.js';
 import type { Strategy } from '../engine/compile.js';
 import { ancestorsOf, buildLineage } from '../lineage/graph.js';
-import type { CheckResult, DatasetRun, IncidentPlanner, IncidentRow, Store } from '../store/store.js';
+import type { CheckResult, DatasetRun, IncidentPlanner, IncidentRow, Store, StoredSilence } from '../store/store.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { runDataset } from './dataset-run.js';
@@ -68,6 +68,8 @@ export interface RunSoFar {
   outcomes: ReadonlyMap<string, DatasetRun>;
   /** Open incidents of every dataset as the run began. */
   openIncidents: readonly IncidentRow[];
+  /** Silences kept in the store (vigil silence add, the page, the API) not ended as the run began. */
+  silences?: readonly StoredSilence[];
 }
 
 /** For each dataset, the other datasets of `datasets` linked to it through `upstream:` either way, transitively. */
@@ -120,6 +122,8 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
   const related = planning ? relatedInRun(opts.datasets) : new Map<string, string[]>();
   const openIncidents: Promise<IncidentRow[]> = planning ? store.incidents({ state: 'open', limit: 1000 }) : Promise.resolve([]);
   openIncidents.catch(() => undefined); // awaited (and its failure reported) with the first record
+  const silences: Promise<StoredSilence[]> = opts.incidents ? store.silences({ now: new Date().toISOString() }) : Promise.resolve([]);
+  silences.catch(() => undefined);
   // Writes queue in the store (one transaction per dataset) while the next dataset runs.
   const writes: Array<Promise<void>> = [];
   const writeErrors: string[] = [];
@@ -144,7 +148,7 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
         await begun;
         if (!opts.incidents) return store.recordDataset(runId, outcome);
         await Promise.all((related.get(ds.name) ?? []).map((n) => ran.get(n)?.p));
-        return store.recordDataset(runId, outcome, opts.incidents(ds, outcome, runId, { outcomes: finished, openIncidents: await openIncidents }));
+        return store.recordDataset(runId, outcome, opts.incidents(ds, outcome, runId, { outcomes: finished, openIncidents: await openIncidents, silences: await silences }));
       };
       writes.push(record().catch((err: unknown) => {
         if (notBegun) return; // the run's own error is thrown below

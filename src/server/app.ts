@@ -15,6 +15,7 @@ import type { Logger } from '../util/log.js';
 import type { Metrics } from './metrics.js';
 import { pagesRouter } from './pages.js';
 import { incidentsRouter } from './incidents-api.js';
+import { oncallRouter } from './oncall-api.js';
 import { buildLineage } from '../lineage/graph.js';
 import { apiRouter } from './api.js';
 import { configuredResults } from './views.js';
@@ -178,8 +179,9 @@ export function createApp(deps: AppDeps): express.Express {
       });
   });
 
+  app.use(oncallRouter({ store, project: () => scheduler.projectNow(), who: (req) => auth.who(req) }));
   app.use(incidentsRouter({
-    store,
+    store, project: () => scheduler.projectNow(),
     rootCauses: () => {
       const project = scheduler.projectNow();
       const graph = buildLineage(project.datasets);
