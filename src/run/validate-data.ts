@@ -10,6 +10,7 @@ import type { DatasetDef } from '../config/model.js';
 import { compileDataset, defaultStrategy, filteredSelect } from '../engine/compile.js';
 import type { SourceSession } from '../engine/engine.js';
 import { makePlanContext } from '../engine/plan.js';
+import { timestampColumn } from '../anomaly/source.js';
 import { VigilError, errorMessage } from '../util/errors.js';
 import type { Engines } from './runtime.js';
 
@@ -63,6 +64,14 @@ async function validateDataset(ds: DatasetDef, engines: Engines): Promise<Diagno
         const pos = (column && check.columnPos[column]) || check.pos;
         out.push({ ...pos, severity: 'error', message: `${check.id}: ${errorMessage(err)}` });
         continue;
+      }
+      if (check.anomaly?.timestampColumn !== undefined) {
+        try {
+          timestampColumn(check, ctx);
+        } catch (err) {
+          out.push({ ...(check.columnPos[check.anomaly.timestampColumn] ?? check.pos), severity: 'error', message: `${check.id}: ${errorMessage(err)}` });
+          continue;
+        }
       }
       const queries = compileDataset({
         dialect: s.dialect, relation, ...(ds.filter ? { filter: ds.filter } : {}), needs: plan.needs.filter((n) => n.type !== 'mtime'),
