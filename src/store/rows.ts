@@ -4,7 +4,7 @@
 
 import type { Status } from '../checks/kind.js';
 import type { ColumnInfo } from '../checks/kind.js';
-import type { DatasetRunSummary, IncidentRow, LatestResult, OutboxRow, OutboxState, RunRecord, RunStatus } from './store.js';
+import type { DatasetRunSummary, IncidentRow, IncidentWithHistory, LatestResult, OutboxRow, OutboxState, RunRecord, RunStatus } from './store.js';
 
 export function parseJson<T>(v: unknown, fallback: T): T {
   if (v === null || v === undefined) return fallback;
@@ -98,4 +98,34 @@ export function notPassingByRun(rows: Record<string, unknown>[]): Map<string, No
     (out.get(id) ?? out.set(id, []).get(id)!).push({ check: String(r.check_id), name: String(r.name), status: r.status as Status });
   }
   return out;
+}
+
+/** A parameterised read with `?` placeholders, as both stores' sessions offer it. */
+export type ReadRows = (sql: string, values: unknown[]) => Promise<Record<string, unknown>[]>;
+
+/**
+ * Incidents, newest first, each with its history: one read for both stores. `order` names each
+ * database's tie-breakers (byte order of ids, insertion order of events), which the two spell differently.
+ */
+export async function readIncidents(
+  rows: ReadRows,
+  opts: { state?: 'open' | 'resolved' | 'all'; limit?: number; dataset?: string },
+  order: { id: string; event: string },
+): Promise<IncidentWithHistory[]> {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  if (opts.state && opts.state !== 'all') { where.push('state = ?'); values.push(opts.state); }
+  if (opts.dataset !== undefined) { where.push('dataset = ?'); values.push(opts.dataset); }
+  const limit = Math.min(1000, Math.max(1, Math.floor(opts.limit ?? 200)));
+  const incidents = (await rows(`SELECT ${INCIDENT_COLUMNS} FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY opened_at DESC, ${order.id} LIMIT ${limit}`, values)).map(incidentFromRow);
+  const history = new Map<string, IncidentWithHistory['history']>(incidents.map((i) => [i.id, []]));
+  if (incidents.length) {
+    const events = await rows(`SELECT incident_id, event_at, status, event FROM incident_events
+      WHERE incident_id IN (${incidents.map(() => '?').join(', ')}) ORDER BY event_at, ${order.event}`, incidents.map((i) => i.id));
+    for (const h of events) {
+      history.get(String(h.incident_id))?.push({ at: iso(h.event_at), status: h.status as Status, event: (h.event as IncidentWithHistory['history'][number]['event']) ?? null });
+    }
+  }
+  return incidents.map((i) => ({ ...i, history: history.get(i.id) ?? [] }));
 }

@@ -3,8 +3,7 @@
 // incidents there), read by the incidents API and the deliverer.
 
 import type { DuckDBValue } from '@duckdb/node-api';
-import type { Status } from '../../checks/kind.js';
-import { INCIDENT_COLUMNS, incidentFromRow, incidentValues, iso, outboxFromRow } from '../rows.js';
+import { INCIDENT_COLUMNS, incidentFromRow, incidentValues, outboxFromRow, readIncidents } from '../rows.js';
 import type { IncidentPlanner, IncidentRow, IncidentWithHistory, OutboxPatch, OutboxRow, OutboxState } from '../store.js';
 import { placeholders, type DuckDBSession } from './session.js';
 import type { PendingWrite } from './write.js';
@@ -43,23 +42,7 @@ export class DuckDBIncidents {
   constructor(private readonly db: DuckDBSession) {}
 
   incidents(opts: { state?: 'open' | 'resolved' | 'all'; limit?: number; dataset?: string }): Promise<IncidentWithHistory[]> {
-    return this.db.exclusive(async () => {
-      const where: string[] = [];
-      const values: DuckDBValue[] = [];
-      if (opts.state && opts.state !== 'all') { where.push('state = ?'); values.push(opts.state); }
-      if (opts.dataset !== undefined) { where.push('dataset = ?'); values.push(opts.dataset); }
-      const limit = Math.min(1000, Math.max(1, Math.floor(opts.limit ?? 200)));
-      const rows = await this.db.rows(`SELECT ${INCIDENT_COLUMNS} FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY opened_at DESC, id LIMIT ${limit}`, values);
-      const incidents = rows.map(incidentFromRow);
-      const history = new Map<string, IncidentWithHistory['history']>(incidents.map((i) => [i.id, []]));
-      if (incidents.length) {
-        const hs = await this.db.rows(`SELECT incident_id, event_at, status, event FROM incident_events WHERE incident_id IN (${placeholders(incidents.length, '?')})
-          ORDER BY event_at, rowid`, incidents.map((i) => i.id));
-        for (const h of hs) history.get(String(h.incident_id))?.push({ at: iso(h.event_at), status: h.status as Status, event: (h.event as IncidentWithHistory['history'][number]['event']) ?? null });
-      }
-      return incidents.map((i) => ({ ...i, history: history.get(i.id) ?? [] }));
-    });
+    return this.db.exclusive(() => readIncidents((sql, values) => this.db.rows(sql, values as DuckDBValue[]), opts, { id: 'id', event: 'rowid' }));
   }
 
   openIncidentCounts(): Promise<Map<string, number>> {

@@ -2,9 +2,8 @@
 // store: written inside their results' transaction (the open incidents read
 // there, locked), read by the incidents API and the deliverer.
 
-import type { Status } from '../../checks/kind.js';
 import { placeholders } from '../duckdb/session.js';
-import { INCIDENT_COLUMNS, incidentFromRow, incidentValues, iso, outboxFromRow } from '../rows.js';
+import { INCIDENT_COLUMNS, incidentFromRow, incidentValues, iso, outboxFromRow, readIncidents } from '../rows.js';
 import type { IncidentPlanner, IncidentRow, IncidentWithHistory, OutboxPatch, OutboxRow, OutboxState } from '../store.js';
 import type { PgSession, PgTx } from './session.js';
 
@@ -38,22 +37,8 @@ export async function recordIncidents(tx: PgTx, dataset: string, planner: Incide
 export class PgIncidents {
   constructor(private readonly db: PgSession, private readonly claimer: { replica: string; leaseMs: number }) {}
 
-  async incidents(opts: { state?: 'open' | 'resolved' | 'all'; limit?: number; dataset?: string }): Promise<IncidentWithHistory[]> {
-    const where: string[] = [];
-    const values: unknown[] = [];
-    if (opts.state && opts.state !== 'all') { where.push('state = ?'); values.push(opts.state); }
-    if (opts.dataset !== undefined) { where.push('dataset = ?'); values.push(opts.dataset); }
-    const limit = Math.min(1000, Math.max(1, Math.floor(opts.limit ?? 200)));
-    const rows = await this.db.rows(`SELECT ${INCIDENT_COLUMNS} FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY opened_at DESC, id COLLATE "C" LIMIT ${limit}`, values);
-    const incidents = rows.map(incidentFromRow);
-    const history = new Map<string, IncidentWithHistory['history']>(incidents.map((i) => [i.id, []]));
-    if (incidents.length) {
-      const hs = await this.db.rows(`SELECT incident_id, event_at, status, event FROM incident_events WHERE incident_id IN (${placeholders(incidents.length, '?')})
-        ORDER BY event_at, seq`, incidents.map((i) => i.id));
-      for (const h of hs) history.get(String(h.incident_id))?.push({ at: iso(h.event_at), status: h.status as Status, event: (h.event as IncidentWithHistory['history'][number]['event']) ?? null });
-    }
-    return incidents.map((i) => ({ ...i, history: history.get(i.id) ?? [] }));
+  incidents(opts: { state?: 'open' | 'resolved' | 'all'; limit?: number; dataset?: string }): Promise<IncidentWithHistory[]> {
+    return readIncidents(this.db.rows, opts, { id: 'id COLLATE "C"', event: 'seq' });
   }
 
   async openIncidentCounts(): Promise<Map<string, number>> {

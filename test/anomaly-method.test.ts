@@ -1,0 +1,260 @@
+// The anomaly method on crafted series (trend, seasonality, an incident in training, a
+// constant series, learning) and property tests of the band maths.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { judge, type AnomalyJudgement, type AnomalyOptions, type AnomalyPoint } from '../src/anomaly/method.js';
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+/** A Monday, 00:00 UTC. */
+const MONDAY = Date.UTC(2026, 2, 2);
+
+const OPTS: AnomalyOptions = {
+  sensitivity: 3,
+  direction: 'both',
+  seasonality: 'none',
+  timezone: 'UTC',
+  minPoints: 7,
+  domain: 'count',
+};
+
+/** A small seeded PRNG (mulberry32), so every crafted series is the same on every run. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `days` daily points ending the day before `end`, value f(dayIndex) with ±noise relative noise. */
+function daily(end: number, days: number, f: (i: number) => number, noise = 0, seed = 1): AnomalyPoint[] {
+  const r = rng(seed);
+  return Array.from({ length: days }, (_, k) => {
+    const i = k - days; // -days … -1
+    return { at: end + i * DAY, value: Math.round(f(i) * (1 + noise * (2 * r() - 1))) };
+  });
+}
+
+function judged(j: AnomalyJudgement): Extract<AnomalyJudgement, { learning: false }> {
+  if (j.learning) throw new Error(`expected a judgement, got learning ${j.points} of ${j.needed}`);
+  return j;
+}
+
+describe('judge: crafted series', () => {
+  const end = MONDAY + 60 * DAY;
+
+  it('is learning below min_points, counted after season matching', () => {
+    const training = daily(end, 5, () => 100);
+    expect(judge(training, { at: end, value: 100 }, OPTS)).toEqual({ learning: true, points: 5, needed: 7 });
+    // 20 days of training hold only 2 or 3 of each weekday
+    const weekly = daily(end, 20, () => 100);
+    const j = judge(weekly, { at: end, value: 100 }, { ...OPTS, seasonality: 'day_of_week' });
+    expect(j).toEqual({ learning: true, points: 2, needed: 7 });
+  });
+
+  it('a constant series does not alert on tiny wobbles, but does on a real drop', () => {
+    const training = daily(end, 28, () => 10_000, 0.001, 7);
+    for (const value of [9_990, 10_000, 10_015, 10_200, 9_800]) {
+      expect(judged(judge(training, { at: end, value }, OPTS)).anomalous, `value ${value}`).toBe(false);
+    }
+    const drop = judged(judge(training, { at: end, value: 8_000 }, OPTS));
+    expect(drop.anomalous).toBe(true);
+    expect(drop.direction).toBe('down');
+    expect(drop.lower).toBeGreaterThan(8_000);
+    expect(drop.upper).toBeLessThan(11_000);
+  });
+
+  it('a series constant to the row has a band of a few rows at least', () => {
+    const training = daily(end, 28, () => 12);
+    const same = judged(judge(training, { at: end, value: 13 }, OPTS));
+    expect(same.anomalous).toBe(false);
+    expect(same.upper - same.lower).toBeGreaterThanOrEqual(2);
+    expect(judged(judge(training, { at: end, value: 0 }, OPTS)).anomalous).toBe(true);
+  });
+
+  it('steady growth of 2% a day is normal; the band follows the trend', () => {
+    const training = daily(end, 28, (i) => 5_000 * 1.02 ** i, 0.03, 3);
+    const next = 5_000; // the trend's value on the judged day (i = 0)
+    const j = judged(judge(training, { at: end, value: next }, OPTS));
+    expect(j.anomalous).toBe(false);
+    expect(Math.abs(j.expected - next) / next).toBeLessThan(0.03);
+    // the level of 2 weeks ago would be a 25% drop: an anomaly now
+    expect(judged(judge(training, { at: end, value: 5_000 * 1.02 ** -14 }, OPTS)).anomalous).toBe(true);
+    // a growth series judged on the median alone would flag the trend's own next value
+    const flat = daily(end, 28, (i) => 5_000 * 1.02 ** i, 0.0, 3);
+    expect(judged(judge(flat, { at: end, value: 5_000 }, OPTS)).anomalous).toBe(false);
+  });
+
+  it('with day_of_week, quiet weekends are normal but a weekday at weekend level is not', () => {
+    const shape = (i: number) => ([5, 6].includes(((i % 7) + 7) % 7) ? 3_000 : 10_000);
+    const training = daily(end, 56, shape, 0.04, 5); // end is a Monday: i ≡ 0 (mod 7) is Monday
+    const opts = { ...OPTS, seasonality: 'day_of_week' as const };
+    const monday = judged(judge(training, { at: end, value: 3_000 }, opts));
+    expect(monday.anomalous).toBe(true);
+    expect(monday.points).toBe(8);
+    expect(judged(judge(training, { at: end, value: 10_100 }, opts)).anomalous).toBe(false);
+    const saturday = end + 5 * DAY;
+    expect(judged(judge(training, { at: saturday, value: 3_050 }, opts)).anomalous).toBe(false);
+    expect(judged(judge(training, { at: saturday, value: 10_000 }, opts)).anomalous).toBe(true);
+    // without seasonality every quiet weekend would look like an outage
+    expect(judged(judge(training, { at: saturday, value: 3_050 }, OPTS)).anomalous).toBe(true);
+  });
+
+  it('one incident in training neither widens the band nor becomes the new normal', () => {
+    const clean = daily(end, 28, () => 1_000, 0.03, 11);
+    const incident = clean.map((p, k) => (k === 20 ? { ...p, value: 0 } : p));
+    const a = judged(judge(clean, { at: end, value: 1_000 }, OPTS));
+    const b = judged(judge(incident, { at: end, value: 1_000 }, OPTS));
+    expect(b.anomalous).toBe(false);
+    expect(Math.abs(b.expected - a.expected) / a.expected).toBeLessThan(0.02);
+    expect((b.upper - b.lower) / (a.upper - a.lower)).toBeLessThan(1.25);
+    expect(judged(judge(incident, { at: end, value: 0 }, OPTS)).anomalous).toBe(true);
+    const spike = clean.map((p, k) => (k === 25 ? { ...p, value: 9_000 } : p));
+    expect(judged(judge(spike, { at: end, value: 9_000 }, OPTS)).anomalous).toBe(true);
+  });
+
+  it('never uses the judged point, or anything after it, as training', () => {
+    const training = daily(end, 28, () => 1_000, 0.03, 2);
+    const point = { at: end, value: 50 };
+    const later = [point, { at: end + DAY, value: 50 }, { at: end + 2 * DAY, value: 50 }];
+    expect(judge([...training, ...later], point, OPTS)).toEqual(judge(training, point, OPTS));
+  });
+
+  it('direction and min_change decide what counts', () => {
+    const training = daily(end, 28, () => 1_000, 0.02, 4);
+    expect(judged(judge(training, { at: end, value: 500 }, { ...OPTS, direction: 'up' })).anomalous).toBe(false);
+    expect(judged(judge(training, { at: end, value: 500 }, { ...OPTS, direction: 'down' })).anomalous).toBe(true);
+    expect(judged(judge(training, { at: end, value: 2_000 }, { ...OPTS, direction: 'down' })).anomalous).toBe(false);
+    const small = { at: end, value: 1_150 };
+    expect(judged(judge(training, small, OPTS)).anomalous).toBe(true);
+    expect(judged(judge(training, small, { ...OPTS, minChange: { amount: 20, percent: true } })).anomalous).toBe(false);
+    expect(judged(judge(training, small, { ...OPTS, minChange: { amount: 100, percent: false } })).anomalous).toBe(true);
+    expect(judged(judge(training, small, { ...OPTS, minChange: { amount: 200, percent: false } })).anomalous).toBe(false);
+  });
+
+  it('a null percentage is banded within [0, 100]', () => {
+    const low = daily(end, 28, () => 0.5, 0, 1).map((p, k) => ({ ...p, value: [0, 0.4, 1.1, 0.7][k % 4]! }));
+    const j = judged(judge(low, { at: end, value: 0 }, { ...OPTS, domain: 'percent' }));
+    expect(j.lower).toBe(0);
+    expect(j.anomalous).toBe(false);
+    expect(judged(judge(low, { at: end, value: 12 }, { ...OPTS, domain: 'percent' })).anomalous).toBe(true);
+    const high = low.map((p) => ({ ...p, value: 100 - p.value }));
+    const h = judged(judge(high, { at: end, value: 100 }, { ...OPTS, domain: 'percent' }));
+    expect(h.upper).toBe(100);
+    expect(h.anomalous).toBe(false);
+  });
+
+  it('hour_of_day matches hours in the given timezone, across a DST change', () => {
+    // Europe/Berlin leaves summer time on 2026-10-25: local 09:00 is 07:00 UTC before, 08:00 UTC after.
+    const tz = 'Europe/Berlin';
+    const start = Date.UTC(2026, 9, 10, 0);
+    const points: AnomalyPoint[] = [];
+    const localHour = (at: number) =>
+      Number(new Intl.DateTimeFormat('en-US', { timeZone: tz, hour: 'numeric', hourCycle: 'h23' }).format(at));
+    for (let at = start; at < start + 28 * DAY; at += HOUR) {
+      points.push({ at, value: localHour(at) === 9 ? 5_000 : 100 });
+    }
+    const at = start + 28 * DAY + 8 * HOUR; // 2026-11-07 08:00 UTC = 09:00 in Berlin
+    const opts = { ...OPTS, seasonality: 'hour_of_day' as const, timezone: tz };
+    const peak = judged(judge(points, { at, value: 5_000 }, opts));
+    expect(peak.points).toBe(28);
+    expect(peak.anomalous).toBe(false);
+    expect(judged(judge(points, { at, value: 100 }, opts)).anomalous).toBe(true);
+    expect(judged(judge(points, { at: at + HOUR, value: 100 }, opts)).anomalous).toBe(false);
+  });
+});
+
+describe('judge: properties of the band', () => {
+  const domainArb = fc.constantFrom('count' as const, 'percent' as const, 'real' as const);
+  const seriesArb = fc.record({
+    domain: domainArb,
+    values: fc.array(fc.double({ min: -1_000, max: 1_000_000, noNaN: true }), { minLength: 7, maxLength: 40 }),
+    judgedValue: fc.double({ min: -1_000, max: 1_000_000, noNaN: true }),
+    sensitivity: fc.double({ min: 0.5, max: 10, noNaN: true }),
+    direction: fc.constantFrom('both' as const, 'up' as const, 'down' as const),
+  });
+  const end = MONDAY + 100 * DAY;
+  /** Values the domain allows (a percentage in [0, 100], a count ≥ 0). */
+  const fit = (domain: 'count' | 'percent' | 'real', v: number) =>
+    domain === 'percent' ? Math.abs(v) % 100 : domain === 'count' ? Math.abs(Math.round(v)) : v;
+  const make = (s: { domain: 'count' | 'percent' | 'real'; values: number[] }) =>
+    s.values.map((v, k) => ({ at: end - (s.values.length - k) * DAY, value: fit(s.domain, v) }));
+
+  it('lower ≤ expected ≤ upper, all finite, inside the domain; anomalous only outside it, in the direction', () => {
+    fc.assert(
+      fc.property(seriesArb, (s) => {
+        const value = fit(s.domain, s.judgedValue);
+        const j = judged(judge(make(s), { at: end, value }, { ...OPTS, ...s }));
+        expect([j.lower, j.expected, j.upper].every(Number.isFinite)).toBe(true);
+        expect(j.lower).toBeLessThanOrEqual(j.expected);
+        expect(j.expected).toBeLessThanOrEqual(j.upper);
+        if (s.domain !== 'real') expect(j.lower).toBeGreaterThanOrEqual(0);
+        if (s.domain === 'percent') expect(j.upper).toBeLessThanOrEqual(100);
+        if (j.anomalous) {
+          expect(value < j.lower || value > j.upper).toBe(true);
+          expect(j.direction).toBe(value > j.upper ? 'up' : 'down');
+          if (s.direction !== 'both') expect(j.direction).toBe(s.direction);
+        } else if (s.direction === 'both') {
+          expect(value >= j.lower && value <= j.upper).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a higher sensitivity gives a band that contains the lower one', () => {
+    fc.assert(
+      fc.property(seriesArb, fc.double({ min: 0, max: 5, noNaN: true }), (s, more) => {
+        const training = make(s);
+        const point = { at: end, value: fit(s.domain, s.judgedValue) };
+        const a = judged(judge(training, point, { ...OPTS, ...s }));
+        const b = judged(judge(training, point, { ...OPTS, ...s, sensitivity: s.sensitivity + more }));
+        expect(b.lower).toBeLessThanOrEqual(a.lower);
+        expect(b.upper).toBeGreaterThanOrEqual(a.upper);
+        expect(b.expected).toBe(a.expected);
+        if (b.anomalous) expect(a.anomalous).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('does not depend on the order of the training points', () => {
+    fc.assert(
+      fc.property(seriesArb, fc.integer({ min: 0, max: 1_000 }), (s, seed) => {
+        const training = make(s);
+        const r = rng(seed);
+        const shuffled = training
+          .map((p) => ({ p, k: r() }))
+          .sort((x, y) => x.k - y.k)
+          .map((x) => x.p);
+        const point = { at: end, value: fit(s.domain, s.judgedValue) };
+        expect(judge(shuffled, point, { ...OPTS, ...s })).toEqual(judge(training, point, { ...OPTS, ...s }));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('scales with the values: ×k on every value is ×k on expected, lower and upper', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 1, max: 1e6, noNaN: true }), { minLength: 7, maxLength: 40 }),
+        fc.double({ min: 1, max: 1e6, noNaN: true }),
+        fc.double({ min: 0.01, max: 100, noNaN: true }),
+        (values, v, k) => {
+          const opts = { ...OPTS, domain: 'real' as const };
+          const training = make({ domain: 'real', values });
+          const a = judged(judge(training, { at: end, value: v }, opts));
+          const b = judged(judge(training.map((p) => ({ ...p, value: p.value * k })), { at: end, value: v * k }, opts));
+          for (const f of ['expected', 'lower', 'upper'] as const) expect(b[f]).toBeCloseTo(a[f] * k, -Math.log10(k * a.upper) + 6);
+          expect(b.anomalous).toBe(a.anomalous);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
