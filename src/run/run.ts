@@ -11,6 +11,7 @@ import type { CheckResult, DatasetRun, IncidentPlanner, IncidentRow, Store } fro
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { runDataset } from './dataset-run.js';
+import { readTraining } from '../anomaly/history.js';
 import { createEngines, defaultConcurrency, type Engines } from './runtime.js';
 
 export interface RunReport {
@@ -108,8 +109,9 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
     while (next < opts.datasets.length && !opts.signal?.aborted && !notBegun) {
       const i = next++;
       const ds = opts.datasets[i] as DatasetDef;
+      const history = await readTraining(store, ds, now());
       const outcome = await runDataset(ds, {
-        engines, now, previousSchema: schemas.get(ds.name) ?? null, log,
+        engines, now, previousSchema: schemas.get(ds.name) ?? null, history, log,
         ...(opts.strategy ? { strategy: opts.strategy } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
       });
       outcomes[i] = outcome;

@@ -5,7 +5,7 @@
 import type { ColumnInfo, Status } from '../checks/kind.js';
 import type {
   BeginRun, BucketCount, Coordination, CheckResult, CountWindow, DatasetRun, DatasetRunSummary, History, IncidentPlanner, IncidentWithHistory, LatestResult, OutboxPatch,
-  OutboxRow, OutboxState, RunRecord, RunStatus, Store, StoreRevision, WindowCount,
+  OutboxRow, OutboxState, RecordedValue, RunRecord, RunStatus, Store, StoreRevision, ValueWindow, WindowCount,
 } from './store.js';
 
 /** How a process opens a store: the lease its replica row holds (replicas.lease). */
@@ -17,7 +17,7 @@ export const DEFAULT_LEASE_MS = 60_000;
 
 export type RunsPart = Pick<Store, 'beginRun' | 'finishRun' | 'runs' | 'abortRunning' | 'lastDatasetRuns' | 'recordSkippedTick' | 'skippedTicks'
   | 'recentDatasetRuns' | 'notPassingChecks' | 'schemaSnapshots' | 'latestStates' | 'latestState' | 'lastSchema' | 'lastSchemas'>;
-export type HistoryPart = Pick<Store, 'checkHistory' | 'hourlyCounts' | 'windowCounts'>;
+export type HistoryPart = Pick<Store, 'checkHistory' | 'hourlyCounts' | 'windowCounts' | 'checkValues'>;
 export type IncidentsPart = Pick<Store, 'incidents' | 'openIncidentCounts' | 'dueOutbox' | 'outbox' | 'updateOutbox'>;
 
 export abstract class PartsStore implements Store {
@@ -118,5 +118,9 @@ export abstract class PartsStore implements Store {
 
   windowCounts(windows: CountWindow[]): Promise<Map<string, WindowCount>> {
     return this.parts.history.windowCounts(windows);
+  }
+
+  checkValues(windows: ValueWindow[]): Promise<Map<string, RecordedValue[]>> {
+    return this.parts.history.checkValues(windows);
   }
 }
