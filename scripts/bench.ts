@@ -9,6 +9,7 @@
 // `bench-baseline.js many <dir> <strategy>` (all files in one process).
 // Prints medians, ratios and peak RSS, and writes bench-data/results.json.
 import { cpus, loadavg, totalmem } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,7 +53,8 @@ const HELP = `usage: npm run bench -- [options]
   --quick             --rows 200000 --runs 3 (a fast sanity run)
   --many N            number of small data sets (default ${DEFAULT_MANY_COUNT})
   --many-rows N       rows of each small data set (default ${DEFAULT_MANY_ROWS})
-  --only LIST         comma list of parquet,csv,many (default all)
+  --only LIST         comma list of parquet,csv,many,postgres (default all; postgres needs a
+                      PostgreSQL server binary: pg_config --bindir or PG_BINDIR)
   --regen             regenerate the extracts even if bench-data/ has them
   --baselines-only    skip vigil (e.g. before the CLI is built)
   --rss time|preload  how peak RSS is read (default: /usr/bin/time -f %M when present)
@@ -114,8 +116,8 @@ function parseOptions(): Options {
   }
   const quick = values.quick === true;
   const parquetRows = positiveInt('rows', values.rows, quick ? 200_000 : DEFAULT_PARQUET_ROWS);
-  const only = new Set((values.only ?? 'parquet,csv,many').split(',').map((s) => s.trim()).filter((s) => s !== ''));
-  for (const o of only) if (!['parquet', 'csv', 'many'].includes(o)) fail(`--only: unknown part ${o} (parquet, csv, many)`);
+  const only = new Set((values.only ?? 'parquet,csv,many,postgres').split(',').map((s) => s.trim()).filter((s) => s !== ''));
+  for (const o of only) if (!['parquet', 'csv', 'many', 'postgres'].includes(o)) fail(`--only: unknown part ${o} (parquet, csv, many, postgres)`);
   const rss = values.rss ?? defaultRssMode();
   if (rss !== 'time' && rss !== 'preload') fail(`--rss wants time or preload, got ${rss}`);
   return {
@@ -536,6 +538,30 @@ async function benchMany(set: ManySet, opts: Options): Promise<{ json: unknown; 
   };
 }
 
+/**
+ * The PostgreSQL part: scripts/bench-postgres.ts in its own process (it starts its own server), with
+ * the Parquet part's row count, so one `npm run bench` reports every engine's ratio.
+ */
+async function benchPostgres(opts: Options): Promise<{ json: unknown; targets: Target[] } | null> {
+  if (!postgresAvailable()) {
+    process.stdout.write(pc.yellow('\npostgres: skipped — no PostgreSQL server binary (install postgresql, or set PG_BINDIR)\n'));
+    return null;
+  }
+  const script = fileURLToPath(new URL('./bench-postgres.js', import.meta.url));
+  const child = spawnSync(process.execPath, [script, '--rows', String(opts.parquetRows), '--runs', String(opts.runs), '--warmup', String(opts.warmup)],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 2 ** 20 });
+  if (child.status !== 0) fail(`postgres part failed (exit ${child.status ?? child.signal})`);
+  const summary = JSON.parse(child.stdout) as { median_ms: Record<string, number>; vigil_over_best: number };
+  process.stdout.write(`\n${pc.bold(`PostgreSQL table, ${opts.parquetRows.toLocaleString('en-US')} rows`)}: ` +
+    Object.entries(summary.median_ms).map(([k, v]) => `${k} ${fmtMs(v)}`).join(', ') + '\n');
+  return { json: summary, targets: [target(`PostgreSQL ${opts.parquetRows.toLocaleString('en-US')} rows: vigil / best hand-written pg`, summary.vigil_over_best, '<=', 1.1)] };
+}
+
+function postgresAvailable(): boolean {
+  const dir = process.env.PG_BINDIR ?? spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' }).stdout?.trim();
+  return !!dir && existsSync(path.join(dir, 'initdb'));
+}
+
 async function main(): Promise<void> {
   const opts = parseOptions();
   const loadBefore = loadavg().map(round1);
@@ -579,6 +605,10 @@ async function main(): Promise<void> {
     const r = await benchMany(data.many, opts);
     parts['many'] = r.json;
     targets.push(...r.targets);
+  }
+  if (opts.only.has('postgres') && !opts.baselinesOnly) {
+    const r = await benchPostgres(opts);
+    if (r) { parts['postgres'] = r.json; targets.push(...r.targets); }
   }
   const st = startup.stats.get('startup');
   process.stdout.write(pc.dim(`\nfixed cost of a process (node + DuckDB instance + SELECT 1): median ${fmtMs(st?.median_ms ?? Number.NaN)}, ${fmtMb(st?.peak_rss_mb ?? null)}\n`));

@@ -6,6 +6,7 @@
 // recover when the server is back.
 
 import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProject } from '../src/config/loader.js';
@@ -218,5 +219,24 @@ checks:
     await new Promise((r) => setTimeout(r, 700)); // statistics are reported to the collector shortly after a statement
     const after = Number((await server.sql("select coalesce(sum(seq_scan), 0) as n from pg_stat_user_tables where relname = 'orders'")).rows[0].n);
     expect(after).toBe(before);
+  }, 120_000);
+
+  it('vigil validate on a table another session holds locked gives up after the dataset\'s timeout and says so, instead of hanging', async () => {
+    const dir = await project({
+      'checks/locked.yaml': 'dataset: locked\nsource: { connection: wh, table: analytics.locked }\ntimeout: 2s\nchecks:\n  - sql: { name: total, query: "select count(*) from {{ source }}", fail: 0 }\n',
+    });
+    await server.sql('CREATE TABLE analytics.locked (id bigint)');
+    const holder = new pg.Client({ connectionString: server.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN; LOCK TABLE analytics.locked IN ACCESS EXCLUSIVE MODE');
+      const t0 = Date.now();
+      const out = await vigil(['validate'], { cwd: dir, env });
+      expect(Date.now() - t0).toBeLessThan(30_000);
+      expect(out.stdout + out.stderr).toMatch(/locked\.yaml:\d+:\d+: .*(statement timeout|canceling statement)/);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
+    }
   }, 120_000);
 });

@@ -35,7 +35,8 @@ async function validateDataset(ds: DatasetDef, engines: Engines): Promise<Diagno
     let columns: ColumnInfo[];
     let relation: string;
     try {
-      session = await (await engines.for(ds)).open(ds);
+      // The dataset's timeout bounds validation too: on a warehouse it is the server's statement_timeout (a locked catalog cannot hang validate).
+      session = await (await engines.for(ds)).open(ds, { deadline: Date.now() + ds.timeoutSeconds * 1000 });
       columns = await session.describe();
       // What every statement binds against: reads nothing (over a CSV, DuckDB would sniff the file again for each).
       relation = await session.bindable();

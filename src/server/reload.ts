@@ -1,7 +1,7 @@
 // vigil serve's reloads: a change to vigil.yaml, a check folder or an alert folder loads the
 // project again (off the main thread, so no file can stall the scheduler or the API) and
 // hands it to the scheduler. A folder that is deleted and created again, or swapped for
-// another by a rename, is noticed by its inode and watched anew.
+// another by a rename, is noticed (by chokidar's event, or its inode and birth time) and watched anew.
 
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -40,29 +40,37 @@ function foldersOf(project: Project): string[] {
   return [...asList(project.config.checks), ...asList(project.config.alerts)].map((f) => path.resolve(project.root, f));
 }
 
-/** A folder's identity on disk: null when it is not there. */
-function inode(dir: string): string | null {
+/**
+ * A folder's identity on disk: null when it is not there. The inode alone is not enough: a folder
+ * deleted and created again at once usually gets the same inode number back, so its birth time
+ * tells the new one from the old.
+ */
+function identity(dir: string): string | null {
   try {
     const st = statSync(dir);
-    return st.isDirectory() ? `${st.dev}:${st.ino}` : null;
+    return st.isDirectory() ? `${st.dev}:${st.ino}:${st.birthtimeMs}` : null;
   } catch {
     return null;
   }
 }
 
+const WRITE_FINISH = { stabilityThreshold: 100, pollInterval: 25 };
+
+interface Folder {
+  /** What the poll last saw (identity() above). */
+  id: string | null;
+  watcher: FSWatcher | null;
+  /**
+   * Starting and stopping the folder's watcher, one after the other: chokidar shares one
+   * fs.watch handle per path between its watchers, so a new watcher made before the old one
+   * is closed would inherit the dead handle of the deleted folder and never hear a thing.
+   */
+  busy: Promise<void>;
+}
+
 export function watchProject(opts: ReloadOptions): Reloader {
   const { project, scheduler, log } = opts;
   const configExisted = existsSync(project.configFile);
-  const watched = new Map<string, string | null>();
-  const watcher: FSWatcher = watch([project.configFile], { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 25 } });
-  const follow = (folders: string[]) => {
-    for (const dir of folders) {
-      if (watched.has(dir)) continue;
-      watched.set(dir, inode(dir));
-      watcher.add(dir);
-    }
-  };
-  follow(foldersOf(project));
 
   let pending: NodeJS.Timeout | undefined;
   let running: Promise<void> | null = null;
@@ -81,19 +89,67 @@ export function watchProject(opts: ReloadOptions): Reloader {
       })().finally(() => { running = null; });
     }, opts.debounceMs ?? 150);
   };
-
-  watcher.on('all', (_event, changed) => {
+  const onChange = (_event: string, changed: string) => {
     if (/\.ya?ml$/i.test(changed)) schedule();
-  });
-  // chokidar drops a watched folder that is deleted (and says nothing): its inode tells.
+  };
+
+  const configWatcher: FSWatcher = watch([project.configFile], { ignoreInitial: true, awaitWriteFinish: WRITE_FINISH });
+  configWatcher.on('all', onChange);
+
+  // One watcher per folder, so that a folder that comes back gets a fresh watcher whose 'ready'
+  // says when its files are being watched: files written before then are read by the reload
+  // that 'ready' schedules, files written after it give events. (Re-adding a path to a shared
+  // watcher has no such moment, and a file written during its scan was lost.)
+  const folders = new Map<string, Folder>();
+  const stop = (folder: Folder) => {
+    folder.busy = folder.busy.then(async () => {
+      const w = folder.watcher;
+      folder.watcher = null;
+      await w?.close();
+    }).catch((err: unknown) => { log.warn({ err: errorMessage(err) }, 'closing a folder watcher failed'); });
+  };
+  const start = (dir: string, folder: Folder, rewatch: boolean) => {
+    folder.id = identity(dir);
+    if (folder.id === null) return;
+    folder.busy = folder.busy.then(() => {
+      if (closed) return;
+      const w = watch(dir, { ignoreInitial: true, awaitWriteFinish: WRITE_FINISH });
+      folder.watcher = w;
+      w.on('all', (event, changed) => {
+        if (event === 'unlinkDir' && path.resolve(changed) === dir) {
+          // chokidar stops watching a folder that is deleted: say it is gone now, so that the
+          // poll below sees it come back however fast that is.
+          if (folder.watcher === w) {
+            folder.id = null;
+            stop(folder);
+            log.info({ folder: dir, present: false }, 'a watched folder is gone');
+            schedule();
+          }
+          return;
+        }
+        onChange(event, changed);
+      });
+      if (rewatch) w.on('ready', () => { if (folder.watcher === w) schedule(); });
+    });
+  };
+  const follow = (dirs: string[]) => {
+    for (const dir of dirs) {
+      if (folders.has(dir)) continue;
+      const folder: Folder = { id: null, watcher: null, busy: Promise.resolve() };
+      folders.set(dir, folder);
+      start(dir, folder, false);
+    }
+  };
+  follow(foldersOf(project));
+
+  // A folder that appears, or is swapped for another by a rename, is found by its identity.
   const poll = setInterval(() => {
-    for (const [dir, was] of watched) {
-      const now = inode(dir);
-      if (now === was) continue;
-      watched.set(dir, now);
-      watcher.unwatch(dir);
-      watcher.add(dir);
+    for (const [dir, folder] of folders) {
+      const now = identity(dir);
+      if (now === folder.id) continue;
       log.info({ folder: dir, present: now !== null }, now === null ? 'a watched folder is gone' : 'a watched folder was created or replaced: watching it again');
+      stop(folder);
+      start(dir, folder, true);
       schedule();
     }
   }, opts.pollMs ?? 2000);
@@ -140,7 +196,8 @@ export function watchProject(opts: ReloadOptions): Reloader {
       closed = true;
       clearTimeout(pending);
       clearInterval(poll);
-      await watcher.close();
+      for (const folder of folders.values()) stop(folder);
+      await Promise.all([configWatcher.close(), ...[...folders.values()].map((f) => f.busy)]);
       await running;
     },
   };
