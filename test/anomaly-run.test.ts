@@ -76,7 +76,7 @@ describe('points from history (no timestamp_column)', () => {
     const drop = runs[7] as Result;
     expect(drop.status).toBe('warn');
     expect(drop.value).toBe(40);
-    expect(drop.message).toMatch(/^40 rows, expected [\d,]+–[\d,]+; warn$/);
+    expect(drop.message).toMatch(/^40 rows, expected [\d,.]+–[\d,.]+; warn$/);
 
     // Replaying day 3 now that eight days are recorded: only the two runs before it count.
     await writeData(dir, 'data/o.csv', 'select range as id from range(98)');
