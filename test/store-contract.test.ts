@@ -253,6 +253,67 @@ describe.each(KINDS)('the store contract on $name', (kind) => {
     expect(await store.recentDatasetRuns('bad', 5)).toEqual([]);
   });
 
+  it('acknowledge: who, when and why on the open incident, a history line and its outbox rows in one transaction; once; never a resolved one', async () => {
+    const open = async (dataset: string, h: number) => {
+      const runId = `run-${dataset}`;
+      await store.beginRun({ runId, startedAt: at(h), trigger: 'cli', selectors: [] });
+      const rs = [result(dataset, 'row_count', 'fail', 0, at(h))];
+      await store.recordDataset(runId, datasetRun(dataset, at(h), rs), planner(runId, rs));
+      const [row] = await store.incidents({ state: 'open', dataset });
+      return row!;
+    };
+    const incident = await open('acked', 80);
+    const ack = { by: 'alice', at: at(80.5), reason: 'on it' };
+    const outboxRow = (row: IncidentRow) => ({
+      key: `ack:${row.id}`, channel: 'slack', dataset: row.dataset, runId: null, payload: { by: row.acknowledgedBy, reason: row.ackReason },
+      state: 'pending' as const, attempts: 0, nextAttemptAt: ack.at, lastError: null, createdAt: ack.at, deliveredAt: null,
+    });
+    const r = await store.acknowledge(incident.id, ack, (row) => [outboxRow(row)]);
+    expect(r.outcome).toBe('acknowledged');
+    const [after] = await store.incidents({ state: 'open', dataset: 'acked' });
+    expect(after).toMatchObject({ acknowledgedBy: 'alice', acknowledgedAt: ack.at, ackReason: 'on it', lastEvent: 'acknowledged', lastNotifiedAt: ack.at });
+    expect(after?.history.map((h) => h.event)).toEqual(['opened', 'acknowledged']);
+    expect((await store.outbox()).find((o) => o.key === `ack:${incident.id}`)?.payload).toEqual({ by: 'alice', reason: 'on it' });
+
+    const again = await store.acknowledge(incident.id, { ...ack, by: 'bob' }, () => { throw new Error('not asked: nothing changes'); });
+    expect(again.outcome).toBe('already');
+    expect(again.incident?.acknowledgedBy).toBe('alice');
+    expect((await store.acknowledge('no-such-incident', ack, () => [])).outcome).toBe('not_found');
+    const resolved = (await store.incidents({ state: 'resolved' }))[0]!;
+    expect((await store.acknowledge(resolved.id, ack, () => [])).outcome).toBe('resolved');
+
+    // All or nothing: a failure while planning its notifications leaves the incident as it was.
+    const other = await open('acked2', 81);
+    await expect(store.acknowledge(other.id, ack, () => { throw new Error('routing broke'); })).rejects.toThrow(/routing broke/);
+    const [untouched] = await store.incidents({ state: 'open', dataset: 'acked2' });
+    expect(untouched?.acknowledgedBy).toBeNull();
+    expect(untouched?.history.map((h) => h.event)).toEqual(['opened']);
+
+    // The next run's planner reads the acknowledgement with the open incidents (so it sends no reminder).
+    let seen: IncidentRow | undefined;
+    await store.recordDataset('run-acked', datasetRun('acked', at(82), [result('acked', 'row_count', 'fail', 0, at(82))]), (o) => { seen = o.get('acked.row_count'); return { incidents: [], history: [], outbox: [] }; });
+    expect(seen).toMatchObject({ id: incident.id, acknowledgedBy: 'alice', acknowledgedAt: ack.at, ackReason: 'on it' });
+  });
+
+  it('silences: listed while active (newest first), all of them with all; expired by hand once; ids unique', async () => {
+    const mk = (id: string, fromH: number, toH: number, dataset = 'orders') => ({
+      id, match: { dataset: [dataset], kind: ['row_count'] }, selector: `${dataset} kind:row_count`, reason: `because ${id}`, createdBy: 'alice',
+      createdAt: at(fromH), endsAt: at(toH), expiredAt: null, expiredBy: null,
+    });
+    await store.addSilence(mk('s1', 90, 92));
+    await store.addSilence(mk('s2', 90.5, 95, 'customers'));
+    await store.addSilence(mk('s3', 89, 90.2));
+    expect((await store.silences({ now: at(91) })).map((s) => s.id)).toEqual(['s2', 's1']);
+    expect((await store.silences({ now: at(91), all: true })).map((s) => s.id)).toEqual(['s2', 's1', 's3']);
+    expect((await store.silences({ now: at(91) }))[1]).toEqual(mk('s1', 90, 92));
+    expect(await store.expireSilence('s1', at(91), 'bob')).toEqual({ ...mk('s1', 90, 92), expiredAt: at(91), expiredBy: 'bob' });
+    expect((await store.silences({ now: at(91.1) })).map((s) => s.id)).toEqual(['s2']);
+    expect(await store.expireSilence('s1', at(91.5), 'carol')).toMatchObject({ expiredAt: at(91), expiredBy: 'bob' });
+    expect(await store.expireSilence('s3', at(91.5), 'carol')).toMatchObject({ expiredAt: null, expiredBy: null });
+    expect(await store.expireSilence('nope', at(91.5), 'carol')).toBeNull();
+    await expect(store.addSilence(mk('s2', 1, 2))).rejects.toThrow();
+  });
+
   it('reopening keeps everything and does not migrate again', async () => {
     const again = await openStore(location);
     try {

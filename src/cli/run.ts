@@ -67,7 +67,7 @@ function usageError(json: boolean | undefined, message: string): number {
  * VIGIL_ALERT_WAIT_MS (default 30 s) for throttled channels; what is left stays queued for the next
  * run or vigil serve. Delivery problems go to stderr and never change the exit code.
  */
-async function deliverAlerts(project: Project, store: Store, log: Logger): Promise<void> {
+export async function deliverAlerts(project: Project, store: Store, log: Logger): Promise<void> {
   const deliverer = new Deliverer({ store, alerts: () => project.alerts, log });
   try {
     const wait = Number(process.env.VIGIL_ALERT_WAIT_MS ?? '') || 30_000;

@@ -15,19 +15,19 @@ import type { Logger } from '../util/log.js';
 import type { Metrics } from './metrics.js';
 import { pagesRouter } from './pages.js';
 import { incidentsRouter } from './incidents-api.js';
+import { oncallRouter } from './oncall-api.js';
 import { buildLineage } from '../lineage/graph.js';
 import { apiRouter } from './api.js';
 import { configuredResults } from './views.js';
 import { createAuth } from './auth.js';
 import { tokenlessGuard } from './origin.js';
 import type { Project } from '../config/model.js';
-import { channelSecrets, replaceSecrets } from '../alerts/redact.js';
+import { replaceSecrets, secretList } from '../alerts/redact.js';
+import { projectSecrets } from '../config/secrets.js';
 
 /** Values that must never appear in a response: tokens, connection URLs and alert channel secrets. */
 function secretsOf(project: Project, deps: Pick<AppDeps, 'token' | 'internalToken'>): string[] {
-  return [deps.token ?? '', deps.internalToken, project.config.dashboard.token ?? '', ...Object.values(project.config.connections).map((c) => c.url),
-    ...channelSecrets(project.alerts.channels)]
-    .filter((s) => s !== '');
+  return secretList([deps.token ?? '', deps.internalToken, ...projectSecrets(project)]);
 }
 
 const BODY_LIMIT = '100kb';
@@ -171,8 +171,9 @@ export function createApp(deps: AppDeps): express.Express {
       });
   });
 
+  app.use(oncallRouter({ store, project: () => scheduler.projectNow(), who: (req) => auth.who(req) }));
   app.use(incidentsRouter({
-    store,
+    store, project: () => scheduler.projectNow(),
     rootCauses: () => {
       const project = scheduler.projectNow();
       const graph = buildLineage(project.datasets);

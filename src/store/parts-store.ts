@@ -4,8 +4,8 @@
 
 import type { ColumnInfo, Status } from '../checks/kind.js';
 import type {
-  BeginRun, BucketCount, Coordination, CheckResult, CountWindow, DatasetRun, DatasetRunSummary, History, IncidentPlanner, IncidentWithHistory, LatestResult, OutboxPatch,
-  OutboxRow, OutboxState, RecordedValue, RunRecord, RunStatus, Store, StoreRevision, ValueWindow, WindowCount,
+  AckOutcome, Acknowledgement, BeginRun, BucketCount, Coordination, CheckResult, CountWindow, DatasetRun, DatasetRunSummary, History, IncidentPlanner, IncidentWithHistory, LatestResult, OutboxPatch,
+  IncidentRow, OutboxRow, OutboxState, RecordedValue, RunRecord, RunStatus, Store, StoreRevision, StoredSilence, ValueWindow, WindowCount,
 } from './store.js';
 
 /** How a process opens a store: the lease its replica row holds (replicas.lease). */
@@ -18,7 +18,8 @@ export const DEFAULT_LEASE_MS = 60_000;
 export type RunsPart = Pick<Store, 'beginRun' | 'finishRun' | 'runs' | 'abortRunning' | 'lastDatasetRuns' | 'recordSkippedTick' | 'skippedTicks'
   | 'recentDatasetRuns' | 'notPassingChecks' | 'schemaSnapshots' | 'latestStates' | 'latestState' | 'lastSchema' | 'lastSchemas'>;
 export type HistoryPart = Pick<Store, 'checkHistory' | 'hourlyCounts' | 'windowCounts' | 'checkValues'>;
-export type IncidentsPart = Pick<Store, 'incidents' | 'openIncidentCounts' | 'dueOutbox' | 'outbox' | 'updateOutbox'>;
+export type IncidentsPart = Pick<Store, 'incidents' | 'openIncidentCounts' | 'dueOutbox' | 'outbox' | 'updateOutbox'
+  | 'acknowledge' | 'addSilence' | 'silences' | 'expireSilence'>;
 
 export abstract class PartsStore implements Store {
   constructor(protected readonly parts: { runs: RunsPart; history: HistoryPart; incidents: IncidentsPart }) {}
@@ -94,6 +95,22 @@ export abstract class PartsStore implements Store {
 
   openIncidentCounts(): Promise<Map<string, number>> {
     return this.parts.incidents.openIncidentCounts();
+  }
+
+  acknowledge(incidentId: string, ack: Acknowledgement, notify: (incident: IncidentRow) => OutboxRow[]): Promise<AckOutcome> {
+    return this.parts.incidents.acknowledge(incidentId, ack, notify);
+  }
+
+  addSilence(silence: StoredSilence): Promise<void> {
+    return this.parts.incidents.addSilence(silence);
+  }
+
+  silences(opts: { now: string; all?: boolean }): Promise<StoredSilence[]> {
+    return this.parts.incidents.silences(opts);
+  }
+
+  expireSilence(id: string, at: string, by: string): Promise<StoredSilence | null> {
+    return this.parts.incidents.expireSilence(id, at, by);
   }
 
   dueOutbox(now: string, limit: number): Promise<OutboxRow[]> {
