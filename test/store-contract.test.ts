@@ -130,6 +130,11 @@ async function readEverything(store: Store) {
       { checkId: 'orders.row_count', after: new Date(T0 + 20 * HOUR), upto: new Date(T0 + 60 * HOUR) },
       { checkId: 'none', after: new Date(T0), upto: new Date(T0 + HOUR) },
     ])],
+    values: [...await store.checkValues([
+      { checkId: 'orders.row_count', from: new Date(T0 + 0.5 * HOUR), to: new Date(T0 + 50 * HOUR) },
+      { checkId: 'customers.row_count', from: new Date(T0 - HOUR), to: new Date(T0 + 60 * HOUR) },
+      { checkId: 'none', from: new Date(T0), to: new Date(T0 + HOUR) },
+    ])],
   };
 }
 
@@ -184,6 +189,14 @@ describe.each(KINDS)('the store contract on $name', (kind) => {
     expect(read.historyDay.map((p) => [p.runs, p.failing])).toEqual([[3, 1], [2, 1], [1, 0]]);
     expect(Object.fromEntries(read.windows)).toEqual({ 'customers.row_count': { runs: 5, failing: 2 }, 'orders.row_count': { runs: 3, failing: 0 }, none: { runs: 0, failing: 0 } });
     expect(read.hourly.find(([c]) => c === 'none')?.[1]).toEqual([]);
+  });
+
+  it('recorded values for anomaly training: [from, to), oldest first, null values left out', () => {
+    expect(Object.fromEntries(read.values)).toEqual({
+      'orders.row_count': [{ at: at(0.5), value: 0 }, { at: at(1), value: 12 }, { at: at(26), value: 14 }, { at: at(27), value: 1e21 }],
+      'customers.row_count': [{ at: at(0), value: 3 }, { at: at(0.5), value: 3 }, { at: at(27), value: 3 }],
+      none: [],
+    });
   });
 
   it('skipped ticks, dataset runs and the checks that did not pass', () => {
