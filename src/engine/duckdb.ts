@@ -16,21 +16,26 @@ import { duckdbDialect } from '../sql/duckdb.js';
 import { errorMessage } from '../util/errors.js';
 import { scanCount } from './compile.js';
 import { relationSql } from './duckdb-relation.js';
+import { absolutePaths, sandboxFor, sandboxMessage, sandboxStatements, type Sandbox } from './duckdb-sandbox.js';
 import { EngineError, type Answer, type Engine, type OpenOptions, type Row, type SourceSession } from './engine.js';
 import { statisticsPlan } from './statistics.js';
 
 export interface DuckDBEngineOptions {
+  /** How many datasets run at once (each in a database of its own). */
   connections: number;
   threads?: number;
   memoryLimit?: string;
+  /** Files no dataset's database may reach (the results store), even inside a source's folder. */
+  protect?: () => readonly string[];
 }
 
 /** The files engine as vigil.yaml's `duckdb:` settings ask for it, with `sessions` datasets at once. */
-export function createFilesEngine(settings: { threads?: number | undefined; memory_limit?: string | undefined }, sessions: number): Promise<DuckDBEngine> {
+export function createFilesEngine(settings: { threads?: number | undefined; memory_limit?: string | undefined }, sessions: number, protect?: () => readonly string[]): Promise<DuckDBEngine> {
   return DuckDBEngine.create({
     connections: sessions,
     ...(settings.threads !== undefined ? { threads: settings.threads } : {}),
     ...(settings.memory_limit !== undefined ? { memoryLimit: settings.memory_limit } : {}),
+    ...(protect ? { protect } : {}),
   });
 }
 
@@ -74,55 +79,72 @@ const SHADOW = '"__vigil_validate_source"';
 
 type FileSource = Extract<DatasetDef['source'], { type: 'file' }>;
 
+/**
+ * Each dataset run gets a DuckDB database of its own, locked to the folders its source reads
+ * (engine/duckdb-sandbox.ts): DuckDB's external-access settings are per database, and a check's
+ * SQL must never reach another dataset's files, the results store or the rest of the machine.
+ * `connections` of them exist at once.
+ */
 export class DuckDBEngine implements Engine {
   readonly name = 'files';
   readonly dialect = duckdbDialect;
-  private readonly idle: DuckDBConnection[] = [];
-  private readonly waiting: Array<(c: DuckDBConnection) => void> = [];
-  private readonly all: DuckDBConnection[] = [];
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+  private readonly open_ = new Set<{ conn: DuckDBConnection; instance: DuckDBInstance }>();
+  private readonly config: Record<string, string> = {};
 
-  private constructor(private readonly instance: DuckDBInstance) {}
+  private constructor(private readonly options: DuckDBEngineOptions) {
+    this.free = Math.max(1, options.connections);
+    if (options.threads !== undefined) this.config.threads = String(options.threads);
+    if (options.memoryLimit !== undefined) this.config.memory_limit = options.memoryLimit;
+  }
 
   static async create(options: DuckDBEngineOptions): Promise<DuckDBEngine> {
-    const config: Record<string, string> = {};
-    if (options.threads !== undefined) config.threads = String(options.threads);
-    if (options.memoryLimit !== undefined) config.memory_limit = options.memoryLimit;
-    const instance = await DuckDBInstance.create(':memory:', config);
-    const engine = new DuckDBEngine(instance);
-    for (let i = 0; i < Math.max(1, options.connections); i++) {
-      const c = await instance.connect();
-      engine.all.push(c);
-      engine.idle.push(c);
-    }
+    const engine = new DuckDBEngine(options);
+    // Fails now, not at the first dataset, when the settings are wrong (a bad memory_limit).
+    (await DuckDBInstance.create(':memory:', engine.config)).closeSync();
     return engine;
   }
 
   async open(ds: DatasetDef, options: OpenOptions = {}): Promise<SourceSession> {
-    const conn = this.idle.pop() ?? (await new Promise<DuckDBConnection>((resolve) => this.waiting.push(resolve)));
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    let db: { conn: DuckDBConnection; instance: DuckDBInstance } | undefined;
     const release = () => {
-      const next = this.waiting.shift();
-      if (next) next(conn);
-      else this.idle.push(conn);
-    };
-    const session = new DuckDBSession(ds, conn, options, release);
-    try {
-      // Relative paths inside sql sources and sql checks resolve from the check file's folder.
-      await conn.run(`SET file_search_path = ${duckdbDialect.quoteLiteral(path.dirname(ds.file))}`);
-      await session.snapshot();
-    } catch (err) {
-      if (err instanceof EngineError) {
-        await session.close();
-        throw err;
+      if (db) {
+        this.open_.delete(db);
+        db.conn.closeSync();
+        db.instance.closeSync();
+        db = undefined;
       }
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    };
+    let session: DuckDBSession | undefined;
+    try {
+      const instance = await DuckDBInstance.create(':memory:', this.config);
+      db = { instance, conn: await instance.connect() };
+      this.open_.add(db);
+      session = new DuckDBSession(ds, db.conn, options, release);
+      // The glob is listed (vigil's own statement) before the database is locked down to the source's folders.
+      await session.snapshot();
+      await session.lockDown(this.options.protect?.() ?? []);
+    } catch (err) {
+      if (!session) { release(); throw err; }
       await session.close();
+      if (err instanceof EngineError) throw err;
       throw new EngineError('SOURCE_UNREADABLE', session.unreadable(err), { cause: err });
     }
     return session;
   }
 
   async close(): Promise<void> {
-    for (const c of this.all) c.closeSync();
-    this.instance.closeSync();
+    for (const db of this.open_) {
+      db.conn.closeSync();
+      db.instance.closeSync();
+    }
+    this.open_.clear();
   }
 }
 
@@ -134,6 +156,9 @@ class DuckDBSession implements SourceSession {
   private listed: string[] | undefined;
   private closed = false;
   private shadowed = false;
+  private sandbox: Sandbox = { directories: [], paths: [] };
+  /** The check file's folder: relative paths in its SQL are read from there. */
+  private readonly base: string;
   private readonly onAbort = () => this.conn.interrupt();
 
   constructor(
@@ -143,7 +168,14 @@ class DuckDBSession implements SourceSession {
     private readonly release: () => void,
   ) {
     this.relation = relationSql(ds.source, duckdbDialect);
+    this.base = path.dirname(ds.file);
     options.signal?.addEventListener('abort', this.onAbort);
+  }
+
+  /** From here on this database reads only the source's folders, and nothing can change that. */
+  async lockDown(protect: readonly string[]): Promise<void> {
+    this.sandbox = sandboxFor(this.ds, protect, this.listed);
+    for (const sql of sandboxStatements(this.sandbox, this.base)) await this.conn.run(sql);
   }
 
   /**
@@ -168,26 +200,29 @@ class DuckDBSession implements SourceSession {
   }
 
   /** One statement, logged; a DuckDB error becomes an EngineError with DuckDB's first paragraph. */
-  async run<T>(label: string, sql: string, read: (conn: DuckDBConnection) => Promise<T> = async (c) => { await c.run(sql); return undefined as T; }): Promise<T> {
+  async run<T>(label: string, statement: string, read?: (conn: DuckDBConnection, sql: string) => Promise<T>): Promise<T> {
+    // Relative file paths in the user's SQL (sql sources and checks) as absolute ones: what the sandbox compares.
+    const sql = absolutePaths(statement, this.base);
     const t0 = performance.now();
     try {
-      const out = await read(this.conn);
+      const out = read ? await read(this.conn, sql) : (await this.conn.run(sql), undefined as T);
       this.options.onStatement?.({ label, sql, ms: performance.now() - t0 });
       return out;
     } catch (err) {
-      const message = cleanDuckDBError(err);
+      const cleaned = cleanDuckDBError(err);
+      const message = sandboxMessage(cleaned, this.sandbox) ?? cleaned;
       this.options.onStatement?.({ label, sql, ms: performance.now() - t0, error: message });
       throw new EngineError('QUERY_FAILED', message, { cause: err });
     }
   }
 
   query(label: string, sql: string): Promise<Row[]> {
-    return this.run(label, sql, async (c) => (await c.runAndReadAll(sql)).getRowObjectsJS()
+    return this.run(label, sql, async (c, text) => (await c.runAndReadAll(text)).getRowObjectsJS()
       .map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, plain(v)]))));
   }
 
   queryArrays(label: string, sql: string): Promise<unknown[][]> {
-    return this.run(label, sql, async (c) => (await c.runAndReadAll(sql)).getRowsJS().map((r) => r.map(plain)));
+    return this.run(label, sql, async (c, text) => (await c.runAndReadAll(text)).getRowsJS().map((r) => r.map(plain)));
   }
 
   async bind(label: string, sql: string): Promise<void> {

@@ -77,7 +77,11 @@ export class Engines {
   }
 
   private createFiles(): Promise<Engine> {
-    return createFilesEngine(this.project().config.duckdb, this.sessions);
+    // The results store is never within a dataset's reach, even when it lies in a source's folder.
+    return createFilesEngine(this.project().config.duckdb, this.sessions, () => {
+      const store = this.project().storePath;
+      return store.includes('://') ? [] : [store, `${store}.wal`];
+    });
   }
 
   /** A failed creation is not kept: the next dataset tries again (a server back up, a fixed vigil.yaml). */
