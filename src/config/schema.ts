@@ -243,6 +243,15 @@ export const configSchema = z.strictObject({
   replicas: z.strictObject({
     lease: durationSchema.default('1m').meta({ description: 'vigil serve on a shared (PostgreSQL) store: a replica not heard from for this long is dead — its runs are marked aborted and run again by another replica' }),
   }).default({ lease: '1m' }),
+  heartbeat: z.strictObject({
+    url: z.string({ error: 'heartbeat.url is required: the dead-man\'s-switch URL to ping, e.g. https://hc-ping.com/<uuid>' })
+      .regex(/^https?:\/\/[^\s]+$/i, { error: 'heartbeat.url must be an http:// or https:// URL, e.g. https://hc-ping.com/<uuid> (use ${HEARTBEAT_URL} to keep it out of the file)' })
+      .meta({ description: 'Pinged by every live vigil serve while its scheduler is healthy (a secret: never logged)' }),
+    every: durationSchema.refine((s) => (parseDuration(s) ?? 1) >= 1, { error: 'heartbeat.every must be at least 1s' })
+      .meta({ description: 'How often each replica pings, e.g. 1m; set the receiver\'s grace period above it' }),
+    method: z.preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v),
+      z.enum(['GET', 'POST'], { error: 'heartbeat.method must be GET or POST' })).default('GET'),
+  }).optional().meta({ description: 'vigil serve pings this URL every `every` while its scheduler is healthy, so an outside system (Healthchecks, an Alertmanager Watchdog receiver) can page when vigil itself is down' }),
 });
 export type Config = z.infer<typeof configSchema>;
 

@@ -15,7 +15,7 @@ export interface StoreOptions {
 
 export const DEFAULT_LEASE_MS = 60_000;
 
-export type RunsPart = Pick<Store, 'beginRun' | 'finishRun' | 'runs' | 'abortRunning' | 'lastDatasetRuns' | 'recordSkippedTick' | 'skippedTicks'
+export type RunsPart = Pick<Store, 'beginRun' | 'finishRun' | 'runs' | 'abortRunning' | 'lastDatasetRuns' | 'lastTicks' | 'recordSkippedTick' | 'skippedTicks'
   | 'recentDatasetRuns' | 'notPassingChecks' | 'schemaSnapshots' | 'latestStates' | 'latestState' | 'lastSchema' | 'lastSchemas'>;
 export type HistoryPart = Pick<Store, 'checkHistory' | 'hourlyCounts' | 'windowCounts' | 'checkValues' | 'checkBands'>;
 export type IncidentsPart = Pick<Store, 'incidents' | 'openIncidentCounts' | 'dueOutbox' | 'outbox' | 'updateOutbox'
@@ -67,6 +67,10 @@ export abstract class PartsStore implements Store {
 
   lastDatasetRuns(): Promise<Map<string, Date>> {
     return this.parts.runs.lastDatasetRuns();
+  }
+
+  lastTicks(): Promise<Map<string, Date>> {
+    return this.parts.runs.lastTicks();
   }
 
   recordSkippedTick(dataset: string, at: string, reason: string): Promise<void> {

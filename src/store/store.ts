@@ -334,6 +334,11 @@ export interface Store {
   abortRunning(at: string): Promise<number>;
   /** When each dataset last finished a run. */
   lastDatasetRuns(): Promise<Map<string, Date>>;
+  /**
+   * Per dataset, the newest tick a scheduler took (a scheduled run's scheduled_for, or a tick it
+   * recorded as skipped), whichever replica took it: what tells whether anybody is scheduling.
+   */
+  lastTicks(): Promise<Map<string, Date>>;
   recordSkippedTick(dataset: string, at: string, reason: string): Promise<void>;
   /** Skipped ticks per dataset: how many and the latest. */
   skippedTicks(): Promise<Map<string, { count: number; last: string }>>;
