@@ -109,7 +109,7 @@ describe('webhook channel', () => {
     expect(req?.body).toEqual({
       version: 1, key: 'k1', test: false, dataset: 'orders', status: 'fail', summary: '[FAIL] orders: 1 check failing',
       description: 'One row per order', owner: 'payments-data', tags: ['tier-1'], runbook: null,
-      dashboard_url: 'https://vigil.example.com/datasets/orders', downstream_at_risk: ['order_items'], downstream_failing: [], run_id: 'r1', created_at: '2026-01-01T00:00:01.000Z',
+      dashboard_url: 'https://vigil.example.com/datasets/orders', downstream_at_risk: ['order_items'], downstream_failing: [], silenced: [], run_id: 'r1', created_at: '2026-01-01T00:00:01.000Z',
       notifications: [{
         incident_id: 'inc1', event: 'opened', at: '2026-01-01T00:00:00.000Z', check: 'orders.row_count', name: 'row_count', kind: 'row_count',
         status: 'fail', previous_status: null, value: 1, unit: 'rows', observed: '1 row', message: '1 row; fail below 2',

@@ -18,6 +18,11 @@ function open(status: Status, notified: Status | null, lastNotifiedMin: number |
   };
 }
 
+/** Someone took it (vigil ack, the page, the API) five minutes after it opened. */
+function acked(status: Status, notified: Status | null): IncidentState {
+  return { ...open(status, notified), acknowledgedAt: at(5) };
+}
+
 describe('decideIncident', () => {
   const table: Array<[string, IncidentState | null, Status, number, Partial<Policy>, IncidentEvent | null, 'open' | 'resolved' | null]> = [
     // name,                               prev,                  new,    at(min), policy,                     event,        state after
@@ -40,6 +45,10 @@ describe('decideIncident', () => {
     ['min_status fail: warn → fail opens', open('warn', null, null), 'fail', 10, { minStatus: 'fail' },     'opened',     'open'],
     ['min_status fail: still warn, quiet', open('warn', null, null), 'warn', 500, { minStatus: 'fail' },    null,         'open'],
     ['fail → warn under min fail: no reminder', open('warn', 'fail'), 'warn', 500, { minStatus: 'fail' },   null,         'open'],
+    ['acknowledged: no reminder',          acked('fail', 'fail'), 'fail', 240, {},                           null,         'open'],
+    ['acknowledged: long after, still none', acked('fail', 'fail'), 'fail', 5000, {},                        null,         'open'],
+    ['acknowledged: still escalates',      acked('warn', 'warn'), 'fail', 240, {},                           'escalated',  'open'],
+    ['acknowledged: still resolves',       acked('fail', 'fail'), 'pass', 240, {},                           'resolved',   'resolved'],
   ];
 
   it.each(table)('%s', (_name, prev, status, minutes, p, event, state) => {

@@ -130,6 +130,26 @@ describe('login form', () => {
     expect(await statusOfA()).toBe('pass');
   });
 
+  it('the incidents page\'s on-call calls with the cookie: a form post or another origin is refused (CSRF), JSON from the page works and names the session', async () => {
+    const cookie = await login();
+    const count = async () => (await http<{ silences: unknown[] }>(app.url, '/api/silences?all=true', { headers: { cookie } })).body.silences.length;
+    const before = await count();
+    const body = '{"selector":"a","for":"1h","reason":"x"}';
+    for (const route of ['/api/silences', '/api/incidents/abcd1234/ack', '/api/silences/abcd1234/expire']) {
+      const asForm = await http(app.url, route, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: 'selector=a&for=1h&reason=x' });
+      expect(asForm.status, route).toBe(403);
+      const otherOrigin = await http(app.url, route, { method: 'POST', headers: { cookie, 'content-type': 'application/json', origin: 'http://evil.example.com' }, body });
+      expect(otherOrigin.status, route).toBe(403);
+      const noCookie = await http(app.url, route, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(noCookie.status, route).toBe(401);
+    }
+    expect(await count()).toBe(before);
+    const ok = await http<{ silence: { created_by: string } }>(app.url, '/api/silences', { method: 'POST', headers: { cookie, 'content-type': 'application/json', origin: app.url }, body });
+    expect(ok.status).toBe(201);
+    expect(ok.body.silence.created_by).toBe('dashboard session');
+    expect(await count()).toBe(before + 1);
+  });
+
   it('logout ends the session on the server: the old cookie no longer works', async () => {
     const cookie = await login();
     expect((await http(app.url, '/api/datasets', { headers: { cookie } })).status).toBe(200);

@@ -79,7 +79,9 @@ async function writeScenario(store: Store): Promise<void> {
   ];
   for (const [i, p] of plan.entries()) {
     const runId = `run-${i}`;
-    await store.beginRun({ runId, startedAt: at(p.h), trigger: i % 2 ? 'schedule' : 'cli', selectors: i % 2 ? ['orders'] : [] });
+    // Odd runs are scheduled ticks of orders (their scheduled_for on the hour before they started).
+    await store.beginRun({ runId, startedAt: at(p.h), trigger: i % 2 ? 'schedule' : 'cli', selectors: i % 2 ? ['orders'] : [],
+      ...(i % 2 ? { datasets: ['orders'], scheduledFor: new Date(Math.floor(Date.parse(at(p.h)) / HOUR) * HOUR).toISOString() } : {}) });
     const orders = [result('orders', 'row_count', p.orders > 0 ? 'pass' : 'fail', p.orders, at(p.h)), result('orders', 'nulls.amount', 'pass', 0, at(p.h))];
     const customers = [result('customers', 'row_count', p.customers, p.customers === 'pass' ? 3 : null, at(p.h))];
     // One after the other: rows written at the same instant by concurrent writes have no defined order.
@@ -109,6 +111,7 @@ async function readEverything(store: Store) {
     lastSchemas: [...await store.lastSchemas()],
     snapshots: await store.schemaSnapshots('orders'),
     lastDatasetRuns: [...await store.lastDatasetRuns()].map(([k, v]) => [k, v.toISOString()]),
+    lastTicks: [...await store.lastTicks()].map(([k, v]) => [k, v.toISOString()]),
     skipped: [...await store.skippedTicks()],
     incidents: await store.incidents({}),
     openIncidents: await store.incidents({ state: 'open', dataset: 'customers' }),
@@ -126,6 +129,11 @@ async function readEverything(store: Store) {
       { checkId: 'customers.row_count', after: new Date(T0 - HOUR), upto: new Date(T0 + 30 * HOUR) },
       { checkId: 'orders.row_count', after: new Date(T0 + 20 * HOUR), upto: new Date(T0 + 60 * HOUR) },
       { checkId: 'none', after: new Date(T0), upto: new Date(T0 + HOUR) },
+    ])],
+    values: [...await store.checkValues([
+      { checkId: 'orders.row_count', from: new Date(T0 + 0.5 * HOUR), to: new Date(T0 + 50 * HOUR) },
+      { checkId: 'customers.row_count', from: new Date(T0 - HOUR), to: new Date(T0 + 60 * HOUR) },
+      { checkId: 'none', from: new Date(T0), to: new Date(T0 + HOUR) },
     ])],
   };
 }
@@ -183,8 +191,19 @@ describe.each(KINDS)('the store contract on $name', (kind) => {
     expect(read.hourly.find(([c]) => c === 'none')?.[1]).toEqual([]);
   });
 
+  it('recorded values for anomaly training: [from, to), oldest first, null values left out', () => {
+    expect(Object.fromEntries(read.values)).toEqual({
+      'orders.row_count': [{ at: at(0.5), value: 0 }, { at: at(1), value: 12 }, { at: at(26), value: 14 }, { at: at(27), value: 1e21 }],
+      'customers.row_count': [{ at: at(0), value: 3 }, { at: at(0.5), value: 3 }, { at: at(27), value: 3 }],
+      none: [],
+    });
+  });
+
   it('skipped ticks, dataset runs and the checks that did not pass', () => {
     expect(read.skipped).toEqual([['orders', { count: 2, last: at(50.2) }]]);
+    // The newest tick a scheduler took: orders' last scheduled run (run-5) was for 12:00 on the third day,
+    // the tick it skipped at +50.2 h is newer; customers never ran on a schedule.
+    expect(read.lastTicks).toEqual([['orders', at(50.2)]]);
     expect(read.recent.map((r) => r.run_id)).toEqual(['run-5', 'run-4', 'run-3', 'run-2']);
     expect(Object.fromEntries(read.notPassing)).toEqual({ 'run-1': [{ check: 'orders.row_count', name: 'row_count', status: 'fail' }] });
   });
@@ -238,6 +257,67 @@ describe.each(KINDS)('the store contract on $name', (kind) => {
     expect(datasets.has('good1') && datasets.has('good2')).toBe(true);
     expect(datasets.has('bad') || datasets.has('circ')).toBe(false);
     expect(await store.recentDatasetRuns('bad', 5)).toEqual([]);
+  });
+
+  it('acknowledge: who, when and why on the open incident, a history line and its outbox rows in one transaction; once; never a resolved one', async () => {
+    const open = async (dataset: string, h: number) => {
+      const runId = `run-${dataset}`;
+      await store.beginRun({ runId, startedAt: at(h), trigger: 'cli', selectors: [] });
+      const rs = [result(dataset, 'row_count', 'fail', 0, at(h))];
+      await store.recordDataset(runId, datasetRun(dataset, at(h), rs), planner(runId, rs));
+      const [row] = await store.incidents({ state: 'open', dataset });
+      return row!;
+    };
+    const incident = await open('acked', 80);
+    const ack = { by: 'alice', at: at(80.5), reason: 'on it' };
+    const outboxRow = (row: IncidentRow) => ({
+      key: `ack:${row.id}`, channel: 'slack', dataset: row.dataset, runId: null, payload: { by: row.acknowledgedBy, reason: row.ackReason },
+      state: 'pending' as const, attempts: 0, nextAttemptAt: ack.at, lastError: null, createdAt: ack.at, deliveredAt: null,
+    });
+    const r = await store.acknowledge(incident.id, ack, (row) => [outboxRow(row)]);
+    expect(r.outcome).toBe('acknowledged');
+    const [after] = await store.incidents({ state: 'open', dataset: 'acked' });
+    expect(after).toMatchObject({ acknowledgedBy: 'alice', acknowledgedAt: ack.at, ackReason: 'on it', lastEvent: 'acknowledged', lastNotifiedAt: ack.at });
+    expect(after?.history.map((h) => h.event)).toEqual(['opened', 'acknowledged']);
+    expect((await store.outbox()).find((o) => o.key === `ack:${incident.id}`)?.payload).toEqual({ by: 'alice', reason: 'on it' });
+
+    const again = await store.acknowledge(incident.id, { ...ack, by: 'bob' }, () => { throw new Error('not asked: nothing changes'); });
+    expect(again.outcome).toBe('already');
+    expect(again.incident?.acknowledgedBy).toBe('alice');
+    expect((await store.acknowledge('no-such-incident', ack, () => [])).outcome).toBe('not_found');
+    const resolved = (await store.incidents({ state: 'resolved' }))[0]!;
+    expect((await store.acknowledge(resolved.id, ack, () => [])).outcome).toBe('resolved');
+
+    // All or nothing: a failure while planning its notifications leaves the incident as it was.
+    const other = await open('acked2', 81);
+    await expect(store.acknowledge(other.id, ack, () => { throw new Error('routing broke'); })).rejects.toThrow(/routing broke/);
+    const [untouched] = await store.incidents({ state: 'open', dataset: 'acked2' });
+    expect(untouched?.acknowledgedBy).toBeNull();
+    expect(untouched?.history.map((h) => h.event)).toEqual(['opened']);
+
+    // The next run's planner reads the acknowledgement with the open incidents (so it sends no reminder).
+    let seen: IncidentRow | undefined;
+    await store.recordDataset('run-acked', datasetRun('acked', at(82), [result('acked', 'row_count', 'fail', 0, at(82))]), (o) => { seen = o.get('acked.row_count'); return { incidents: [], history: [], outbox: [] }; });
+    expect(seen).toMatchObject({ id: incident.id, acknowledgedBy: 'alice', acknowledgedAt: ack.at, ackReason: 'on it' });
+  });
+
+  it('silences: listed while active (newest first), all of them with all; expired by hand once; ids unique', async () => {
+    const mk = (id: string, fromH: number, toH: number, dataset = 'orders') => ({
+      id, match: { dataset: [dataset], kind: ['row_count'] }, selector: `${dataset} kind:row_count`, reason: `because ${id}`, createdBy: 'alice',
+      createdAt: at(fromH), endsAt: at(toH), expiredAt: null, expiredBy: null,
+    });
+    await store.addSilence(mk('s1', 90, 92));
+    await store.addSilence(mk('s2', 90.5, 95, 'customers'));
+    await store.addSilence(mk('s3', 89, 90.2));
+    expect((await store.silences({ now: at(91) })).map((s) => s.id)).toEqual(['s2', 's1']);
+    expect((await store.silences({ now: at(91), all: true })).map((s) => s.id)).toEqual(['s2', 's1', 's3']);
+    expect((await store.silences({ now: at(91) }))[1]).toEqual(mk('s1', 90, 92));
+    expect(await store.expireSilence('s1', at(91), 'bob')).toEqual({ ...mk('s1', 90, 92), expiredAt: at(91), expiredBy: 'bob' });
+    expect((await store.silences({ now: at(91.1) })).map((s) => s.id)).toEqual(['s2']);
+    expect(await store.expireSilence('s1', at(91.5), 'carol')).toMatchObject({ expiredAt: at(91), expiredBy: 'bob' });
+    expect(await store.expireSilence('s3', at(91.5), 'carol')).toMatchObject({ expiredAt: null, expiredBy: null });
+    expect(await store.expireSilence('nope', at(91.5), 'carol')).toBeNull();
+    await expect(store.addSilence(mk('s2', 1, 2))).rejects.toThrow();
   });
 
   it('reopening keeps everything and does not migrate again', async () => {

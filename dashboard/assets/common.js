@@ -60,6 +60,45 @@ export async function getJson(path) {
 }
 
 /**
+ * POST a JSON body to the API (acknowledge, silence): JSON from this page is what the server's
+ * CSRF and same-origin guards let through (src/server/auth.ts, origin.ts). Answers the parsed body.
+ */
+export async function postJson(path, body) {
+  let res;
+  try {
+    res = await fetch(path, {
+      method: 'POST', credentials: 'same-origin', cache: 'no-store',
+      headers: { accept: 'application/json', 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}),
+    });
+  } catch (err) {
+    throw new ApiError(0, `cannot reach vigil serve (${err instanceof Error ? err.message : String(err)})`, null);
+  }
+  let parsed = null;
+  const text = await res.text();
+  try { parsed = text === '' ? null : JSON.parse(text); } catch { parsed = null; }
+  if (res.status === 401) {
+    location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+    throw new ApiError(401, 'login required', null);
+  }
+  if (!res.ok) throw new ApiError(res.status, parsed && typeof parsed.error === 'string' ? parsed.error : `${res.status} ${res.statusText}`, parsed);
+  return parsed;
+}
+
+/** The name the on-call forms send as `by` (kept in this browser); '' lets the server name the credential. */
+export function actorName() {
+  try { return localStorage.getItem('vigil.by') ?? ''; } catch { return ''; }
+}
+
+export function setActorName(name) {
+  try { localStorage.setItem('vigil.by', name); } catch { /* private mode */ }
+}
+
+/** One silence as a line: its selector, until when, who and why. */
+export function silenceText(s) {
+  return `${s.selector} — ${s.reason}${s.created_by ? ` (${s.created_by})` : ''}`;
+}
+
+/**
  * el('a', { class: 'x', href: '/datasets/a', title: 't', onclick: fn }, 'text', child, [more])
  * Children are strings (→ text nodes), nodes, arrays, or null/false (skipped).
  * `href` takes only internal paths (/…, ?…, #…); external links go through link().

@@ -5,7 +5,7 @@
 
 import {
   ApiError, badge, datasetLink, durationAxisUnit, el, errorText, every, fmtDuration, fmtNumber, fmtThresholds, fmtTime, fmtValue,
-  getJson, link, markUpdated, refreshFailed, relTime, replace, runbookLink, statusRank, svg, tagList, timeEl,
+  getJson, link, markUpdated, refreshFailed, relTime, replace, runbookLink, silenceText, statusRank, svg, tagList, timeEl,
 } from './common.js';
 import { chartCard, destroyCharts, drawCharts } from './charts.js';
 
@@ -234,6 +234,23 @@ function runsSection(runs) {
         el('td', {}, el('code', { class: 'muted' }, r.run_id.slice(0, 8)))))))));
 }
 
+/** Silences that mute checks of this dataset now: a banner, so nobody wonders why no alert came. */
+async function silencesBanner() {
+  let body;
+  try {
+    body = await getJson(`/api/silences?dataset=${encodeURIComponent(name)}`);
+  } catch {
+    return null; // a server without the on-call API: no banner
+  }
+  const active = body.silences.filter((s) => s.state === 'active');
+  if (!active.length) return null;
+  return el('section', { class: 'banner banner-silenced', role: 'status', id: 'silenced-banner' },
+    el('strong', {}, `Silenced: ${active.length === 1 ? 'one silence mutes' : `${active.length} silences mute`} alerts of this dataset`),
+    el('ul', {}, active.map((s) => el('li', { 'data-silence': s.id ?? s.source }, silenceText(s), ' — until ', timeEl(s.ends_at),
+      s.id ? '' : ` (${s.source})`))),
+    el('p', {}, el('a', { href: '/incidents#silences' }, 'Silences on the incidents page')));
+}
+
 async function load() {
   let d;
   try {
@@ -253,7 +270,10 @@ async function load() {
   const rank = (c) => (c.kind === 'freshness' ? 0 : c.kind === 'row_count' ? 1 : 2);
   const charted = d.checks.filter((c) => CHART_KINDS.includes(c.kind))
     .sort((a, b) => rank(a) - rank(b) || (rank(a) === 2 ? statusRank(a.status) - statusRank(b.status) : 0));
-  const histories = await Promise.all(charted.map((c) => history(c).catch((err) => (err instanceof Error ? err : new Error(String(err))))));
+  const [histories, silenced] = await Promise.all([
+    Promise.all(charted.map((c) => history(c).catch((err) => (err instanceof Error ? err : new Error(String(err)))))),
+    silencesBanner(),
+  ]);
   // Metric checks that were 0 and passing all along get one sparkline row, not a chart each.
   const quiet = [];
   const drawn = [];
@@ -263,6 +283,7 @@ async function load() {
   });
   destroyCharts();
   replace(main,
+    silenced,
     header(d),
     neighbours(d),
     section('History', charted.length === 0

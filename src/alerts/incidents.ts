@@ -11,7 +11,8 @@ export type IncidentEvent = IncidentEventName;
 
 /** What decideIncident needs of an incident (the store keeps more). */
 export type IncidentState = Pick<IncidentRow,
-  'id' | 'checkId' | 'state' | 'status' | 'notifiedStatus' | 'openedAt' | 'lastSeenAt' | 'resolvedAt' | 'lastNotifiedAt' | 'lastEvent'>;
+  'id' | 'checkId' | 'state' | 'status' | 'notifiedStatus' | 'openedAt' | 'lastSeenAt' | 'resolvedAt' | 'lastNotifiedAt' | 'lastEvent'>
+  & Pick<IncidentRow, 'acknowledgedAt'>;
 
 export interface Decision {
   /** The notification this result causes, or null. */
@@ -46,10 +47,12 @@ export function incidentId(checkId: string, openedAt: string): string {
  *                                                              warn → fail under min_status fail)
  *  open          worse than told      yes   escalated   open  (warn → fail, fail → error, warn → error)
  *  open          same or better, repeat_interval since the last notification
- *                                     yes   reminder    open  (only while still notifiable)
+ *                                     yes   reminder    open  (only while still notifiable, and
+ *                                                              never once acknowledged)
  *  open          anything else        -     none        open  (status updated: fail → warn is quiet)
  *
  * A result at a time before the last notification (a --now in the past) never reminds.
+ * An acknowledged incident (someone took it) still escalates and resolves: only reminders stop.
  */
 export function decideIncident(prev: IncidentState | null, result: { checkId: string; status: Status; at: string }, policy: Policy): Decision {
   const { status, at } = result;
@@ -78,7 +81,7 @@ export function decideIncident(prev: IncidentState | null, result: { checkId: st
   if (!told) return notified('opened', { ...base, notifiedStatus: status });
   if (worse(status, prev.notifiedStatus as Status)) return notified('escalated', { ...base, notifiedStatus: status });
   const last = prev.lastNotifiedAt ? Date.parse(prev.lastNotifiedAt) : Number.NaN;
-  if (Number.isFinite(last) && Date.parse(at) - last >= policy.repeatIntervalSeconds * 1000) {
+  if (!prev.acknowledgedAt && Number.isFinite(last) && Date.parse(at) - last >= policy.repeatIntervalSeconds * 1000) {
     return notified('reminder', { ...base, notifiedStatus: status });
   }
   return { event: null, next: base, opened: false, statusChanged };

@@ -28,6 +28,8 @@ export interface AlertMessage {
    * are held back while it is open (src/alerts/root-cause.ts). Absent when there are none.
    */
   downstreamFailing?: string[];
+  /** Checks of this dataset whose notifications of the same run a silence muted (sent nowhere, named here). */
+  silenced?: Array<{ check: string; reason: string; until: string; id?: string; by?: string }>;
   items: NotificationItem[];
 }
 
@@ -39,7 +41,7 @@ export const STATUS_EMOJI: Record<Status | 'resolved', string> = {
 export function messageStatus(m: AlertMessage): Status | null {
   let worst: Status | null = null;
   for (const i of m.items) {
-    if (i.event === 'resolved') continue;
+    if (i.event === 'resolved' || i.event === 'acknowledged') continue;
     if (worst === null || STATUS_RANK[i.status] > STATUS_RANK[worst]) worst = i.status;
   }
   return worst;
@@ -49,11 +51,17 @@ export function messageStatus(m: AlertMessage): Status | null {
 /** "2 checks failing, 1 warning, 1 resolved" */
 export function summaryText(m: AlertMessage): string {
   const count = (pred: (i: NotificationItem) => boolean) => m.items.filter(pred).length;
-  const failing = count((i) => i.event !== 'resolved' && i.status === 'fail');
-  const errors = count((i) => i.event !== 'resolved' && i.status === 'error');
-  const warning = count((i) => i.event !== 'resolved' && i.status === 'warn');
+  const live = (i: NotificationItem) => i.event !== 'resolved' && i.event !== 'acknowledged';
+  const failing = count((i) => live(i) && i.status === 'fail');
+  const errors = count((i) => live(i) && i.status === 'error');
+  const warning = count((i) => live(i) && i.status === 'warn');
   const resolved = count((i) => i.event === 'resolved');
+  const acked = m.items.filter((i) => i.event === 'acknowledged');
   const parts: string[] = [];
+  if (acked.length) {
+    const by = [...new Set(acked.map((i) => i.acknowledgedBy ?? 'someone'))].join(', ');
+    parts.push(`${acked.length === 1 ? (acked[0] as NotificationItem).check : countOf(acked.length, 'check')} acknowledged by ${by}`);
+  }
   if (failing) parts.push(`${countOf(failing, 'check')} failing`);
   if (errors) parts.push(`${countOf(errors, 'check')} in error`);
   if (warning) parts.push(parts.length ? `${warning} warning` : `${countOf(warning, 'check')} warning`);
@@ -71,16 +79,29 @@ export function rootCauseLine(m: AlertMessage): string | null {
   return `${m.dataset} ${stale ? 'is stale' : 'is failing'}; ${countOf(down.length, 'downstream dataset')} failing: ${down.join(', ')} — their alerts are held until ${m.dataset} recovers`;
 }
 
+/** "Silenced: orders.freshness until 2026-…Z (silence 3fa2…, by alice): backfill", or null. */
+export function silencedLine(m: AlertMessage): string | null {
+  const list = m.silenced ?? [];
+  if (!list.length) return null;
+  return `Silenced, not sent: ${list.map((s) => `${s.check} until ${s.until}${s.id ? ` (silence ${s.id}${s.by ? `, by ${s.by}` : ''})` : ''}: ${s.reason}`).join('; ')}`;
+}
+
 /** The inbox subject and Slack header: "[FAIL] orders: 2 checks failing". */
 export function subjectLine(m: AlertMessage): string {
   const s = messageStatus(m);
-  const tag = s === null ? 'RESOLVED' : s.toUpperCase();
+  const tag = s === null ? (isAckMessage(m) ? 'ACK' : 'RESOLVED') : s.toUpperCase();
   return `${m.test ? '[TEST] ' : ''}[${tag}] ${m.dataset}: ${summaryText(m)}`;
 }
 
 export function headerText(m: AlertMessage): string {
   const s = messageStatus(m);
-  return `${m.test ? '[TEST] ' : ''}${STATUS_EMOJI[s ?? 'resolved']} ${m.dataset}: ${summaryText(m)}`;
+  const emoji = s === null && isAckMessage(m) ? '👀' : STATUS_EMOJI[s ?? 'resolved'];
+  return `${m.test ? '[TEST] ' : ''}${emoji} ${m.dataset}: ${summaryText(m)}`;
+}
+
+/** A message that only says someone took incidents (vigil ack, the page, the API). */
+export function isAckMessage(m: AlertMessage): boolean {
+  return m.items.length > 0 && m.items.every((i) => i.event === 'acknowledged');
 }
 
 const EVENT_TEXT: Record<NotificationItem['event'], string> = {
@@ -91,6 +112,7 @@ const EVENT_TEXT: Record<NotificationItem['event'], string> = {
 export function eventText(i: NotificationItem): string {
   if (i.event === 'resolved') return `resolved${i.previousStatus ? ` (was ${i.previousStatus})` : ''}`;
   if (i.event === 'escalated' && i.previousStatus) return `${i.status} (escalated from ${i.previousStatus})`;
+  if (i.event === 'acknowledged') return `${i.status} (acknowledged${i.acknowledgedBy ? ` by ${i.acknowledgedBy}` : ''}${i.ackReason ? `: ${i.ackReason}` : ''})`;
   return `${i.status} (${EVENT_TEXT[i.event]})`;
 }
 

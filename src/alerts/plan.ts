@@ -11,7 +11,7 @@ import type { RunSoFar } from '../run/run.js';
 import { decideIncident, incidentId } from './incidents.js';
 import { holdDecision, rootCauses, type FailingIncident } from './root-cause.js';
 import type { AlertMessage } from './message.js';
-import { routeNotifications, silenceFor, type NotificationItem } from './routing.js';
+import { routeNotifications, silenceDef, silenceFor, silencedNote, type NotificationItem } from './routing.js';
 
 /** Stable idempotency key of a message: its channel and each (incident, event, event time) it carries. */
 export function messageKey(channel: string, items: Array<Pick<NotificationItem, 'incidentId' | 'event' | 'at'>>): string {
@@ -70,7 +70,8 @@ export function failingElsewhere(run: RunSoFar | undefined, dataset: string): Fa
 
 export function incidentPlanner(ctx: PlanContext): IncidentPlanner {
   const { project, dataset, outcome, runId } = ctx;
-  const alerts = project.alerts;
+  // The alert files' silences and those kept in the store (read as the run began).
+  const alerts = { ...project.alerts, silences: [...project.alerts.silences, ...(ctx.run?.silences ?? []).map(silenceDef)] };
   return (open: Map<string, IncidentRow>): IncidentWrites => {
     const writes: IncidentWrites = { incidents: [], history: [], outbox: [] };
     const items: NotificationItem[] = [];
@@ -116,19 +117,28 @@ export function incidentPlanner(ctx: PlanContext): IncidentPlanner {
     const groups = ctx.notify ? routeNotifications(items, alerts, new Date(outcome.finishedAt)) : [];
     const routed = new Set<string>();
     const atRisk = items.some((i) => i.event !== 'resolved') ? buildLineage(project.datasets).atRisk(dataset.name) : [];
+    // What a silence muted on a channel is named in what that channel is still sent for this dataset.
+    const mutedOn = new Map<string, NonNullable<AlertMessage['silenced']>>();
+    for (const g of groups) {
+      if (!g.silence) continue;
+      const list = mutedOn.get(g.channel) ?? mutedOn.set(g.channel, []).get(g.channel)!;
+      for (const i of g.items) list.push({ check: i.check, ...g.silence });
+    }
     for (const g of groups) {
       const key = messageKey(g.channel, g.items);
+      const muted = g.silence ? [] : (mutedOn.get(g.channel) ?? []);
       const createdAt = outcome.finishedAt;
       const message: AlertMessage = {
         key, channel: g.channel, dataset: dataset.name, runId, createdAt,
         description: dataset.description ?? null, owner: dataset.owner ?? null, tags: dataset.tags, runbook: dataset.runbook ?? null,
         dashboardUrl: dashboardLink(project, dataset.name), atRisk, items: g.items,
         ...(downstreamFailing.length && g.items.some((i) => i.event !== 'resolved') ? { downstreamFailing } : {}),
+        ...(muted.length ? { silenced: muted } : {}),
       };
       writes.outbox.push({
         key, channel: g.channel, dataset: dataset.name, runId, payload: message,
         state: g.silence ? 'silenced' : 'pending', attempts: 0, nextAttemptAt: g.silence ? null : createdAt,
-        lastError: g.silence ? `silenced until ${g.silence.until}: ${g.silence.reason}` : null, createdAt, deliveredAt: null,
+        lastError: g.silence ? silencedNote(g.silence) : null, createdAt, deliveredAt: null,
       });
       for (const i of g.items) routed.add(i.incidentId);
     }
@@ -142,7 +152,7 @@ export function incidentPlanner(ctx: PlanContext): IncidentPlanner {
         row.lastEvent = p.prev?.lastEvent ?? null;
       }
       const silence = row.state === 'open'
-        ? silenceFor({ dataset: row.dataset, owner: row.owner, tags: tagsOf(outcome, row.checkId), kind: row.kind, status: row.status }, alerts.silences, new Date(outcome.finishedAt))
+        ? silenceFor({ dataset: row.dataset, owner: row.owner, tags: tagsOf(outcome, row.checkId), kind: row.kind, status: row.status, check: row.checkId }, alerts.silences, new Date(outcome.finishedAt))
         : null;
       row.silencedReason = silence?.reason ?? null;
       row.silencedUntil = silence?.until ?? null;

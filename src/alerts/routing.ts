@@ -3,6 +3,7 @@
 // a silence, and the grouping into one message per dataset and channel. Pure.
 
 import type { Status } from '../checks/kind.js';
+import type { StoredSilence } from '../store/store.js';
 import type { IncidentEvent } from './incidents.js';
 import type { AlertsConfig, Match, SilenceDef } from './schema.js';
 
@@ -28,6 +29,9 @@ export interface NotificationItem {
   tags: string[];
   /** When the incident opened (first seen). */
   openedAt: string;
+  /** event acknowledged: who took it, and why. */
+  acknowledgedBy?: string;
+  ackReason?: string | null;
 }
 
 export interface RoutedGroup {
@@ -35,15 +39,15 @@ export interface RoutedGroup {
   dataset: string;
   items: NotificationItem[];
   /** Set when every item of the group is muted: the group is recorded, not sent. */
-  silence: { reason: string; until: string } | null;
+  silence: { reason: string; until: string; id?: string; by?: string } | null;
 }
 
 /** The fields a match looks at. A resolved notification matches on the status it had, so it follows its opening. */
-export interface MatchTarget { dataset: string; owner: string | null; tags: string[]; status: Status; kind: string }
+export interface MatchTarget { dataset: string; owner: string | null; tags: string[]; status: Status; kind: string; check?: string }
 
 export function matchTarget(item: NotificationItem): MatchTarget {
   return {
-    dataset: item.dataset, owner: item.owner, tags: item.tags, kind: item.kind,
+    dataset: item.dataset, owner: item.owner, tags: item.tags, kind: item.kind, check: item.check,
     status: item.event === 'resolved' ? (item.previousStatus ?? item.status) : item.status,
   };
 }
@@ -54,6 +58,7 @@ export function matches(m: Match, t: MatchTarget): boolean {
   if (m.tags && !m.tags.some((tag) => t.tags.includes(tag))) return false;
   if (m.status && !m.status.includes(t.status)) return false;
   if (m.kind && !m.kind.includes(t.kind)) return false;
+  if (m.check && (t.check === undefined || !m.check.includes(t.check))) return false;
   return true;
 }
 
@@ -92,11 +97,24 @@ export function routeNotifications(items: NotificationItem[], alerts: Pick<Alert
       const key = JSON.stringify([item.dataset, channel, silence !== null]);
       let g = groups.get(key);
       if (!g) {
-        g = { channel, dataset: item.dataset, items: [], silence: silence ? { reason: silence.reason, until: silence.until } : null };
+        g = {
+          channel, dataset: item.dataset, items: [],
+          silence: silence ? { reason: silence.reason, until: silence.until, ...(silence.id ? { id: silence.id } : {}), ...(silence.by ? { by: silence.by } : {}) } : null,
+        };
         groups.set(key, g);
       }
       g.items.push(item);
     }
   }
   return [...groups.values()];
+}
+
+/** A stored silence as the routing sees one: it mutes until it ends or was expired. */
+export function silenceDef(s: StoredSilence): SilenceDef {
+  return { match: s.match as Match, until: s.expiredAt ?? s.endsAt, reason: s.reason, id: s.id, by: s.createdBy };
+}
+
+/** The outbox's note on a muted message: which silence, until when, why. */
+export function silencedNote(s: { reason: string; until: string; id?: string; by?: string }): string {
+  return `silenced until ${s.until}${s.id ? ` by silence ${s.id}${s.by ? ` (${s.by})` : ''}` : ''}: ${s.reason}`;
 }

@@ -16,6 +16,7 @@ export const matchSchema = z.strictObject({
   tags: oneOrMany(word).optional().meta({ description: 'Matches when the check has at least one of these tags' }),
   status: oneOrMany(z.enum(STATUSES), 'status must be pass, warn, fail or error, or a list of them, e.g. [fail, error]').optional(),
   kind: oneOrMany(word).optional().meta({ description: 'Check kind(s): freshness, row_count, nulls, duplicates, schema, sql' }),
+  check: oneOrMany(word).optional().meta({ description: 'Check id(s): <dataset>.<name>, e.g. orders.freshness' }),
 });
 export type MatchSpec = z.infer<typeof matchSchema>;
 
@@ -124,6 +125,7 @@ export interface Match {
   tags?: string[];
   status?: Status[];
   kind?: string[];
+  check?: string[];
 }
 
 export type ChannelDef =
@@ -152,7 +154,11 @@ export interface SilenceDef {
   match: Match;
   until: string;
   reason: string;
-  pos: Position;
+  /** Where a file silence is written; absent for one kept in the store. */
+  pos?: Position;
+  /** A stored silence (vigil silence add, the page, the API): its id and who added it. */
+  id?: string;
+  by?: string;
 }
 
 export interface AlertsConfig {
@@ -178,5 +184,6 @@ export function toMatch(m: MatchSpec): Match {
   const tags = list(m.tags); if (tags) out.tags = tags;
   const status = list(m.status); if (status) out.status = status;
   const kind = list(m.kind); if (kind) out.kind = kind;
+  const check = list(m.check); if (check) out.check = check;
   return out;
 }

@@ -58,6 +58,40 @@ alerts.command('test')
   .description('send a test message to one channel (or every channel), straight away, and say whether it arrived (exit 0 all sent, 1 any failed, 3 invalid config)')
   .argument('[channel]', 'channel name; default: every channel')
   .action(async (channel: string | undefined) => { exitCode = await (await import('./alerts.js')).alertsTestCommand(channel, globalConfig()); });
+program.command('ack')
+  .description('acknowledge an open incident: its reminders stop (it still escalates and resolves); routed channels are told who took it')
+  .argument('<incident>', 'incident id, or a unique start of one (at least 4 characters), as GET /api/incidents and the incidents page show it')
+  .option('--by <name>', 'who takes it (default: $VIGIL_USER or your login name)')
+  .option('--reason <text>', 'why, or what you are doing about it')
+  .option('--json', 'print { outcome, incident } as JSON')
+  .action(async (incident: string, o: { by?: string; reason?: string; json?: boolean }) => {
+    exitCode = await (await import('./oncall.js')).ackCommand(incident, { ...globalConfig(), ...o });
+  });
+
+const silence = program.command('silence').description('silences kept in the store: mute matching notifications for a while, without editing alert files');
+silence.command('add')
+  .description('mute the notifications of incidents the selector matches, from now for --for (or until --until)')
+  .argument('<selector...>', 'a dataset name, tag:NAME, owner:NAME, kind:KIND, status:STATUS or check:DATASET.CHECK; different keys must all match')
+  .option('--for <duration>', 'how long, e.g. 2h, 30m, 1d')
+  .option('--until <iso>', 'or when it ends (ISO-8601)')
+  .option('--reason <text>', 'why (required: the next person on call reads it)')
+  .option('--by <name>', 'who adds it (default: $VIGIL_USER or your login name)')
+  .option('--json', 'print { silence } as JSON')
+  .action(async (selector: string[], o: { for?: string; until?: string; reason?: string; by?: string; json?: boolean }) => {
+    exitCode = await (await import('./oncall.js')).silenceAddCommand(selector, { ...globalConfig(), ...o });
+  });
+silence.command('list')
+  .description('active silences, stored and from alert files (--all: ended and expired ones too)')
+  .option('--all', 'also list silences that ended or were expired')
+  .option('--json', 'print { silences } as JSON')
+  .action(async (o: { all?: boolean; json?: boolean }) => { exitCode = await (await import('./oncall.js')).silenceListCommand({ ...globalConfig(), ...o }); });
+silence.command('expire')
+  .description('end a stored silence now (a silence in an alert file ends when you remove it there)')
+  .argument('<id>', 'silence id, or a unique start of one (at least 4 characters)')
+  .option('--by <name>', 'who ends it (default: $VIGIL_USER or your login name)')
+  .option('--json', 'print { silence, already } as JSON')
+  .action(async (id: string, o: { by?: string; json?: boolean }) => { exitCode = await (await import('./oncall.js')).silenceExpireCommand(id, { ...globalConfig(), ...o }); });
+
 program.command('lineage')
   .description('the dataset graph from upstream: with each dataset\'s current status')
   .option('--format <format>', 'text, mermaid or json', 'text')

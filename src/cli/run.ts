@@ -2,6 +2,7 @@
 // print a table (or --json). Exit 3 invalid config (nothing could run), 2 any error or an invalid
 // check file (its datasets did not run, the others did), 1 any fail, else 0.
 
+import { readScheduleWatch, sayIfStalled } from './watch.js';
 import { Deliverer, summaryLine as deliverySummaryLine } from '../alerts/deliverer.js';
 import { incidentPlanner } from '../alerts/plan.js';
 import { loadProjectCached } from '../config/cache.js';
@@ -90,7 +91,7 @@ function usageError(json: boolean | undefined, message: string): number {
  * VIGIL_ALERT_WAIT_MS (default 30 s) for throttled channels; what is left stays queued for the next
  * run or vigil serve. Delivery problems go to stderr and never change the exit code.
  */
-async function deliverAlerts(project: Project, store: Store, log: Logger): Promise<void> {
+export async function deliverAlerts(project: Project, store: Store, log: Logger): Promise<void> {
   const deliverer = new Deliverer({ store, alerts: () => project.alerts, log });
   try {
     const wait = Number(process.env.VIGIL_ALERT_WAIT_MS ?? '') || 30_000;
@@ -156,6 +157,8 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
   const runtime: Runtime = await openRuntime(project, { log, datasets: selected });
   const { store, engines } = runtime;
   try {
+    // Before the run, so it is the first thing said: nobody has been scheduling this store's datasets.
+    sayIfStalled(await readScheduleWatch(store, project).catch(() => null));
     const report = await runChecks({
       project, datasets: selected, store, engines, log, selectors, trigger: 'cli',
       ...(now ? { now } : {}), ...(opts.plan ? { strategy: opts.plan as Strategy } : {}),

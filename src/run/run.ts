@@ -3,14 +3,17 @@
 // transaction, and report.
 
 import { randomUUID } from 'node:crypto';
+import { makeRedactor } from '../alerts/redact.js';
+import { projectSecrets } from '../config/secrets.js';
 import type { Status } from '../checks/kind.js';
 import type { DatasetDef, Project } from '../config/model.js';
 import type { Strategy } from '../engine/compile.js';
 import { ancestorsOf, buildLineage } from '../lineage/graph.js';
-import type { CheckResult, DatasetRun, IncidentPlanner, IncidentRow, Store } from '../store/store.js';
+import type { CheckResult, DatasetRun, IncidentPlanner, IncidentRow, Store, StoredSilence } from '../store/store.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { runDataset } from './dataset-run.js';
+import { readTraining } from '../anomaly/history.js';
 import { replayOf, type Replay } from './replay.js';
 import { createEngines, defaultConcurrency, type Engines } from './runtime.js';
 
@@ -66,6 +69,8 @@ export interface RunSoFar {
   outcomes: ReadonlyMap<string, DatasetRun>;
   /** Open incidents of every dataset as the run began. */
   openIncidents: readonly IncidentRow[];
+  /** Silences kept in the store (vigil silence add, the page, the API) not ended as the run began. */
+  silences?: readonly StoredSilence[];
 }
 
 /** For each dataset, the other datasets of `datasets` linked to it through `upstream:` either way, transitively. */
@@ -93,6 +98,7 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
   const now = opts.now ? () => opts.now as Date : () => new Date();
   const concurrency = Math.min(defaultConcurrency(project), Math.max(1, opts.datasets.length));
   const engines = opts.engines ?? createEngines(project, { datasets: opts.datasets, log });
+  const redact = makeRedactor(projectSecrets(project));
 
   // Planning needs the last schemas; the run's row is written while the first datasets start
   // (the store serializes it before any of their results). A replay reads what a recorded run reads
@@ -117,6 +123,8 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
   const related = planning ? relatedInRun(opts.datasets) : new Map<string, string[]>();
   const openIncidents: Promise<IncidentRow[]> = planning ? store.incidents({ state: 'open', limit: 1000 }) : Promise.resolve([]);
   openIncidents.catch(() => undefined); // awaited (and its failure reported) with the first record
+  const silences: Promise<StoredSilence[]> = opts.incidents ? store.silences({ now: new Date().toISOString() }) : Promise.resolve([]);
+  silences.catch(() => undefined);
   // Writes queue in the store (one transaction per dataset) while the next dataset runs.
   const writes: Array<Promise<void>> = [];
   const writeErrors: string[] = [];
@@ -125,8 +133,9 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
     while (next < opts.datasets.length && !opts.signal?.aborted && !notBegun) {
       const i = next++;
       const ds = opts.datasets[i] as DatasetDef;
+      const history = await readTraining(store, ds, now());
       const outcome = await runDataset(ds, {
-        engines, now, previousSchema: schemas.get(ds.name) ?? null, log,
+        engines, now, previousSchema: schemas.get(ds.name) ?? null, history, log, redact,
         ...(opts.strategy ? { strategy: opts.strategy } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
       });
       outcomes[i] = outcome;
@@ -141,7 +150,7 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
         await begun;
         if (!opts.incidents) return store.recordDataset(runId, outcome);
         await Promise.all((related.get(ds.name) ?? []).map((n) => ran.get(n)?.p));
-        return store.recordDataset(runId, outcome, opts.incidents(ds, outcome, runId, { outcomes: finished, openIncidents: await openIncidents }));
+        return store.recordDataset(runId, outcome, opts.incidents(ds, outcome, runId, { outcomes: finished, openIncidents: await openIncidents, silences: await silences }));
       };
       writes.push(record().catch((err: unknown) => {
         if (notBegun) return; // the run's own error is thrown below

@@ -205,7 +205,10 @@ export interface IncidentJson {
   duration_seconds: number;
   last_notification_at: string | null;
   last_event: 'opened' | 'escalated' | 'reminder' | 'acknowledged' | 'resolved' | null;
-  silenced: { reason: string; until: string } | null;
+  /** The silence muting it now (an alert file's, or one kept in the store with its id and who added it), or null. */
+  silenced: { reason: string; until: string; id?: string; by?: string } | null;
+  /** Who took it (vigil ack, the page, the API): it then sends no reminders, but still escalates and resolves. */
+  acknowledged: { by: string; at: string; reason: string | null } | null;
   runbook: string | null;
   owner: string | null;
   message: string;

@@ -51,6 +51,8 @@ export interface Auth {
   router: Router;
   /** Whether the request may see what the token protects (always, while no token is set). */
   authorized(req: Request): boolean;
+  /** The name of the credential a request came with, for "who acknowledged": recorded when the request names nobody. */
+  who(req: Request): string;
 }
 
 /**
@@ -143,5 +145,14 @@ export function createAuth(opts: { token: () => string | null; internalToken: st
     return validSession(req);
   };
 
-  return { router, authorized };
+  const who = (req: Request): string => {
+    const token = opts.token();
+    const got = bearer(req);
+    if (got !== null && sameSecret(got, opts.internalToken)) return 'vigil cli';
+    if (token === null) return 'anonymous';
+    if (got !== null) return 'dashboard.token';
+    return 'dashboard session';
+  };
+
+  return { router, authorized, who };
 }

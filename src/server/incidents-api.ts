@@ -4,7 +4,10 @@
 // app-wide auth (src/server/auth.ts) like every other route.
 
 import { Router } from 'express';
+import { activeSilences, incidentSilence } from '../alerts/oncall.js';
 import { rootCauses } from '../alerts/root-cause.js';
+import type { SilenceDef } from '../alerts/schema.js';
+import type { Project } from '../config/model.js';
 import type { IncidentWithHistory, Store } from '../store/store.js';
 import type { IncidentJson, IncidentsResponse } from './api-types.js';
 
@@ -16,6 +19,7 @@ export function incidentJson(i: IncidentWithHistory): IncidentJson {
     duration_seconds: Math.max(0, Math.round((Date.parse(i.resolvedAt ?? i.lastSeenAt) - Date.parse(i.openedAt)) / 1000)),
     last_notification_at: i.lastNotifiedAt, last_event: i.lastEvent,
     silenced: i.silencedReason !== null && i.silencedUntil !== null ? { reason: i.silencedReason, until: i.silencedUntil } : null,
+    acknowledged: i.acknowledgedBy && i.acknowledgedAt ? { by: i.acknowledgedBy, at: i.acknowledgedAt, reason: i.ackReason ?? null } : null,
     runbook: i.runbook, owner: i.owner, message: i.message, history: i.history,
     root: null, held: false, downstream: [],
   };
@@ -51,7 +55,20 @@ export function withRootCauses(list: IncidentJson[], open: IncidentWithHistory[]
   });
 }
 
-export function incidentsRouter(deps: { store: Store; rootCauses?: () => RootCauseConfig }): Router {
+/**
+ * Silences as they are now, not as of the incident's last run: one added (or expired) a minute ago shows
+ * at once. An open incident shows the silence muting it; a resolved one what its last run recorded.
+ */
+function withSilences(list: IncidentJson[], rows: Map<string, IncidentWithHistory>, project: Project, silences: SilenceDef[], now: Date): IncidentJson[] {
+  return list.map((i) => {
+    const row = rows.get(i.id);
+    if (!row || i.state !== 'open') return i;
+    const s = incidentSilence(project, row, silences, now);
+    return { ...i, silenced: s ? { reason: s.reason, until: s.until, ...(s.id ? { id: s.id } : {}), ...(s.by ? { by: s.by } : {}) } : null };
+  });
+}
+
+export function incidentsRouter(deps: { store: Store; rootCauses?: () => RootCauseConfig; project?: () => Project }): Router {
   const router = Router();
   router.get('/api/incidents', async (req, res, next) => {
     try {
@@ -62,7 +79,15 @@ export function incidentsRouter(deps: { store: Store; rootCauses?: () => RootCau
       }
       const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 200) || 200));
       const dataset = typeof req.query.dataset === 'string' && req.query.dataset !== '' ? req.query.dataset : undefined;
-      const listed = (await deps.store.incidents({ state: state as 'open' | 'resolved' | 'all', limit, ...(dataset !== undefined ? { dataset } : {}) })).map(incidentJson);
+      const rows = await deps.store.incidents({ state: state as 'open' | 'resolved' | 'all', limit, ...(dataset !== undefined ? { dataset } : {}) });
+      let listed = rows.map(incidentJson);
+      const project = deps.project?.();
+      if (project) {
+        // Silences run on the wall clock (they are added and end in real time), whatever VIGIL_NOW says.
+        const now = new Date();
+        const silences = activeSilences(project, await deps.store.silences({ now: now.toISOString() }));
+        listed = withSilences(listed, new Map(rows.map((r) => [r.id, r])), project, silences, now);
+      }
       const config = deps.rootCauses?.();
       const body: IncidentsResponse = {
         incidents: config ? withRootCauses(listed, await deps.store.incidents({ state: 'open', limit: 1000 }), config) : listed,

@@ -335,6 +335,26 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
       `ALTER TABLE runs ADD COLUMN replica VARCHAR`,
     ],
   },
+  {
+    version: 11,
+    description: 'on call without editing files: who acknowledged an incident (when, why), and silences kept in the store',
+    sql: [
+      `ALTER TABLE incidents ADD COLUMN acknowledged_by VARCHAR`,
+      `ALTER TABLE incidents ADD COLUMN acknowledged_at TIMESTAMPTZ`,
+      `ALTER TABLE incidents ADD COLUMN ack_reason VARCHAR`,
+      `CREATE TABLE silences (
+        id VARCHAR PRIMARY KEY,
+        match JSON NOT NULL,
+        selector VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL,
+        created_by VARCHAR NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        ends_at TIMESTAMPTZ NOT NULL,
+        expired_at TIMESTAMPTZ,
+        expired_by VARCHAR
+      )`,
+    ],
+  },
 ];
 
 /** Rows of check_history_window written by one INSERT. */

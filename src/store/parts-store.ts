@@ -4,8 +4,8 @@
 
 import type { ColumnInfo, Status } from '../checks/kind.js';
 import type {
-  BeginRun, BucketCount, Coordination, CheckResult, CountWindow, DatasetRun, DatasetRunSummary, History, IncidentPlanner, IncidentWithHistory, LatestResult, OutboxPatch,
-  OutboxRow, OutboxState, RunRecord, RunStatus, Store, StoreRevision, WindowCount,
+  AckOutcome, Acknowledgement, BeginRun, BucketCount, Coordination, CheckResult, CountWindow, DatasetRun, DatasetRunSummary, History, IncidentPlanner, IncidentWithHistory, LatestResult, OutboxPatch,
+  IncidentRow, OutboxRow, OutboxState, RecordedValue, RunRecord, RunStatus, Store, StoreRevision, StoredSilence, ValueWindow, WindowCount,
 } from './store.js';
 
 /** How a process opens a store: the lease its replica row holds (replicas.lease). */
@@ -15,10 +15,11 @@ export interface StoreOptions {
 
 export const DEFAULT_LEASE_MS = 60_000;
 
-export type RunsPart = Pick<Store, 'beginRun' | 'finishRun' | 'runs' | 'abortRunning' | 'lastDatasetRuns' | 'recordSkippedTick' | 'skippedTicks'
+export type RunsPart = Pick<Store, 'beginRun' | 'finishRun' | 'runs' | 'abortRunning' | 'lastDatasetRuns' | 'lastTicks' | 'recordSkippedTick' | 'skippedTicks'
   | 'recentDatasetRuns' | 'notPassingChecks' | 'schemaSnapshots' | 'latestStates' | 'latestState' | 'lastSchema' | 'lastSchemas'>;
-export type HistoryPart = Pick<Store, 'checkHistory' | 'hourlyCounts' | 'windowCounts'>;
-export type IncidentsPart = Pick<Store, 'incidents' | 'openIncidentCounts' | 'dueOutbox' | 'outbox' | 'updateOutbox'>;
+export type HistoryPart = Pick<Store, 'checkHistory' | 'hourlyCounts' | 'windowCounts' | 'checkValues'>;
+export type IncidentsPart = Pick<Store, 'incidents' | 'openIncidentCounts' | 'dueOutbox' | 'outbox' | 'updateOutbox'
+  | 'acknowledge' | 'addSilence' | 'silences' | 'expireSilence'>;
 
 export abstract class PartsStore implements Store {
   constructor(protected readonly parts: { runs: RunsPart; history: HistoryPart; incidents: IncidentsPart }) {}
@@ -68,6 +69,10 @@ export abstract class PartsStore implements Store {
     return this.parts.runs.lastDatasetRuns();
   }
 
+  lastTicks(): Promise<Map<string, Date>> {
+    return this.parts.runs.lastTicks();
+  }
+
   recordSkippedTick(dataset: string, at: string, reason: string): Promise<void> {
     return this.parts.runs.recordSkippedTick(dataset, at, reason);
   }
@@ -96,6 +101,22 @@ export abstract class PartsStore implements Store {
     return this.parts.incidents.openIncidentCounts();
   }
 
+  acknowledge(incidentId: string, ack: Acknowledgement, notify: (incident: IncidentRow) => OutboxRow[]): Promise<AckOutcome> {
+    return this.parts.incidents.acknowledge(incidentId, ack, notify);
+  }
+
+  addSilence(silence: StoredSilence): Promise<void> {
+    return this.parts.incidents.addSilence(silence);
+  }
+
+  silences(opts: { now: string; all?: boolean }): Promise<StoredSilence[]> {
+    return this.parts.incidents.silences(opts);
+  }
+
+  expireSilence(id: string, at: string, by: string): Promise<StoredSilence | null> {
+    return this.parts.incidents.expireSilence(id, at, by);
+  }
+
   dueOutbox(now: string, limit: number): Promise<OutboxRow[]> {
     return this.parts.incidents.dueOutbox(now, limit);
   }
@@ -118,5 +139,9 @@ export abstract class PartsStore implements Store {
 
   windowCounts(windows: CountWindow[]): Promise<Map<string, WindowCount>> {
     return this.parts.history.windowCounts(windows);
+  }
+
+  checkValues(windows: ValueWindow[]): Promise<Map<string, RecordedValue[]>> {
+    return this.parts.history.checkValues(windows);
   }
 }

@@ -4,7 +4,7 @@
 
 import type { Status } from '../checks/kind.js';
 import type { ColumnInfo } from '../checks/kind.js';
-import type { DatasetRunSummary, IncidentRow, IncidentWithHistory, LatestResult, OutboxRow, OutboxState, RunRecord, RunStatus } from './store.js';
+import type { DatasetRunSummary, IncidentRow, IncidentWithHistory, LatestResult, OutboxRow, OutboxState, RunRecord, RunStatus, StoredSilence } from './store.js';
 
 export function parseJson<T>(v: unknown, fallback: T): T {
   if (v === null || v === undefined) return fallback;
@@ -22,8 +22,12 @@ export const numOrNull = (v: unknown): number | null => (v === null || v === und
 export const INCIDENT_COLUMNS = `id, check_id, dataset, kind, status, notified_status, state, opened_at, last_seen_at, resolved_at, last_notified_at,
   last_event, silenced_reason, silenced_until, runbook, owner, message`;
 
+/** What reads select: the columns the planner writes, then the acknowledgement (written by acknowledge() only). */
+export const INCIDENT_READ_COLUMNS = `${INCIDENT_COLUMNS}, acknowledged_by, acknowledged_at, ack_reason`;
+
 export function incidentFromRow(r: Record<string, unknown>): IncidentRow {
   return {
+    acknowledgedBy: strOrNull(r.acknowledged_by), acknowledgedAt: isoOrNull(r.acknowledged_at), ackReason: strOrNull(r.ack_reason),
     id: String(r.id), checkId: String(r.check_id), dataset: String(r.dataset), kind: String(r.kind),
     state: r.state as IncidentRow['state'], status: r.status as Status, notifiedStatus: (r.notified_status as Status | null) ?? null,
     openedAt: iso(r.opened_at), lastSeenAt: iso(r.last_seen_at), resolvedAt: isoOrNull(r.resolved_at), lastNotifiedAt: isoOrNull(r.last_notified_at),
@@ -37,6 +41,19 @@ export function incidentValues(i: IncidentRow, idFirst: boolean): unknown[] {
   const values = [i.checkId, i.dataset, i.kind, i.status, i.notifiedStatus, i.state, i.openedAt, i.lastSeenAt, i.resolvedAt,
     i.lastNotifiedAt, i.lastEvent, i.silencedReason, i.silencedUntil, i.runbook, i.owner, i.message];
   return idFirst ? [i.id, ...values] : [...values, i.id];
+}
+
+export const SILENCE_COLUMNS = 'id, match, selector, reason, created_by, created_at, ends_at, expired_at, expired_by';
+
+export function silenceFromRow(r: Record<string, unknown>): StoredSilence {
+  return {
+    id: String(r.id), match: parseJson<Record<string, string[]>>(r.match, {}), selector: String(r.selector), reason: String(r.reason),
+    createdBy: String(r.created_by), createdAt: iso(r.created_at), endsAt: iso(r.ends_at), expiredAt: isoOrNull(r.expired_at), expiredBy: strOrNull(r.expired_by),
+  };
+}
+
+export function silenceValues(s: StoredSilence): unknown[] {
+  return [s.id, JSON.stringify(s.match), s.selector, s.reason, s.createdBy, s.createdAt, s.endsAt, s.expiredAt, s.expiredBy];
 }
 
 export function outboxFromRow(r: Record<string, unknown>): OutboxRow {
@@ -64,6 +81,21 @@ export function runFromRow(r: Record<string, unknown>): RunRecord {
     summary: parseJson(r.summary, { pass: 0, warn: 0, fail: 0, error: 0 }),
     datasets: parseJson<string[]>(r.datasets, []), scheduled_for: isoOrNull(r.scheduled_for), replica: strOrNull(r.replica),
   };
+}
+
+/**
+ * Rows of (datasets as JSON text, latest scheduled_for) from runs and (dataset, latest skipped_at)
+ * from skipped ticks, as each dataset's newest tick taken.
+ */
+export function lastTicksFromRows(runs: Record<string, unknown>[], skipped: Record<string, unknown>[]): Map<string, Date> {
+  const out = new Map<string, Date>();
+  const take = (dataset: string, at: unknown) => {
+    const t = new Date(iso(at));
+    if (!Number.isNaN(t.getTime()) && t.getTime() > (out.get(dataset)?.getTime() ?? -Infinity)) out.set(dataset, t);
+  };
+  for (const r of runs) for (const d of parseJson<unknown[]>(r.datasets, [])) take(String(d), r.at);
+  for (const r of skipped) take(String(r.dataset), r.at);
+  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 export const columnsFromRow = (v: unknown): ColumnInfo[] => parseJson<ColumnInfo[]>(v, []);
@@ -117,7 +149,7 @@ export async function readIncidents(
   if (opts.state && opts.state !== 'all') { where.push('state = ?'); values.push(opts.state); }
   if (opts.dataset !== undefined) { where.push('dataset = ?'); values.push(opts.dataset); }
   const limit = Math.min(1000, Math.max(1, Math.floor(opts.limit ?? 200)));
-  const incidents = (await rows(`SELECT ${INCIDENT_COLUMNS} FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+  const incidents = (await rows(`SELECT ${INCIDENT_READ_COLUMNS} FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY opened_at DESC, ${order.id} LIMIT ${limit}`, values)).map(incidentFromRow);
   const history = new Map<string, IncidentWithHistory['history']>(incidents.map((i) => [i.id, []]));
   if (incidents.length) {

@@ -136,6 +136,43 @@ export interface IncidentRow {
   runbook: string | null;
   owner: string | null;
   message: string;
+  /** Who acknowledged it (vigil ack, the page, the API), when and why; null while nobody has. Written only by acknowledge(). */
+  acknowledgedBy?: string | null;
+  acknowledgedAt?: string | null;
+  ackReason?: string | null;
+}
+
+/** An acknowledgement: who took the incident, when, why (optional). */
+export interface Acknowledgement {
+  by: string;
+  at: string;
+  reason: string | null;
+}
+
+/** What acknowledge() did: the incident as it is now (null when there is no such incident). */
+export type AckOutcome =
+  | { outcome: 'acknowledged'; incident: IncidentRow }
+  | { outcome: 'already'; incident: IncidentRow }
+  | { outcome: 'resolved'; incident: IncidentRow }
+  | { outcome: 'not_found'; incident: null };
+
+/**
+ * A silence kept in the store (vigil silence add, the page, the API): mutes the notifications of the
+ * incidents its match selects from createdAt until endsAt, or until someone expires it.
+ */
+export interface StoredSilence {
+  id: string;
+  /** The same match as a file silence's (alerts/*.yaml), as JSON: { dataset?, owner?, tags?, status?, kind?, check? } of string lists. */
+  match: Record<string, string[]>;
+  /** How it was written (e.g. "orders kind:freshness"), for display. */
+  selector: string;
+  reason: string;
+  createdBy: string;
+  createdAt: string;
+  endsAt: string;
+  /** Set when someone ended it before endsAt. */
+  expiredAt: string | null;
+  expiredBy: string | null;
 }
 
 export interface IncidentHistoryRow {
@@ -251,6 +288,19 @@ export interface CountWindow {
   upto: Date;
 }
 
+/** A check's results recorded with `evaluated_at` in [from, to). */
+export interface ValueWindow {
+  checkId: string;
+  from: Date;
+  to: Date;
+}
+
+/** One recorded value of a check. */
+export interface RecordedValue {
+  at: string;
+  value: number;
+}
+
 export interface DatasetRunSummary {
   run_id: string;
   started_at: string;
@@ -274,6 +324,11 @@ export interface Store {
   abortRunning(at: string): Promise<number>;
   /** When each dataset last finished a run. */
   lastDatasetRuns(): Promise<Map<string, Date>>;
+  /**
+   * Per dataset, the newest tick a scheduler took (a scheduled run's scheduled_for, or a tick it
+   * recorded as skipped), whichever replica took it: what tells whether anybody is scheduling.
+   */
+  lastTicks(): Promise<Map<string, Date>>;
   recordSkippedTick(dataset: string, at: string, reason: string): Promise<void>;
   /** Skipped ticks per dataset: how many and the latest. */
   skippedTicks(): Promise<Map<string, { count: number; last: string }>>;
@@ -281,6 +336,16 @@ export interface Store {
   incidents(opts: { state?: 'open' | 'resolved' | 'all'; limit?: number; dataset?: string }): Promise<IncidentWithHistory[]>;
   /** Open incidents per dataset. */
   openIncidentCounts(): Promise<Map<string, number>>;
+  /**
+   * Acknowledges an open incident, in one transaction: records who and why, an 'acknowledged' line in
+   * its history, and the outbox rows `notify` gives for it (the 'acknowledged' notification, routed).
+   */
+  acknowledge(incidentId: string, ack: Acknowledgement, notify: (incident: IncidentRow) => OutboxRow[]): Promise<AckOutcome>;
+  addSilence(silence: StoredSilence): Promise<void>;
+  /** Stored silences, newest first: those not ended at `now` (expired by hand or past endsAt), or every one with `all`. */
+  silences(opts: { now: string; all?: boolean }): Promise<StoredSilence[]>;
+  /** Ends a silence now; null when there is no such silence. An ended one is returned as it is. */
+  expireSilence(id: string, at: string, by: string): Promise<StoredSilence | null>;
   /** Pending outbox rows whose next attempt is due at `now`, oldest first — on a shared store, claimed for this process for a lease (no other process gets them until it runs out). */
   dueOutbox(now: string, limit: number): Promise<OutboxRow[]>;
   /** Outbox rows, oldest first (every state unless given). */
@@ -302,6 +367,11 @@ export interface Store {
   hourlyCounts(checkIds: string[], from: Date): Promise<Map<string, BucketCount[]>>;
   /** Each window's runs and failing runs summed (every check asked for is in the map, with zeros when it has none). */
   windowCounts(windows: CountWindow[]): Promise<Map<string, WindowCount>>;
+  /**
+   * Each window's recorded values, oldest first, without results in `error` and null values:
+   * the points a history-based anomaly check learns from (every check asked for is in the map).
+   */
+  checkValues(windows: ValueWindow[]): Promise<Map<string, RecordedValue[]>>;
   /** A dataset's newest runs, newest first. */
   recentDatasetRuns(dataset: string, limit: number): Promise<DatasetRunSummary[]>;
   /** The checks of a dataset that did not pass in each of these runs (run id → checks, in check id order). */

@@ -112,6 +112,22 @@ describe('without a token', () => {
     expect(own.status).toBe(201);
   });
 
+  it('the on-call calls (silence, ack, expire) from another site change nothing; from the dashboard\'s own origin a silence is added', async () => {
+    const silences = async () => (JSON.parse((await raw(open.url, '/api/silences?all=true')).text) as { silences: unknown[] }).silences.length;
+    const before = await silences();
+    const body = '{"selector": "b", "for": "1h", "reason": "x"}';
+    for (const route of ['/api/silences', '/api/incidents/abcd1234/ack', '/api/silences/abcd1234/expire']) {
+      expect((await raw(open.url, route, { method: 'POST', headers: { 'content-type': 'text/plain', origin: 'http://evil.example' }, body })).status, route).toBe(403);
+      expect((await raw(open.url, route, { method: 'POST', headers: { 'content-type': 'text/plain' }, body })).status, route).toBe(415);
+      expect((await raw(open.url, route, { method: 'POST', headers: { ...json, origin: 'http://evil.example' }, body })).status, route).toBe(403);
+      expect((await raw(open.url, route, { method: 'POST', headers: { ...json, 'sec-fetch-site': 'cross-site' }, body })).status, route).toBe(403);
+    }
+    expect(await silences()).toBe(before);
+    const own = await raw(open.url, '/api/silences', { method: 'POST', headers: { ...json, origin: open.url }, body });
+    expect(own.status).toBe(201);
+    expect(await silences()).toBe(before + 1);
+  });
+
   it('a foreign Host (a DNS-rebinding page) gets 403 on pages, API and /healthz; IPs, localhost and public_url\'s host are answered', async () => {
     for (const route of ['/', '/api/datasets', '/api/status', '/healthz', '/metrics']) {
       const res = await raw(open.url, route, { headers: { host: 'rebind.evil.example:8080' } });

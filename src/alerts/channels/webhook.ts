@@ -5,7 +5,7 @@
 // other answer outside 2xx is permanent.
 
 import { createHmac } from 'node:crypto';
-import { formatObserved, messageStatus, runbookOf, safeUrl, subjectLine, type AlertMessage } from '../message.js';
+import { formatObserved, isAckMessage, messageStatus, runbookOf, safeUrl, subjectLine, type AlertMessage } from '../message.js';
 import type { Channel, ChannelFactory } from './channel.js';
 import { classifyHttp, postJson } from './http.js';
 
@@ -18,7 +18,7 @@ export function webhookBody(m: AlertMessage): Record<string, unknown> {
     key: m.key,
     test: m.test === true,
     dataset: m.dataset,
-    status: status ?? 'resolved',
+    status: status ?? (isAckMessage(m) ? 'acknowledged' : 'resolved'),
     summary: subjectLine(m),
     description: m.description,
     owner: m.owner,
@@ -27,12 +27,14 @@ export function webhookBody(m: AlertMessage): Record<string, unknown> {
     dashboard_url: safeUrl(m.dashboardUrl),
     downstream_at_risk: m.atRisk,
     downstream_failing: m.downstreamFailing ?? [],
+    silenced: m.silenced ?? [],
     run_id: m.runId,
     created_at: m.createdAt,
     notifications: m.items.map((i) => ({
       incident_id: i.incidentId, event: i.event, at: i.at, check: i.check, name: i.name, kind: i.kind,
       status: i.status, previous_status: i.previousStatus, value: i.value, unit: i.unit, observed: formatObserved(i),
       message: i.message, thresholds: i.thresholds, runbook: runbookOf(m, i), owner: i.owner, tags: i.tags, first_seen: i.openedAt,
+      ...(i.event === 'acknowledged' ? { acknowledged_by: i.acknowledgedBy ?? null, ack_reason: i.ackReason ?? null } : {}),
     })),
   };
 }

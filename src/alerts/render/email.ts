@@ -3,7 +3,7 @@
 // runbook link per check) and a plain-text alternative. Text is escaped and
 // only http(s) URLs become links.
 
-import { eventText, observedVsThreshold, rootCauseLine, runbookOf, safeUrl, subjectLine, summaryText, type AlertMessage } from '../message.js';
+import { eventText, observedVsThreshold, rootCauseLine, runbookOf, safeUrl, silencedLine, subjectLine, summaryText, type AlertMessage } from '../message.js';
 
 export interface EmailContent {
   subject: string;
@@ -29,6 +29,8 @@ export function renderEmail(m: AlertMessage): EmailContent {
   if (m.description) text.push(m.description, '');
   const root = rootCauseLine(m);
   if (root) text.push(`Root cause: ${root}`, '');
+  const muted = silencedLine(m);
+  if (muted) text.push(muted, '');
   for (const i of m.items) {
     const rb = runbookOf(m, i);
     text.push(`- ${i.check}: ${eventText(i)}`, `  ${observedVsThreshold(i)}`, `  ${i.message}`);
@@ -65,6 +67,7 @@ export function renderEmail(m: AlertMessage): EmailContent {
 ${m.test ? '<p><strong>This is a test message from vigil alerts test: the channel works.</strong></p>' : ''}
 ${m.description ? `<p>${escapeHtml(m.description)}</p>` : ''}
 ${root ? `<p><strong>Root cause:</strong> ${escapeHtml(root)}</p>` : ''}
+${muted ? `<p style="color:#666">${escapeHtml(muted)}</p>` : ''}
 <table style="border-collapse:collapse">
 ${rows}
 </table>

@@ -3,7 +3,7 @@
 // owner/tags/first seen, downstream datasets at risk and a Dashboard link.
 // Slack's limits are kept: ≤ 50 blocks, header ≤ 150 chars, section ≤ 3000.
 
-import { eventText, headerText, observedVsThreshold, rootCauseLine, runbookOf, safeUrl, subjectLine, type AlertMessage } from '../message.js';
+import { eventText, headerText, observedVsThreshold, rootCauseLine, runbookOf, safeUrl, silencedLine, subjectLine, type AlertMessage } from '../message.js';
 
 export const SLACK_LIMITS = { blocks: 50, header: 150, section: 3000, buttonUrl: 3000 } as const;
 
@@ -41,6 +41,8 @@ export function renderSlack(m: AlertMessage): SlackPayload {
   if (facts.length) blocks.push({ type: 'context', elements: [mrkdwn(facts.join('  ·  '))] });
   const root = rootCauseLine(m);
   if (root) blocks.push({ type: 'section', text: mrkdwn(`*Root cause:* ${slackEscape(root)}`) });
+  const muted = silencedLine(m);
+  if (muted) blocks.push({ type: 'context', elements: [mrkdwn(slackEscape(muted).slice(0, SLACK_LIMITS.section))] });
 
   // Blocks after the checks: at risk, actions, and maybe the "… and N more" line.
   const tail: SlackBlock[] = [];

@@ -3,14 +3,16 @@
 // there, locked), read by the incidents API and the deliverer.
 
 import { placeholders } from '../duckdb/session.js';
-import { INCIDENT_COLUMNS, incidentFromRow, incidentValues, iso, outboxFromRow, readIncidents } from '../rows.js';
-import type { IncidentPlanner, IncidentRow, IncidentWithHistory, OutboxPatch, OutboxRow, OutboxState } from '../store.js';
+import { INCIDENT_COLUMNS, INCIDENT_READ_COLUMNS, SILENCE_COLUMNS, incidentFromRow, incidentValues, iso, outboxFromRow, readIncidents, silenceFromRow, silenceValues } from '../rows.js';
+import type {
+  AckOutcome, Acknowledgement, IncidentPlanner, IncidentRow, IncidentWithHistory, OutboxPatch, OutboxRow, OutboxState, StoredSilence,
+} from '../store.js';
 import type { PgSession, PgTx } from './session.js';
 
 /** A dataset's incidents and outbox rows, inside its results' transaction. */
 export async function recordIncidents(tx: PgTx, dataset: string, planner: IncidentPlanner): Promise<void> {
   // FOR UPDATE: a second process recording the same dataset waits for this one, then sees its incidents.
-  const rows = await tx.rows(`SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE state = 'open' AND dataset = ? FOR UPDATE`, [dataset]);
+  const rows = await tx.rows(`SELECT ${INCIDENT_READ_COLUMNS} FROM incidents WHERE state = 'open' AND dataset = ? FOR UPDATE`, [dataset]);
   const open = new Map<string, IncidentRow>();
   for (const r of rows) { const i = incidentFromRow(r); open.set(i.checkId, i); }
   const writes = planner(open);
@@ -26,7 +28,11 @@ export async function recordIncidents(tx: PgTx, dataset: string, planner: Incide
   for (const h of writes.history) {
     await tx.run(`INSERT INTO incident_events (incident_id, event_at, status, event, run_id) VALUES (?, ?, ?, ?, ?)`, [h.incidentId, h.at, h.status, h.event, h.runId]);
   }
-  for (const o of writes.outbox) {
+  await insertOutbox(tx, writes.outbox);
+}
+
+async function insertOutbox(tx: PgTx, rows: OutboxRow[]): Promise<void> {
+  for (const o of rows) {
     // The idempotency key is the primary key: the same notification can never be queued twice.
     await tx.run(`INSERT INTO outbox (idempotency_key, channel, dataset, run_id, payload, state, attempts, next_attempt_at, last_error, created_at, delivered_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -39,6 +45,40 @@ export class PgIncidents {
 
   incidents(opts: { state?: 'open' | 'resolved' | 'all'; limit?: number; dataset?: string }): Promise<IncidentWithHistory[]> {
     return readIncidents(this.db.rows, opts, { id: 'id COLLATE "C"', event: 'seq' });
+  }
+
+  acknowledge(incidentId: string, ack: Acknowledgement, notify: (incident: IncidentRow) => OutboxRow[]): Promise<AckOutcome> {
+    return this.db.transaction(async (tx): Promise<AckOutcome> => {
+      // FOR UPDATE: a run recording this dataset now waits, then sees the acknowledgement (and the other way round).
+      const [row] = await tx.rows(`SELECT ${INCIDENT_READ_COLUMNS} FROM incidents WHERE id = ? FOR UPDATE`, [incidentId]);
+      if (!row) return { outcome: 'not_found', incident: null };
+      const incident = incidentFromRow(row);
+      if (incident.state !== 'open') return { outcome: 'resolved', incident };
+      if (incident.acknowledgedAt) return { outcome: 'already', incident };
+      const acked: IncidentRow = { ...incident, acknowledgedBy: ack.by, acknowledgedAt: ack.at, ackReason: ack.reason };
+      const outbox = notify(acked);
+      if (outbox.length) { acked.lastEvent = 'acknowledged'; acked.lastNotifiedAt = ack.at; }
+      await tx.run(`UPDATE incidents SET acknowledged_by = ?, acknowledged_at = ?, ack_reason = ?, last_event = ?, last_notified_at = ? WHERE id = ?`,
+        [ack.by, ack.at, ack.reason, acked.lastEvent, acked.lastNotifiedAt, incidentId]);
+      await tx.run(`INSERT INTO incident_events (incident_id, event_at, status, event, run_id) VALUES (?, ?, ?, 'acknowledged', '')`, [incidentId, ack.at, incident.status]);
+      await insertOutbox(tx, outbox);
+      return { outcome: 'acknowledged', incident: acked };
+    });
+  }
+
+  async addSilence(silence: StoredSilence): Promise<void> {
+    await this.db.run(`INSERT INTO silences (${SILENCE_COLUMNS}) VALUES (${placeholders(9, '?')})`, silenceValues(silence));
+  }
+
+  async silences(opts: { now: string; all?: boolean }): Promise<StoredSilence[]> {
+    return (await this.db.rows(`SELECT ${SILENCE_COLUMNS} FROM silences ${opts.all ? '' : 'WHERE expired_at IS NULL AND ends_at > ?::timestamptz'}
+      ORDER BY created_at DESC, id COLLATE "C"`, opts.all ? [] : [opts.now])).map(silenceFromRow);
+  }
+
+  async expireSilence(id: string, at: string, by: string): Promise<StoredSilence | null> {
+    const [row] = await this.db.rows(`WITH done AS (UPDATE silences SET expired_at = ?::timestamptz, expired_by = ? WHERE id = ? AND expired_at IS NULL AND ends_at > ?::timestamptz RETURNING *)
+      SELECT ${SILENCE_COLUMNS} FROM done UNION ALL SELECT ${SILENCE_COLUMNS} FROM silences WHERE id = ? AND NOT EXISTS (SELECT 1 FROM done)`, [at, by, id, at, id]);
+    return row ? silenceFromRow(row) : null;
   }
 
   async openIncidentCounts(): Promise<Map<string, number>> {

@@ -209,6 +209,25 @@ export const PG_MIGRATIONS: ReadonlyArray<PgMigration> = [
       `ALTER TABLE outbox ADD COLUMN claimed_until timestamptz`,
     ],
   },
+  {
+    version: 11,
+    description: 'on call without editing files: who acknowledged an incident (when, why), and silences kept in the store',
+    sql: [
+      `ALTER TABLE incidents ADD COLUMN acknowledged_by text`,
+      `ALTER TABLE incidents ADD COLUMN acknowledged_at timestamptz`,
+      `ALTER TABLE incidents ADD COLUMN ack_reason text`,
+      `CREATE TABLE silences (
+        id text PRIMARY KEY,
+        match json NOT NULL,
+        selector text NOT NULL,
+        reason text NOT NULL,
+        created_by text NOT NULL,
+        created_at timestamptz NOT NULL,
+        ends_at timestamptz NOT NULL,
+        expired_at timestamptz,
+        expired_by text
+      )`,
+      `CREATE INDEX silences_ends ON silences (ends_at)`,
+    ],
+  },
 ];
-
-export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]?.version ?? 0;
