@@ -90,6 +90,13 @@ describe('judge: crafted series', () => {
     expect(judged(judge(training, { at: end, value: 0 }, OPTS)).anomalous).toBe(true);
   });
 
+  it('a few rows a day: counting noise is normal, a spike or a zero day is not', () => {
+    // ~9 rows a day, as Poisson counts
+    const training = daily(end, 28, () => 9).map((p, k) => ({ ...p, value: [9, 7, 12, 8, 10, 5, 9, 13, 8, 6, 11, 9, 10, 7][k % 14]! }));
+    for (const value of [4, 9, 15]) expect(judged(judge(training, { at: end, value }, OPTS)).anomalous, `value ${value}`).toBe(false);
+    for (const value of [0, 30]) expect(judged(judge(training, { at: end, value }, OPTS)).anomalous, `value ${value}`).toBe(true);
+  });
+
   it('steady growth of 2% a day is normal; the band follows the trend', () => {
     const training = daily(end, 28, (i) => 5_000 * 1.02 ** i, 0.03, 3);
     const next = 5_000; // the trend's value on the judged day (i = 0)

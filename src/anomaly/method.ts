@@ -58,6 +58,58 @@ const DAY = 86_400_000;
  */
 const RELATIVE_FLOOR = 0.02;
 /**
+ * The noise of a count that is counting noise (Poisson, √E) and a share of the level
+ * (φ·E) at once is stabilised by asinh(φ√v): like log v for large counts (a growth of 2% a
+ * day is a straight line, noise a share of the level), like √v for small ones (where 4
+ * rows against 10 is counting noise but 40 against 10 is not, which log v does not see).
+ * φ = 5%: the two are equal at 400 a bucket.
+ */
+const COUNT_PHI = 0.05;
+
+interface Scale {
+  fwd: (v: number) => number;
+  inv: (y: number) => number;
+  /** the floor on σ in model space around a fitted value yHat */
+  floorAt: (yHat: number) => number;
+}
+
+/**
+ * How values are modelled: counts by asinh(φ√v); other non-negative values by log, so growth
+ * is a line and noise a share of the level; percentages, and values that can be negative, as
+ * they are. A floor on σ keeps a series that never moves from alerting on every wobble: 2% of
+ * the level, 1 row (0.25 points of a percentage), and for counts √E.
+ */
+function scaleFor(domain: AnomalyDomain, nonNegative: boolean, level: number): Scale {
+  const floorAbs = ABSOLUTE_FLOOR[domain];
+  if (domain === 'count' && level > 0) {
+    const fwd = (v: number) => Math.asinh(COUNT_PHI * Math.sqrt(Math.max(v, 0)));
+    const inv = (y: number) => (y <= 0 ? 0 : (Math.sinh(y) / COUNT_PHI) ** 2);
+    return {
+      fwd,
+      inv,
+      floorAt: (yHat) => {
+        const e = inv(yHat);
+        return fwd(e + Math.max(RELATIVE_FLOOR * e, floorAbs, Math.sqrt(e))) - yHat;
+      },
+    };
+  }
+  if (domain !== 'percent' && nonNegative && level > 0) {
+    const offset = level * 0.01;
+    const inv = (y: number) => Math.exp(y) - offset;
+    return {
+      fwd: (v) => Math.log(Math.max(v, 0) + offset),
+      inv,
+      floorAt: (yHat) => Math.max(RELATIVE_FLOOR, floorAbs / (Math.max(inv(yHat), 0) + offset)),
+    };
+  }
+  return {
+    fwd: (v) => v,
+    inv: (y) => y,
+    floorAt: (yHat) => Math.max(RELATIVE_FLOOR * Math.max(Math.abs(yHat), Math.abs(level)), floorAbs, 1e-9),
+  };
+}
+
+/**
  * Where the band's edge is, in σ, per unit of sensitivity: the default sensitivity 3 puts it
  * at 3.5σ, Iglewicz and Hoaglin's cut-off for robust z-scores. At 3σ, normal noise alone
  * crosses the band on 0.27% of points (an hourly check: a false alarm every 2–3 weeks at best);
@@ -85,24 +137,12 @@ export function judge(training: readonly AnomalyPoint[], judged: AnomalyPoint, o
   const values = matched.map((p) => p.value);
   const nonNegative = domain !== 'real' || values.every((v) => v >= 0);
   const level = median(values);
-  // Counts grow and shrink by factors (a business growing 2% a day), so they are modelled in
-  // log space, where that growth is a straight line and the noise is a share of the level.
-  const log = domain !== 'percent' && nonNegative && level > 0;
-  const offset = domain === 'count' ? 1 : level * 0.01;
-  const fwd = log ? (v: number) => Math.log(Math.max(v, 0) + offset) : (v: number) => v;
-  const inv = log ? (y: number) => Math.exp(y) - offset : (y: number) => y;
+  const { fwd, inv, floorAt } = scaleFor(domain, nonNegative, level);
 
   // Time in days before the judged point: the fitted line's value at t = 0 is the expected value.
   const t = matched.map((p) => (p.at - judged.at) / DAY);
   const y = values.map(fwd);
   const n = matched.length;
-  const floorAbs = ABSOLUTE_FLOOR[domain];
-  // Counted things vary at least as a Poisson count does: σ ≥ √E rows, 1/√E in log space.
-  const floorAt = (yHat: number) => {
-    if (!log) return Math.max(RELATIVE_FLOOR * Math.max(Math.abs(yHat), Math.abs(level)), floorAbs, 1e-9);
-    const e = Math.max(inv(yHat), 0) + offset;
-    return Math.max(RELATIVE_FLOOR, floorAbs / e, domain === 'count' ? 1 / Math.sqrt(e) : 0);
-  };
   const fit = fitLine(t, y, floorAt);
   const { intercept } = fit;
   // Few points of its own season (8 Mondays) give a noisy σ: it borrows strength from the
