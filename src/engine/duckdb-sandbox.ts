@@ -63,6 +63,8 @@ export interface Sandbox {
   directories: string[];
   /** Single files that may be read (in a folder that also holds something to protect). */
   paths: string[];
+  /** A source folder held something to protect, so it was not allowed whole. */
+  partial: boolean;
 }
 
 /**
@@ -75,17 +77,19 @@ export function sandboxFor(ds: DatasetDef, protect: readonly string[], files?: r
   const named = src.type === 'file' ? [src.path] : src.type === 'sql' ? filePathsIn(absolutePaths(src.sql, base)) : [];
   const directories = new Set<string>();
   const paths = new Set<string>();
+  let partial = false;
   for (const p of named) {
     const dir = folderOf(p);
     const inside = (f: string) => f === dir || f.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
     if (protect.some(inside)) {
+      partial = true;
       if (src.type === 'file' && files) for (const f of files) paths.add(f);
       else if (!GLOB_CHARS.test(p)) paths.add(p);
       continue;
     }
     directories.add(dir.endsWith('/') ? dir : `${dir}/`);
   }
-  return { directories: [...directories].sort(), paths: [...paths].sort() };
+  return { directories: [...directories].sort(), paths: [...paths].sort(), partial };
 }
 
 /** The statements that lock a fresh database down to the sandbox (the last one forbids changing any of it). */

@@ -79,18 +79,34 @@ const SHADOW = '"__vigil_validate_source"';
 
 type FileSource = Extract<DatasetDef['source'], { type: 'file' }>;
 
+/** A locked-down database shared by the datasets whose sandbox is the same (same folders, same check folder). */
+interface SharedDb {
+  instance: DuckDBInstance;
+  idle: DuckDBConnection[];
+  all: DuckDBConnection[];
+  busy: number;
+  lastUsed: number;
+}
+
+/** Sandboxed databases kept open; the least recently used idle one is closed beyond this. */
+const MAX_SHARED = 16;
+
 /**
- * Each dataset run gets a DuckDB database of its own, locked to the folders its source reads
+ * Every dataset runs in a DuckDB database locked to the folders its source reads
  * (engine/duckdb-sandbox.ts): DuckDB's external-access settings are per database, and a check's
  * SQL must never reach another dataset's files, the results store or the rest of the machine.
- * `connections` of them exist at once.
+ * Datasets with the same sandbox share one database (one connection each); a dataset whose
+ * folder also holds the results store gets a database of its own, allowed only its own files.
+ * `connections` datasets run at once.
  */
 export class DuckDBEngine implements Engine {
   readonly name = 'files';
   readonly dialect = duckdbDialect;
   private free: number;
   private readonly waiting: Array<() => void> = [];
-  private readonly open_ = new Set<{ conn: DuckDBConnection; instance: DuckDBInstance }>();
+  private readonly shared = new Map<string, SharedDb>();
+  private readonly making = new Map<string, Promise<SharedDb>>();
+  private readonly dedicated = new Set<{ conn: DuckDBConnection; instance: DuckDBInstance }>();
   private readonly config: Record<string, string> = {};
 
   private constructor(private readonly options: DuckDBEngineOptions) {
@@ -106,30 +122,71 @@ export class DuckDBEngine implements Engine {
     return engine;
   }
 
+  private sharedDb(key: string, sb: Sandbox, base: string): Promise<SharedDb> {
+    const known = this.shared.get(key);
+    if (known) return Promise.resolve(known);
+    // Two datasets of one sandbox starting together make one database.
+    let making = this.making.get(key);
+    if (!making) {
+      making = (async () => {
+        const instance = await DuckDBInstance.create(':memory:', this.config);
+        const first = await instance.connect();
+        for (const sql of sandboxStatements(sb, base)) await first.run(sql);
+        const db: SharedDb = { instance, idle: [first], all: [first], busy: 0, lastUsed: 0 };
+        this.shared.set(key, db);
+        this.evict();
+        return db;
+      })().finally(() => this.making.delete(key));
+      this.making.set(key, making);
+    }
+    return making;
+  }
+
+  private evict(): void {
+    if (this.shared.size <= MAX_SHARED) return;
+    const idle = [...this.shared].filter(([, d]) => d.busy === 0).sort((a, b) => a[1].lastUsed - b[1].lastUsed)[0];
+    if (!idle) return;
+    this.shared.delete(idle[0]);
+    for (const c of idle[1].all) c.closeSync();
+    idle[1].instance.closeSync();
+  }
+
   async open(ds: DatasetDef, options: OpenOptions = {}): Promise<SourceSession> {
     if (this.free > 0) this.free--;
     else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    let db: { conn: DuckDBConnection; instance: DuckDBInstance } | undefined;
+    let done: (() => void) | undefined;
     const release = () => {
-      if (db) {
-        this.open_.delete(db);
-        db.conn.closeSync();
-        db.instance.closeSync();
-        db = undefined;
-      }
+      done?.();
+      done = undefined;
       const next = this.waiting.shift();
       if (next) next();
       else this.free++;
     };
     let session: DuckDBSession | undefined;
     try {
-      const instance = await DuckDBInstance.create(':memory:', this.config);
-      db = { instance, conn: await instance.connect() };
-      this.open_.add(db);
-      session = new DuckDBSession(ds, db.conn, options, release);
-      // The glob is listed (vigil's own statement) before the database is locked down to the source's folders.
-      await session.snapshot();
-      await session.lockDown(this.options.protect?.() ?? []);
+      const protect = this.options.protect?.() ?? [];
+      const base = path.dirname(ds.file);
+      const sb = sandboxFor(ds, protect);
+      if (sb.partial) {
+        // The store lies in a source folder: a database of its own, allowed exactly the source's files,
+        // listed (vigil's own glob) before it is locked down.
+        const instance = await DuckDBInstance.create(':memory:', this.config);
+        const own = { instance, conn: await instance.connect() };
+        this.dedicated.add(own);
+        done = () => { this.dedicated.delete(own); own.conn.closeSync(); own.instance.closeSync(); };
+        session = new DuckDBSession(ds, own.conn, options, release);
+        await session.snapshot();
+        await session.lockDown(protect);
+      } else {
+        const db = await this.sharedDb(JSON.stringify([sb.directories, sb.paths, base]), sb, base);
+        const conn = db.idle.pop() ?? await db.instance.connect();
+        if (!db.all.includes(conn)) db.all.push(conn);
+        db.busy++;
+        done = () => { db.busy--; db.lastUsed = Date.now(); db.idle.push(conn); };
+        session = new DuckDBSession(ds, conn, options, release);
+        session.sandboxed(sb);
+        await session.snapshot();
+      }
     } catch (err) {
       if (!session) { release(); throw err; }
       await session.close();
@@ -140,11 +197,13 @@ export class DuckDBEngine implements Engine {
   }
 
   async close(): Promise<void> {
-    for (const db of this.open_) {
-      db.conn.closeSync();
+    for (const db of this.shared.values()) {
+      for (const c of db.all) c.closeSync();
       db.instance.closeSync();
     }
-    this.open_.clear();
+    this.shared.clear();
+    for (const own of this.dedicated) { own.conn.closeSync(); own.instance.closeSync(); }
+    this.dedicated.clear();
   }
 }
 
@@ -156,7 +215,7 @@ class DuckDBSession implements SourceSession {
   private listed: string[] | undefined;
   private closed = false;
   private shadowed = false;
-  private sandbox: Sandbox = { directories: [], paths: [] };
+  private sandbox: Sandbox = { directories: [], paths: [], partial: false };
   /** The check file's folder: relative paths in its SQL are read from there. */
   private readonly base: string;
   private readonly onAbort = () => this.conn.interrupt();
@@ -170,6 +229,11 @@ class DuckDBSession implements SourceSession {
     this.relation = relationSql(ds.source, duckdbDialect);
     this.base = path.dirname(ds.file);
     options.signal?.addEventListener('abort', this.onAbort);
+  }
+
+  /** The database is locked down to this sandbox already (a shared one): for the errors' wording. */
+  sandboxed(sb: Sandbox): void {
+    this.sandbox = sb;
   }
 
   /** From here on this database reads only the source's folders, and nothing can change that. */
@@ -200,11 +264,14 @@ class DuckDBSession implements SourceSession {
   }
 
   /** One statement, logged; a DuckDB error becomes an EngineError with DuckDB's first paragraph. */
-  async run<T>(label: string, statement: string, read?: (conn: DuckDBConnection, sql: string) => Promise<T>): Promise<T> {
+  async run<T>(label: string, statement: string, read?: (conn: DuckDBConnection, sql: string) => Promise<T>, internal = false): Promise<T> {
     // Relative file paths in the user's SQL (sql sources and checks) as absolute ones: what the sandbox compares.
     const sql = absolutePaths(statement, this.base);
     const t0 = performance.now();
     try {
+      // Whatever a sql check wrote, its statement is one SELECT: COPY … TO a source's own folder,
+      // which the sandbox allows, or a second statement after a ';' never runs.
+      if (!internal && label === 'sql') await this.onlySelect(sql);
       const out = read ? await read(this.conn, sql) : (await this.conn.run(sql), undefined as T);
       this.options.onStatement?.({ label, sql, ms: performance.now() - t0 });
       return out;
@@ -213,6 +280,21 @@ class DuckDBSession implements SourceSession {
       const message = sandboxMessage(cleaned, this.sandbox) ?? cleaned;
       this.options.onStatement?.({ label, sql, ms: performance.now() - t0, error: message });
       throw new EngineError('QUERY_FAILED', message, { cause: err });
+    }
+  }
+
+  /**
+   * Read from the text, not by preparing it (that binds, and sniffs a CSV again: ~1.6x slower on
+   * many small datasets, measured): comments and string literals out, one statement, read-only first word.
+   */
+  private async onlySelect(sql: string): Promise<void> {
+    const bare = sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\/|'(?:[^']|'')*'|"(?:[^"]|"")*"/g, ' ').trim().replace(/;\s*$/, '');
+    if (bare.includes(';')) {
+      throw new Error('check SQL must be a single SELECT statement; this is more than one statement — remove the \';\' and what follows it');
+    }
+    const first = /^\(*\s*([a-z]+)/i.exec(bare)?.[1]?.toUpperCase() ?? '';
+    if (!['SELECT', 'WITH', 'FROM', 'VALUES', 'TABLE', 'SUMMARIZE', 'DESCRIBE'].includes(first)) {
+      throw new Error(`check SQL must be a single SELECT statement; this is ${first || 'not one'} — vigil only reads`);
     }
   }
 
@@ -236,7 +318,7 @@ class DuckDBSession implements SourceSession {
    */
   async bindable(): Promise<string> {
     try {
-      await this.run('bindable', `CREATE OR REPLACE TEMP TABLE ${SHADOW} AS SELECT * FROM ${this.relation} AS src LIMIT 0`);
+      await this.run('bindable', `CREATE OR REPLACE TEMP TABLE ${SHADOW} AS SELECT * FROM ${this.relation} AS src LIMIT 0`, undefined, true);
       this.shadowed = true;
       return SHADOW;
     } catch {
