@@ -132,6 +132,26 @@ export const sqlCheckSchema = z.strictObject({
   anomaly: anomalySchema.optional(),
 });
 
+export const acceptedValuesSchema = z.strictObject({
+  ...commonKeys,
+  column: columnName,
+  values: z.array(z.union([z.string(), z.number(), z.boolean()]), { error: 'values must list the accepted values, e.g. [open, paid, refunded]' })
+    .min(1, { error: 'values must list at least one accepted value' })
+    .meta({ description: 'The values the column may hold, compared after casting each to the column type' }),
+  include_nulls: z.boolean().optional().meta({ description: 'true: a NULL counts as a value that is not accepted (default false: NULLs are not counted)' }),
+  ...levels,
+});
+
+const boundSchema = z.union([numberish(z.number()), z.string().min(1)], { error: 'a bound is a number, or a date/time such as "2020-01-01" for a date or timestamp column' });
+
+export const rangeSchema = z.strictObject({
+  ...commonKeys,
+  column: columnName,
+  min: boundSchema.optional().meta({ description: 'Smallest value allowed (inclusive)' }),
+  max: boundSchema.optional().meta({ description: 'Largest value allowed (inclusive)' }),
+  ...levels,
+});
+
 export const checkKindSchemas = {
   freshness: freshnessSchema,
   row_count: rowCountSchema,
@@ -139,6 +159,8 @@ export const checkKindSchemas = {
   duplicates: duplicatesSchema,
   schema: schemaCheckSchema,
   sql: sqlCheckSchema,
+  accepted_values: acceptedValuesSchema,
+  range: rangeSchema,
 } as const;
 
 export type CheckKindName = keyof typeof checkKindSchemas;
@@ -150,6 +172,8 @@ export type NullsSpec = z.infer<typeof nullsSchema>;
 export type DuplicatesSpec = z.infer<typeof duplicatesSchema>;
 export type SchemaCheckSpec = z.infer<typeof schemaCheckSchema>;
 export type SqlCheckSpec = z.infer<typeof sqlCheckSchema>;
+export type AcceptedValuesSpec = z.infer<typeof acceptedValuesSchema>;
+export type RangeSpec = z.infer<typeof rangeSchema>;
 
 /** One entry of `checks:`: exactly one kind key. */
 export const checkEntrySchema = z.union(
