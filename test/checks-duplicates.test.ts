@@ -288,3 +288,21 @@ checks:
     expect(byId.get('q.nulls.Order ID')).toMatchObject({ status: 'pass', value: 0 });
   });
 });
+
+describe('duplicates sample keys of time types', () => {
+  it.each(STRATEGIES)('a DATE key reads YYYY-MM-DD and a timestamp key ISO-8601 in UTC, not the driver\'s Date (%s plan)', async (strategy) => {
+    const dir = makeProject({
+      'checks/t.yaml': `dataset: t
+source: ../data/t.parquet
+checks:
+  - duplicates: { name: by_day, keys: [day], fail: 0 }
+  - duplicates: { name: by_time, keys: [at, at_tz], fail: 0 }
+`,
+    });
+    await writeData(dir, 'data/t.parquet', `select DATE '2024-03-09' + (range % 2)::INT as day,
+      TIMESTAMP '2024-03-10 01:30:00' as at, TIMESTAMPTZ '2024-03-10 01:30:00+00' as at_tz from range(4)`);
+    const { byId } = await runProject(dir, { strategy });
+    expect(sortedSample(byId.get('t.by_day')).map((s) => s.key)).toEqual([{ day: '2024-03-09' }, { day: '2024-03-10' }]);
+    expect(sortedSample(byId.get('t.by_time'))).toEqual([{ key: { at: '2024-03-10T01:30:00.000Z', at_tz: '2024-03-10T01:30:00.000Z' }, count: 4 }]);
+  });
+});

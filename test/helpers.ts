@@ -101,7 +101,7 @@ export interface InProcessRun {
 }
 
 /** Loads the project in `dir` (vigil.yaml optional) and runs it in-process, like `vigil run`. */
-export async function runProject(dir: string, opts: { now?: Date; selectors?: string[]; strategy?: Strategy; env?: NodeJS.ProcessEnv } = {}): Promise<InProcessRun> {
+export async function runProject(dir: string, opts: { now?: Date; selectors?: string[]; strategy?: Strategy; env?: NodeJS.ProcessEnv; recordPast?: boolean } = {}): Promise<InProcessRun> {
   const { project, diagnostics } = loadProject({ cwd: dir, ...(opts.env ? { env: opts.env } : {}) });
   const errors = diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) throw new Error(`project invalid:\n${errors.map((e) => `${e.file}:${e.line}:${e.col}: ${e.message}`).join('\n')}`);
@@ -110,7 +110,7 @@ export async function runProject(dir: string, opts: { now?: Date; selectors?: st
     const datasets = opts.selectors ? project.datasets.filter((d) => opts.selectors?.includes(d.name)) : project.datasets;
     const report = await runChecks({
       project, datasets, store, log: silentLogger,
-      ...(opts.now ? { now: opts.now } : {}), ...(opts.strategy ? { strategy: opts.strategy } : {}),
+      ...(opts.now ? { now: opts.now } : {}), ...(opts.strategy ? { strategy: opts.strategy } : {}), ...(opts.recordPast ? { recordPast: true } : {}),
     });
     return { report, byId: new Map(report.results.map((r) => [r.check, r])) };
   } finally {

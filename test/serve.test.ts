@@ -312,7 +312,7 @@ checks:
 
     expect(runFast.code, runFast.stderr).toBe(0);
     const out = parseJson<RunJson>(runFast);
-    expect(Object.keys(out).sort()).toEqual(['finished_at', 'results', 'run_id', 'started_at', 'summary']);
+    expect(Object.keys(out).sort()).toEqual(['finished_at', 'recorded', 'results', 'run_id', 'started_at', 'summary']);
     expect(out.summary).toEqual({ pass: 4, warn: 0, fail: 0, error: 0 });
     expect(out.results.map((r) => r.check).sort()).toEqual(['fast.freshness', 'fast.nulls.customer_id', 'fast.row_count', 'fast.total']);
     expect(out.results.find((r) => r.check === 'fast.row_count')).toMatchObject({ status: 'pass', value: 20, unit: 'rows', kind: 'row_count', dataset: 'fast' });

@@ -253,11 +253,12 @@ describe('latest results (what status shows)', () => {
   });
 
   it('the latest is the last run\'s even when --now of the last run is earlier than the one before', async () => {
-    // e.g. a backfill or a test with --now: "latest" means the run recorded last, not the largest fixed clock.
+    // e.g. a forward --now then a run on the real clock: "latest" means the run recorded last, not the largest
+    // clock. (A CLI run back in time is a replay and records nothing; the store's rule is tested with recordPast.)
     const dir = await makeStoreProject();
     await runProject(dir, { now: new Date('2026-06-01T00:00:00Z') });
     await writeData(dir, 'data/customers.csv', "select range as id, 'u' || range || '@x.io' as email from range(12)");
-    await runProject(dir, { now: new Date('2026-01-01T00:00:00Z') });
+    await runProject(dir, { now: new Date('2026-01-01T00:00:00Z'), recordPast: true });
     const { project } = loadProject({ cwd: dir });
     const store = await DuckDBStore.open(project.storePath);
     try {

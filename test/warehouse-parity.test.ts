@@ -71,6 +71,8 @@ checks:
   - duplicates: { keys: [order_id, line_no], warn: "0.5%" }
   - duplicates: { keys: [customer_id, email], where: "status <> 'open'", fail: { max: 1000 } }
   - duplicates: { keys: ["Region Name"], fail: 2 }
+  - duplicates: { name: by_date_status, keys: [order_date, status], warn: 0 }
+  - duplicates: { name: by_times, keys: [order_date, updated_at, loaded_at], warn: 0 }
   - schema:
       columns:
         order_id: INT8
@@ -161,7 +163,7 @@ describe('the same checks on a Parquet file and a PostgreSQL table', () => {
     const of = (ds: string) => report.results.filter((r) => r.dataset === ds).map(comparable);
     const files = of(`files_${tz}`);
     const pg = of(`pg_${tz}`);
-    expect(files.length).toBe(25);
+    expect(files.length).toBe(27);
     expect(pg).toEqual(files);
     return files;
   }
@@ -175,6 +177,10 @@ describe('the same checks on a Parquet file and a PostgreSQL table', () => {
     expect(byName.get('row_count')?.value).toBe(234);
     expect(byName.get('duplicates.order_id')).toMatchObject({ status: 'fail', value: 6 });
     expect((byName.get('duplicates.order_id')?.details as { sample: unknown[] }).sample).toHaveLength(5);
+    // DATE keys in the sample: spelled the same by both engines (compared above), and really there.
+    const dateKeys = (byName.get('by_date_status')?.details as { sample: Array<{ key: { order_date: unknown } }> }).sample.map((s) => s.key.order_date);
+    expect(dateKeys).toHaveLength(5);
+    for (const d of dateKeys) expect(d).toMatch(/^2024-03-0\d$/);
     expect(byName.get('nulls.email')?.status).toBe('warn');
     expect(byName.get('never')).toMatchObject({ status: 'fail', value: null });
     expect(byName.get('none')?.status).toBe('error');

@@ -18,8 +18,34 @@ function formatter(timezone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/**
+ * Every UTC offset in use is a whole number of quarter hours, so within one UTC quarter hour
+ * the local weekday and hour are the same: a judgement reads hundreds of training points, and
+ * asking Intl for each costs more than the rest of the maths. Bounded: emptied when full.
+ */
+const QUARTER = 900_000;
+const MAX_CACHED = 100_000;
+const cache = new Map<string, Map<number, number>>();
+
 /** The local weekday (0 = Monday … 6 = Sunday) and hour (0–23) of `at` in `timezone`. */
 export function localWeekdayHour(at: number, timezone: string): { weekday: number; hour: number } {
+  let zone = cache.get(timezone);
+  if (!zone) {
+    zone = new Map();
+    cache.set(timezone, zone);
+  }
+  const slot = Math.floor(at / QUARTER);
+  let packed = zone.get(slot);
+  if (packed === undefined) {
+    const { weekday, hour } = readLocal(at, timezone);
+    packed = weekday * 24 + hour;
+    if (zone.size >= MAX_CACHED) zone.clear();
+    zone.set(slot, packed);
+  }
+  return { weekday: Math.floor(packed / 24), hour: packed % 24 };
+}
+
+function readLocal(at: number, timezone: string): { weekday: number; hour: number } {
   let weekday = -1;
   let hour = -1;
   for (const part of formatter(timezone).formatToParts(at)) {

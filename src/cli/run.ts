@@ -8,6 +8,7 @@ import { blockingDiagnostics } from '../config/diagnostics.js';
 import { STRATEGIES, type Strategy } from '../engine/compile.js';
 import { runChecks } from '../run/run.js';
 import { openRuntime, type Runtime } from '../run/runtime.js';
+import { replayNotice } from '../run/replay.js';
 import { runJson, type RunJson } from '../run/report.js';
 import type { CheckResult } from '../store/store.js';
 import { daemonRequest, findDaemon } from './daemon-client.js';
@@ -27,6 +28,8 @@ export interface RunCommandOptions {
 }
 
 function printRun(run: RunJson, datasets: number, json: boolean | undefined): void {
+  // A replay says so whatever the format: stdout may be a JSON document read by a script.
+  if (run.replay) process.stderr.write(`vigil run: ${replayNotice(run.replay)}\n`);
   if (json) {
     writeJson(run);
     return;
@@ -34,7 +37,8 @@ function printRun(run: RunJson, datasets: number, json: boolean | undefined): vo
   if (run.results.length) process.stdout.write(`${resultsTable(run.results as CheckResult[])}\n\n`);
   for (const e of run.record_errors ?? []) process.stderr.write(`vigil run: could not record results of ${e}\n`);
   const secs = ((Date.parse(run.finished_at) - Date.parse(run.started_at)) / 1000).toFixed(2);
-  process.stdout.write(`${summaryLine(run.summary)} · ${datasets} dataset${datasets === 1 ? '' : 's'} in ${secs}s · run ${run.run_id}\n`);
+  const tail = run.replay ? `replay at ${run.replay.now}: nothing recorded` : `run ${run.run_id}`;
+  process.stdout.write(`${summaryLine(run.summary)} · ${datasets} dataset${datasets === 1 ? '' : 's'} in ${secs}s · ${tail}\n`);
 }
 
 /** ISO-8601 date or date-time; without an offset it is UTC (never the machine's local zone). */
@@ -132,7 +136,8 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
       incidents: (dataset, outcome, runId, run) => incidentPlanner({ project, dataset, outcome, runId, notify: alerts, run }),
     });
     printRun(runJson(report), selected.length, opts.json);
-    if (alerts) await deliverAlerts(project, store, log);
+    // A replay sends nothing, not even what earlier runs left queued: delivering writes to the outbox.
+    if (alerts && report.recorded) await deliverAlerts(project, store, log);
     if (report.record_errors.length) return 2;
     return exitCodeFor(report.summary);
   } finally {

@@ -10,7 +10,7 @@
 // databases comes from the dialect.
 
 import { AGG_PLACEHOLDER, NO_ROW, needKey, type AggregateNeed, type DuplicatesNeed, type Need, type QueryNeed } from '../checks/kind.js';
-import type { Dialect, DuplicatesSql } from '../sql/dialect.js';
+import type { Dialect, DuplicatesSql, KeyColumn } from '../sql/dialect.js';
 import type { Row } from './engine.js';
 
 export type Strategy = 'single' | 'split' | 'fused';
@@ -103,13 +103,34 @@ function duplicatesSql(dialect: Dialect, dup: DuplicatesNeed, from: string, wher
   return dialect.duplicates({ groups, keys: dup.keys, suffix, sampleSize: SAMPLE_SIZE });
 }
 
-function readDuplicates(row: Row | undefined, suffix: string): { duplicateRows: number; duplicateKeys: number; sample: unknown[] } {
+function readDuplicates(row: Row | undefined, suffix: string, keys: KeyColumn[]): { duplicateRows: number; duplicateKeys: number; sample: unknown[] } {
   const sample = (row?.[`sample${suffix}`] as Array<{ key: Record<string, unknown>; count: unknown }> | null | undefined) ?? [];
   return {
     duplicateRows: Number(row?.[`dup_rows${suffix}`] ?? 0),
     duplicateKeys: Number(row?.[`dup_keys${suffix}`] ?? 0),
-    sample: sample.map((s) => ({ key: s.key, count: Number(s.count) })),
+    sample: sample.map((s) => ({ key: sampleKey(s.key, keys), count: Number(s.count) })),
   };
+}
+
+/**
+ * A sample key spelled the same whichever engine read it: drivers hand dates and timestamps back as
+ * JS Dates (DuckDB) or as JSON text (PostgreSQL's json_agg). A DATE is `YYYY-MM-DD`; a timestamp is
+ * ISO-8601 in UTC (a naive one read as UTC, as everywhere else in vigil).
+ */
+function sampleKey(key: Record<string, unknown>, keys: KeyColumn[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...key };
+  for (const k of keys) {
+    const v = out[k.name];
+    if (v === null || v === undefined) continue;
+    const type = k.type.toLowerCase();
+    if (type === 'date') {
+      out[k.name] = v instanceof Date ? v.toISOString().slice(0, 10) : String(v).slice(0, 10);
+    } else if (type.startsWith('timestamp')) {
+      const d = v instanceof Date ? v : new Date(/(?:Z|[+-]\d\d(?::?\d\d)?)$/.test(String(v)) ? String(v) : `${String(v)}Z`);
+      if (!Number.isNaN(d.getTime())) out[k.name] = d.toISOString();
+    }
+  }
+  return out;
 }
 
 function statement(ctes: string[], parts: string[]): string {
@@ -149,7 +170,7 @@ export function compileDataset(input: CompileInput): CompiledQuery[] {
       read: (rows) => {
         const row = (rows as Row[])[0];
         const m = readAggregates(aggregates, row);
-        groups.forEach((dup, j) => m.set(needKey(dup), readDuplicates(row, String(j))));
+        groups.forEach((dup, j) => m.set(needKey(dup), readDuplicates(row, String(j), dup.keys)));
         if (columnsOf) m.set(COLUMNS_KEY, row?.[COLUMNS_KEY] ?? null);
         return m;
       },
@@ -177,7 +198,7 @@ export function compileDataset(input: CompileInput): CompiledQuery[] {
       read: (rows) => {
         const row = (rows as Row[])[0];
         const m = readAggregates(aggregates, row);
-        m.set(needKey(dup), readDuplicates(row, ''));
+        m.set(needKey(dup), readDuplicates(row, '', dup.keys));
         return m;
       },
     });
@@ -192,7 +213,7 @@ export function compileDataset(input: CompileInput): CompiledQuery[] {
     const d = duplicatesSql(dialect, dup, `${relation} AS src`, [filter, dup.filter], '');
     out.push({
       label: `duplicates(${dup.keys.map((k) => k.name).join(', ')})`, sql: statement(d.ctes, d.parts), needs: [dup],
-      read: (rows) => new Map([[needKey(dup), readDuplicates((rows as Row[])[0], '')]]),
+      read: (rows) => new Map([[needKey(dup), readDuplicates((rows as Row[])[0], '', dup.keys)]]),
     });
   }
 

@@ -4,6 +4,7 @@
 // on exactly the checks it affects; it never escapes. Everything about the
 // database is the engine's (engine/engine.ts) and the compiler's.
 
+import { redactDeep, type Redactor } from '../alerts/redact.js';
 import { KINDS } from '../checks/registry.js';
 import { needKey, type CheckPlan, type ColumnInfo, type Need, type Status } from '../checks/kind.js';
 import { formatDuration } from '../config/duration.js';
@@ -24,6 +25,12 @@ export interface DatasetRunOptions {
   /** Overrides the plan chosen from the source format (benchmarks, tests). */
   strategy?: Strategy;
   signal?: AbortSignal;
+  /**
+   * Applied to every text of the outcome (messages, details, values, schema) before anyone sees
+   * it: a query that selects a configured secret, or data that holds one, is stored, printed and
+   * sent as [redacted] (alerts/redact.ts).
+   */
+  redact?: Redactor;
 }
 
 class Stopped extends Error {}
@@ -62,7 +69,9 @@ export async function runDataset(ds: DatasetDef, opts: DatasetRunOptions): Promi
     session = await guard(async () => (await opts.engines.for(ds)).open(ds, {
       signal: stop.signal,
       deadline: started.getTime() + ds.timeoutSeconds * 1000,
-      onStatement: (s) => {
+      onStatement: (statement) => {
+        // The statements are recorded with the run and logged: a query may spell out a secret too.
+        const s = opts.redact ? { ...statement, sql: opts.redact(statement.sql), ...(statement.error ? { error: opts.redact(statement.error) } : {}) } : statement;
         queries.push(s);
         opts.log.debug({ dataset: ds.name, label: s.label, sql: s.sql, ms: Math.round(s.ms), ...(s.error ? { error: s.error } : {}) }, 'query');
       },
@@ -86,7 +95,16 @@ export async function runDataset(ds: DatasetDef, opts: DatasetRunOptions): Promi
   const finished = new Date();
   const duration = finished.getTime() - started.getTime();
   for (const r of outcome.results) r.duration_ms = duration;
+  if (opts.redact) outcome = redactOutcome(outcome, opts.redact);
   return { dataset: ds.name, startedAt: started.toISOString(), finishedAt: finished.toISOString(), ...outcome, queries };
+}
+
+function redactOutcome(o: Evaluated, redact: Redactor): Evaluated {
+  return {
+    results: o.results.map((r) => ({ ...r, message: redact(r.message), details: redactDeep(r.details, redact) })),
+    schema: o.schema && redactDeep(o.schema, redact),
+    error: o.error === null ? null : redact(o.error),
+  };
 }
 
 interface Evaluated {

@@ -6,6 +6,9 @@ import type { RunReport } from './run.js';
 export function runJson(report: RunReport) {
   return {
     run_id: report.run_id, started_at: report.started_at, finished_at: report.finished_at, summary: report.summary,
+    // An addition to SPEC §4: false for a replay (a --now before recorded results), which writes nothing.
+    recorded: report.recorded,
+    ...(report.replay ? { replay: report.replay } : {}),
     results: report.results.map((r) => ({
       check: r.check, dataset: r.dataset, kind: r.kind, name: r.name, status: r.status, value: r.value, unit: r.unit,
       message: r.message, runbook: r.runbook, owner: r.owner, tags: r.tags, thresholds: r.thresholds, details: r.details,

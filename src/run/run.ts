@@ -3,6 +3,8 @@
 // transaction, and report.
 
 import { randomUUID } from 'node:crypto';
+import { makeRedactor } from '../alerts/redact.js';
+import { projectSecrets } from '../config/secrets.js';
 import type { Status } from '../checks/kind.js';
 import type { DatasetDef, Project } from '../config/model.js';
 import type { Strategy } from '../engine/compile.js';
@@ -11,6 +13,7 @@ import type { CheckResult, DatasetRun, IncidentPlanner, IncidentRow, Store, Stor
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { runDataset } from './dataset-run.js';
+import { replayOf, type Replay } from './replay.js';
 import { createEngines, defaultConcurrency, type Engines } from './runtime.js';
 
 export interface RunReport {
@@ -22,6 +25,10 @@ export interface RunReport {
   datasets: DatasetRun[];
   /** Datasets whose results could not be recorded (the run is then recorded as aborted). */
   record_errors: string[];
+  /** False for a replay (nothing was written: no run, results, incidents or outbox rows). */
+  recorded: boolean;
+  /** Why the run was a replay; null when it recorded. */
+  replay: Replay | null;
 }
 
 export interface RunOptions {
@@ -29,8 +36,13 @@ export interface RunOptions {
   datasets: DatasetDef[];
   store: Store;
   log: Logger;
-  /** Fixed clock (--now); default: the real time when each check is evaluated. */
+  /**
+   * Fixed clock (--now); default: the real time when each check is evaluated. A clock before the newest
+   * recorded result of a selected dataset makes the run a replay (run/replay.ts): evaluated, not recorded.
+   */
   now?: Date;
+  /** Record even a run whose clock is before recorded results (tests of the store's out-of-order writes). */
+  recordPast?: boolean;
   trigger?: string;
   /** The tick a scheduled run is for (ISO-8601). */
   scheduledFor?: string;
@@ -85,13 +97,20 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
   const now = opts.now ? () => opts.now as Date : () => new Date();
   const concurrency = Math.min(defaultConcurrency(project), Math.max(1, opts.datasets.length));
   const engines = opts.engines ?? createEngines(project, { datasets: opts.datasets, log });
+  const redact = makeRedactor(projectSecrets(project));
 
   // Planning needs the last schemas; the run's row is written while the first datasets start
-  // (the store serializes it before any of their results).
-  const schemas = await store.lastSchemas();
-  const begun = store.beginRun({
+  // (the store serializes it before any of their results). A replay reads what a recorded run reads
+  // (its checks evaluate the same) and writes nothing.
+  const [schemas, replay] = await Promise.all([
+    store.lastSchemas(),
+    opts.now && !opts.recordPast ? replayOf(store, opts.datasets, opts.now) : Promise.resolve(null),
+  ]);
+  const recording = replay === null;
+  if (replay) log.info({ run_id: runId, ...replay }, 'replay: nothing recorded');
+  const begun = recording ? store.beginRun({
     runId, startedAt, trigger: opts.trigger ?? 'cli', selectors: opts.selectors ?? [], datasets: opts.datasets.map((d) => d.name), scheduledFor: opts.scheduledFor ?? null,
-  });
+  }) : Promise.resolve();
   // Awaited below; until then a failure only stops the datasets not yet started.
   let notBegun = false;
   begun.catch(() => { notBegun = true; });
@@ -99,8 +118,9 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
   // Alerting: each dataset waits for its related datasets of this run to have run (not to be recorded).
   const finished = new Map<string, DatasetRun>();
   const ran = new Map(opts.datasets.map((d) => { let done!: () => void; const p = new Promise<void>((r) => { done = r; }); return [d.name, { p, done }]; }));
-  const related = opts.incidents ? relatedInRun(opts.datasets) : new Map<string, string[]>();
-  const openIncidents: Promise<IncidentRow[]> = opts.incidents ? store.incidents({ state: 'open', limit: 1000 }) : Promise.resolve([]);
+  const planning = recording && opts.incidents !== undefined;
+  const related = planning ? relatedInRun(opts.datasets) : new Map<string, string[]>();
+  const openIncidents: Promise<IncidentRow[]> = planning ? store.incidents({ state: 'open', limit: 1000 }) : Promise.resolve([]);
   openIncidents.catch(() => undefined); // awaited (and its failure reported) with the first record
   const silences: Promise<StoredSilence[]> = opts.incidents ? store.silences({ now: new Date().toISOString() }) : Promise.resolve([]);
   silences.catch(() => undefined);
@@ -113,7 +133,7 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
       const i = next++;
       const ds = opts.datasets[i] as DatasetDef;
       const outcome = await runDataset(ds, {
-        engines, now, previousSchema: schemas.get(ds.name) ?? null, log,
+        engines, now, previousSchema: schemas.get(ds.name) ?? null, log, redact,
         ...(opts.strategy ? { strategy: opts.strategy } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
       });
       outcomes[i] = outcome;
@@ -122,7 +142,7 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
       opts.onDataset?.(outcome);
       // Interrupted by a shutdown: its 'interrupted' errors are not results. Not recording them keeps
       // the run aborted and lets the restart catch the dataset up.
-      if (opts.signal?.aborted) continue;
+      if (opts.signal?.aborted || !recording) continue;
       // Never results without their run's row: a run that could not begin records nothing.
       const record = async () => {
         await begun;
@@ -150,7 +170,7 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
     await Promise.all(writes);
   } catch (err) {
     await Promise.all(writes);
-    if (!notBegun) {
+    if (!notBegun && recording) {
       await store.finishRun(runId, new Date().toISOString(), summarize(outcomes.filter(Boolean).flatMap((o) => o.results)), 'aborted').catch(() => undefined);
     }
     throw err;
@@ -161,6 +181,9 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
   const summary = summarize(results);
   const finishedAt = new Date().toISOString();
   // Results that could not be recorded are still reported to the caller; the run is marked aborted.
-  await store.finishRun(runId, finishedAt, summary, opts.signal?.aborted || writeErrors.length ? 'aborted' : 'completed');
-  return { run_id: runId, started_at: startedAt, finished_at: finishedAt, summary, results, datasets: outcomes.filter(Boolean), record_errors: writeErrors };
+  if (recording) await store.finishRun(runId, finishedAt, summary, opts.signal?.aborted || writeErrors.length ? 'aborted' : 'completed');
+  return {
+    run_id: runId, started_at: startedAt, finished_at: finishedAt, summary, results, datasets: outcomes.filter(Boolean), record_errors: writeErrors,
+    recorded: recording, replay,
+  };
 }

@@ -253,6 +253,8 @@ export class Scheduler {
         ...(options.onDataset ? { onDataset: options.onDataset } : {}),
         signal: this.abort.signal, ...(options.now ? { now: options.now } : {}), ...(options.scheduledFor ? { scheduledFor: options.scheduledFor } : {}), ...(options.selectors ? { selectors: options.selectors } : {}),
       });
+      // A replay (a --now before recorded results) is only answered: the last runs and metrics stay those of real runs.
+      if (!report.recorded) return report;
       for (const d of report.datasets) {
         this.lastRun.set(d.dataset, { at: d.finishedAt, status: worstStatus(d.results.map((r) => r.status)) });
       }

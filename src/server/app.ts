@@ -23,13 +23,12 @@ import { configuredResults } from './views.js';
 import { createAuth } from './auth.js';
 import { tokenlessGuard } from './origin.js';
 import type { Project } from '../config/model.js';
-import { channelSecrets, replaceSecrets } from '../alerts/redact.js';
+import { replaceSecrets, secretList } from '../alerts/redact.js';
+import { projectSecrets } from '../config/secrets.js';
 
 /** Values that must never appear in a response: tokens, connection URLs and alert channel secrets. */
 function secretsOf(project: Project, deps: Pick<AppDeps, 'token' | 'internalToken'>): string[] {
-  return [deps.token ?? '', deps.internalToken, project.config.dashboard.token ?? '', ...Object.values(project.config.connections).map((c) => c.url),
-    ...channelSecrets(project.alerts.channels)]
-    .filter((s) => s !== '');
+  return secretList([deps.token ?? '', deps.internalToken, ...projectSecrets(project)]);
 }
 
 const BODY_LIMIT = '100kb';
