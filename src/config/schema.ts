@@ -168,6 +168,8 @@ export const sloSchema = z.strictObject({
   objectives: z.array(z.strictObject({
     check: z.string().min(1).meta({ description: 'A check name in this file, e.g. freshness or nulls.customer_id' }),
     target: targetSchema,
+    alert: z.enum(['burn_rate'], { error: 'alert must be burn_rate (multiwindow burn-rate alerts, docs/slos.md)' }).optional()
+      .meta({ description: 'burn_rate: alert when the error budget burns fast (SRE workbook multiwindow rules: page at 14.4× over 1h and 5m or 6× over 6h and 30m, ticket at 1× over 3d and 6h)' }),
   })).min(1, { error: 'objectives must list at least one objective' }),
 });
 
