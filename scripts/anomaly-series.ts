@@ -4,7 +4,7 @@
 import { judge, type AnomalyOptions, type AnomalyPoint } from '../src/anomaly/method.js';
 import { localWeekdayHour } from '../src/anomaly/season.js';
 
-export const FAMILIES = ['flat', 'trending', 'weekly', 'hourly', 'level_shift', 'past_incident', 'nulls'] as const;
+export const FAMILIES = ['flat', 'trending', 'weekly', 'hourly', 'level_shift', 'past_incident', 'nulls', 'small_counts', 'heavy_tail'] as const;
 export type Family = (typeof FAMILIES)[number];
 
 /** `ignore`: not scored either way (the days right after a permanent level shift, see SETTLE_DAYS). */
@@ -181,6 +181,37 @@ export function generate(family: Family, seed: number, index: number): Series {
     }
     case 'nulls':
       return nulls(r, name);
+    case 'small_counts': {
+      // A few rows a day (8–60): counting noise dominates; incidents are zero days and spikes ×3–5.
+      const level = r.logUniform(8, 60);
+      const days = new Set(incidentDays(r, T, end, r.int(3, 5), 6));
+      const points: LabelledPoint[] = [];
+      for (let d = 0; d < T + JUDGED_DAYS; d++) {
+        const normal = r.count(level, 0.05);
+        const kind = days.has(d) ? r.pick(['zero', 'spike'] as const) : undefined;
+        const value = kind === 'zero' ? 0 : kind === 'spike' ? Math.round(level * r.uniform(3, 5)) : normal;
+        points.push({ at: START + d * DAY, value, label: kind ? 'anomaly' : 'normal', ...(kind ? { incident: kind } : {}) });
+      }
+      return { family, name, trainingMs: T * DAY, opts: BASE_OPTS, points, judgeFrom: T };
+    }
+    case 'heavy_tail': {
+      // Noise with heavy tails (Student's t, 3 degrees of freedom, 3–6% scale), as real loads have:
+      // the odd day 15% off is normal. Incidents as flat, with day_of_week seasonality.
+      const level = r.logUniform(1_000, 100_000);
+      const scale = r.uniform(0.03, 0.06);
+      const weekend = r.uniform(0.3, 0.8);
+      const incidents = plantDaily(r, 56, 56 + JUDGED_DAYS - 2, r.int(4, 7), 6);
+      const points: LabelledPoint[] = [];
+      const t3 = () => r.normal() / Math.sqrt((r.normal() ** 2 + r.normal() ** 2 + r.normal() ** 2) / 3);
+      for (let d = 0; d < 56 + JUDGED_DAYS; d++) {
+        const mu = level * (d % 7 >= 5 ? weekend : 1) * Math.exp(scale * t3());
+        const normal = Math.max(0, Math.round(mu + Math.sqrt(mu) * r.normal()));
+        const kind = incidents.get(d) ?? (incidents.get(d - 1) === 'outage2' ? 'outage2' : undefined);
+        const value = kind ? plant(r, kind, normal) : normal;
+        points.push({ at: START + d * DAY, value, label: kind ? 'anomaly' : 'normal', ...(kind ? { incident: kind } : {}) });
+      }
+      return { family, name, trainingMs: 56 * DAY, opts: { ...BASE_OPTS, seasonality: 'day_of_week' }, points, judgeFrom: 56 };
+    }
   }
 }
 

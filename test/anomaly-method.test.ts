@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SHIFT_POINTS, judge, type AnomalyJudgement, type AnomalyOptions, type AnomalyPoint } from '../src/anomaly/method.js';
-import { median } from '../src/anomaly/robust.js';
+import { median, studentEquivalent } from '../src/anomaly/robust.js';
 import { localWeekdayHour } from '../src/anomaly/season.js';
 import {
   FAMILIES,
@@ -90,6 +90,13 @@ describe('judge: crafted series', () => {
     expect(judged(judge(training, { at: end, value: 0 }, OPTS)).anomalous).toBe(true);
   });
 
+  it('a few rows a day: counting noise is normal, a spike or a zero day is not', () => {
+    // ~9 rows a day, as Poisson counts
+    const training = daily(end, 28, () => 9).map((p, k) => ({ ...p, value: [9, 7, 12, 8, 10, 5, 9, 13, 8, 6, 11, 9, 10, 7][k % 14]! }));
+    for (const value of [4, 9, 15]) expect(judged(judge(training, { at: end, value }, OPTS)).anomalous, `value ${value}`).toBe(false);
+    for (const value of [0, 30]) expect(judged(judge(training, { at: end, value }, OPTS)).anomalous, `value ${value}`).toBe(true);
+  });
+
   it('steady growth of 2% a day is normal; the band follows the trend', () => {
     const training = daily(end, 28, (i) => 5_000 * 1.02 ** i, 0.03, 3);
     const next = 5_000; // the trend's value on the judged day (i = 0)
@@ -114,6 +121,10 @@ describe('judge: crafted series', () => {
     const saturday = end + 5 * DAY;
     expect(judged(judge(training, { at: saturday, value: 3_050 }, opts)).anomalous).toBe(false);
     expect(judged(judge(training, { at: saturday, value: 10_000 }, opts)).anomalous).toBe(true);
+    // 8 Mondays alone give a noisy σ; the other weekdays' residuals steady it, so a Monday
+    // 17% down is caught (the Mondays alone would give a band down to ~8,100), and a normal one is not
+    expect(judged(judge(training, { at: end, value: 8_300 }, opts)).anomalous).toBe(true);
+    expect(judged(judge(training, { at: end, value: 9_300 }, opts)).anomalous).toBe(false);
     // without seasonality every quiet weekend would look like an outage
     expect(judged(judge(training, { at: saturday, value: 3_050 }, OPTS)).anomalous).toBe(true);
   });
@@ -295,6 +306,28 @@ describe('judge: properties of the band', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('robust statistics', () => {
+  it('median agrees with sorting, for any numbers, duplicates included', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.integer({ min: -5, max: 5 }), fc.double({ noNaN: true, noDefaultInfinity: true })), { minLength: 1, maxLength: 60 }), (xs) => {
+        const s = [...xs].sort((a, b) => a - b);
+        const n = s.length;
+        const want = n % 2 ? s[n >> 1]! : (s[(n >> 1) - 1]! + s[n >> 1]!) / 2;
+        // == rather than Object.is: -0 and 0 are the same median
+        expect(median(xs) === want, `median of ${xs.join(', ')}`).toBe(true);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('the Student equivalent of z σ is as rare under t as z is under the normal distribution', () => {
+    // t tables: t(0.975, 10) = 2.228, t(0.995, 5) = 4.032; z = 1.96 and 2.576 are those tails
+    expect(studentEquivalent(1.959964, 10)).toBeCloseTo(2.228, 3);
+    expect(studentEquivalent(2.575829, 5)).toBeCloseTo(4.032, 3);
+    expect(studentEquivalent(3, 1e6)).toBeCloseTo(3, 3);
   });
 });
 

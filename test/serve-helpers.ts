@@ -108,9 +108,13 @@ export async function startServe(dir: string, opts: { env?: NodeJS.ProcessEnv; a
     alive: () => isAlive,
   };
   const fake = { ...partial, url: '', token: '', serveFile: {} as ServeFile } as Daemon;
-  const file = await waitFor('.vigil/serve.json of the new daemon', () => {
+  // On a file store the daemon announces itself in .vigil/serve.json; on a shared (URL) store, where
+  // there may be many, only in its 'listening' log line (and its own token is not handed out).
+  const file = await waitFor('.vigil/serve.json of the new daemon (or its listening line)', () => {
     const f = readServeFile(dir);
-    return f && f.pid === child.pid ? f : null;
+    if (f && f.pid === child.pid) return f;
+    const listening = partial.logs().find((l) => l.msg === 'vigil serve: listening' && typeof l.url === 'string');
+    return listening && !existsSync(serveFilePath(dir)) ? { pid: child.pid as number, url: String(listening.url), token: '', started_at: '' } : null;
   }, { timeoutMs: opts.timeoutMs ?? 20_000, intervalMs: 50, daemon: fake });
   await waitFor('/healthz to answer', async () => (await fetch(`${file.url}/healthz`)).ok, { timeoutMs: 10_000, intervalMs: 50, daemon: fake });
   return { ...partial, url: file.url, token: file.token, serveFile: file };

@@ -79,7 +79,9 @@ async function writeScenario(store: Store): Promise<void> {
   ];
   for (const [i, p] of plan.entries()) {
     const runId = `run-${i}`;
-    await store.beginRun({ runId, startedAt: at(p.h), trigger: i % 2 ? 'schedule' : 'cli', selectors: i % 2 ? ['orders'] : [] });
+    // Odd runs are scheduled ticks of orders (their scheduled_for on the hour before they started).
+    await store.beginRun({ runId, startedAt: at(p.h), trigger: i % 2 ? 'schedule' : 'cli', selectors: i % 2 ? ['orders'] : [],
+      ...(i % 2 ? { datasets: ['orders'], scheduledFor: new Date(Math.floor(Date.parse(at(p.h)) / HOUR) * HOUR).toISOString() } : {}) });
     const orders = [result('orders', 'row_count', p.orders > 0 ? 'pass' : 'fail', p.orders, at(p.h)), result('orders', 'nulls.amount', 'pass', 0, at(p.h))];
     const customers = [result('customers', 'row_count', p.customers, p.customers === 'pass' ? 3 : null, at(p.h))];
     // One after the other: rows written at the same instant by concurrent writes have no defined order.
@@ -109,6 +111,7 @@ async function readEverything(store: Store) {
     lastSchemas: [...await store.lastSchemas()],
     snapshots: await store.schemaSnapshots('orders'),
     lastDatasetRuns: [...await store.lastDatasetRuns()].map(([k, v]) => [k, v.toISOString()]),
+    lastTicks: [...await store.lastTicks()].map(([k, v]) => [k, v.toISOString()]),
     skipped: [...await store.skippedTicks()],
     incidents: await store.incidents({}),
     openIncidents: await store.incidents({ state: 'open', dataset: 'customers' }),
@@ -126,6 +129,11 @@ async function readEverything(store: Store) {
       { checkId: 'customers.row_count', after: new Date(T0 - HOUR), upto: new Date(T0 + 30 * HOUR) },
       { checkId: 'orders.row_count', after: new Date(T0 + 20 * HOUR), upto: new Date(T0 + 60 * HOUR) },
       { checkId: 'none', after: new Date(T0), upto: new Date(T0 + HOUR) },
+    ])],
+    values: [...await store.checkValues([
+      { checkId: 'orders.row_count', from: new Date(T0 + 0.5 * HOUR), to: new Date(T0 + 50 * HOUR) },
+      { checkId: 'customers.row_count', from: new Date(T0 - HOUR), to: new Date(T0 + 60 * HOUR) },
+      { checkId: 'none', from: new Date(T0), to: new Date(T0 + HOUR) },
     ])],
   };
 }
@@ -183,8 +191,19 @@ describe.each(KINDS)('the store contract on $name', (kind) => {
     expect(read.hourly.find(([c]) => c === 'none')?.[1]).toEqual([]);
   });
 
+  it('recorded values for anomaly training: [from, to), oldest first, null values left out', () => {
+    expect(Object.fromEntries(read.values)).toEqual({
+      'orders.row_count': [{ at: at(0.5), value: 0 }, { at: at(1), value: 12 }, { at: at(26), value: 14 }, { at: at(27), value: 1e21 }],
+      'customers.row_count': [{ at: at(0), value: 3 }, { at: at(0.5), value: 3 }, { at: at(27), value: 3 }],
+      none: [],
+    });
+  });
+
   it('skipped ticks, dataset runs and the checks that did not pass', () => {
     expect(read.skipped).toEqual([['orders', { count: 2, last: at(50.2) }]]);
+    // The newest tick a scheduler took: orders' last scheduled run (run-5) was for 12:00 on the third day,
+    // the tick it skipped at +50.2 h is newer; customers never ran on a schedule.
+    expect(read.lastTicks).toEqual([['orders', at(50.2)]]);
     expect(read.recent.map((r) => r.run_id)).toEqual(['run-5', 'run-4', 'run-3', 'run-2']);
     expect(Object.fromEntries(read.notPassing)).toEqual({ 'run-1': [{ check: 'orders.row_count', name: 'row_count', status: 'fail' }] });
   });

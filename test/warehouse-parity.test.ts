@@ -95,6 +95,10 @@ checks:
   - sql: { name: avg_amount, query: "select round(avg(amount), 2) from {{ source }}", fail: { min: 10, max: 100 } }
   - sql: { name: none, query: "select max(amount) from {{ source }} where amount > 100000", fail: 0 }
   - sql: { name: no_row, query: "select 1 from {{ source }} where 1 = 0", fail: 0 }
+  - row_count: { name: hourly_updated, anomaly: { timestamp_column: updated_at, bucket: 1h, training: 1d, min_points: 3 } }
+  - row_count: { name: hourly_loaded, where: "status = 'paid'", anomaly: { timestamp_column: loaded_at, bucket: 1h, training: 1d, min_points: 3 } }
+  - row_count: { name: daily_dates, anomaly: { timestamp_column: order_date, training: 9d, min_points: 2 } }
+  - nulls: { column: email, name: email_by_day, missing_values: ["", "N/A"], anomaly: { timestamp_column: order_date, training: 9d, min_points: 2 } }
 `;
 
 function datasetYaml(name: string, source: string, timezone: string): string {
@@ -163,7 +167,7 @@ describe('the same checks on a Parquet file and a PostgreSQL table', () => {
     const of = (ds: string) => report.results.filter((r) => r.dataset === ds).map(comparable);
     const files = of(`files_${tz}`);
     const pg = of(`pg_${tz}`);
-    expect(files.length).toBe(27);
+    expect(files.length).toBe(31);
     expect(pg).toEqual(files);
     return files;
   }
@@ -187,6 +191,11 @@ describe('the same checks on a Parquet file and a PostgreSQL table', () => {
     expect(byName.get('no_row')?.status).toBe('error');
     expect(byName.get('wrong_schema')?.status).toBe('fail');
     expect(byName.get('schema')?.status).toBe('fail'); // Region Name is an extra column
+    // Anomaly buckets: hour buckets of a naive and of a tz-aware column, day buckets of a DATE, in either timezone.
+    expect(byName.get('hourly_updated')).toMatchObject({ value: 1, details: { anomaly: { bucket_start: '2024-03-10T11:00:00.000Z', points: 24 } } });
+    expect((byName.get('daily_dates')?.details as { anomaly: { points: number } }).anomaly.points).toBe(8);
+    expect(typeof byName.get('email_by_day')?.value).toBe('number');
+    expect(new Map(ny.map((r) => [r.name, r])).get('hourly_updated')?.details).toMatchObject({ anomaly: { bucket_start: '2024-03-10T11:00:00.000Z' } });
     // A naive timestamp is read in the dataset's timezone; a tz-aware one is absolute.
     const nyByName = new Map(ny.map((r) => [r.name, r]));
     // The newest updated_at is after New York's clocks went forward (UTC−4); the newest date before (UTC−5).

@@ -1,13 +1,44 @@
 // Robust statistics for the anomaly method: medians, MAD and the Theil–Sen
 // line, which one bad point (or a few) cannot drag the way a mean or least squares can.
 
-/** The median of `xs` (NaN for none). Does not modify `xs`. */
+/** The median of `xs` (NaN for none). Does not modify `xs`. O(n): quickselect on a copy. */
 export function median(xs: readonly number[]): number {
   const n = xs.length;
   if (n === 0) return Number.NaN;
-  const s = Float64Array.from(xs).sort();
+  const a = Float64Array.from(xs);
   const mid = n >> 1;
-  return n % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  const upper = select(a, mid);
+  if (n % 2 === 1) return upper;
+  // after select, every element left of mid is ≤ a[mid]: the lower middle is their maximum
+  let lower = a[0]!;
+  for (let i = 1; i < mid; i++) if (a[i]! > lower) lower = a[i]!;
+  return (lower + upper) / 2;
+}
+
+/** Rearranges `a` so a[k] is its k-th smallest, smaller ones left of it; returns a[k] (Hoare's quickselect, middle pivot). */
+function select(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const tmp = a[i]!;
+        a[i] = a[j]!;
+        a[j] = tmp;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k]!;
 }
 
 /** 1.4826 × the median absolute deviation: estimates σ of normal noise, ignoring up to half the points. */

@@ -12,8 +12,8 @@ export const freshness: CheckKind = {
   expand: () => [{ name: 'freshness' }],
   validate(options) {
     const o = options as FreshnessSpec;
-    if (o.warn_after === undefined && o.fail_after === undefined) {
-      return [{ path: [], message: 'freshness needs warn_after, fail_after or both, e.g. fail_after: 6h' }];
+    if (o.warn_after === undefined && o.fail_after === undefined && o.anomaly === undefined) {
+      return [{ path: [], message: 'freshness needs warn_after, fail_after or both, e.g. fail_after: 6h (or anomaly: {} to learn what is normal)' }];
     }
     return [];
   },

@@ -53,6 +53,26 @@ export interface QueryNeed {
   sql: string;
 }
 
+/**
+ * Rows per time bucket (anomaly timestamp_column): compiled as a GROUP BY over the bucket key,
+ * in the dataset's statement. The value is [{ k, n, m }]: the bucket key, its rows, and its rows
+ * where `measure` holds (0 without one).
+ */
+export interface BucketsNeed {
+  type: 'buckets';
+  /** SQL of the bucket key (Dialect.bucketKey). */
+  key: string;
+  /** SQL predicate of the rows counted: the window of buckets, and the check's `where`. */
+  filter: string;
+  measure?: string;
+}
+
+export interface BucketCounts {
+  k: number;
+  n: number;
+  m: number;
+}
+
 /** Newest modification time of the source's files, in ms since the epoch. */
 export interface MtimeNeed {
   type: 'mtime';
@@ -63,7 +83,7 @@ export const AGG_PLACEHOLDER = '$AGG$';
 /** The value of a query need whose query returned no row. */
 export const NO_ROW = Symbol.for('vigil.no-row');
 
-export type Need = AggregateNeed | DuplicatesNeed | QueryNeed | MtimeNeed;
+export type Need = AggregateNeed | DuplicatesNeed | BucketsNeed | QueryNeed | MtimeNeed;
 
 export function needKey(need: Need): string {
   return JSON.stringify(need);
@@ -77,6 +97,8 @@ export interface PlanContext {
   column(name: string): ColumnInfo;
   /** The dataset's relation with `filter` applied, usable in FROM. */
   sourceSql(): string;
+  /** The time of the run (--now): which time buckets are complete. */
+  now: Date;
   /** count(*) of the rows a check with this `where` sees. */
   rows(where?: string): AggregateNeed;
 }

@@ -2,10 +2,18 @@
 // `columns: [a, b]` expands into one check per column.
 
 import type { NullsSpec } from '../config/schema.js';
-import type { AggregateNeed, CheckKind, Need } from './kind.js';
+import type { AggregateNeed, CheckKind, ColumnInfo, Need } from './kind.js';
+import type { Dialect } from '../sql/dialect.js';
 import { asNumber } from './kind.js';
 import { countOf } from '../util/format.js';
 import { formatPercent, levelFor, thresholdSuffix, thresholdsRecord } from './thresholds.js';
+
+/** The rows a nulls check counts: NULL, or one of `missing_values` (cast to the column's type). */
+export function missingPredicate(dialect: Dialect, col: ColumnInfo, missing: ReadonlyArray<string | number | boolean>): string {
+  const q = dialect.quoteIdent(col.name);
+  if (missing.length === 0) return `${q} IS NULL`;
+  return `(${q} IS NULL OR ${q} IN (${missing.map((v) => dialect.castValue(v, col.type)).join(', ')}))`;
+}
 
 export const nulls: CheckKind = {
   kind: 'nulls',
@@ -46,8 +54,7 @@ export const nulls: CheckKind = {
       nullNeeds = [nonNull];
       nullCount = (get) => (asNumber(get(rowsNeed)) ?? 0) - (asNumber(get(nonNull)) ?? 0);
     } else {
-      const list = missing.map((v) => ctx.dialect.castValue(v, col.type)).join(', ');
-      const predicate = `(${q} IS NULL OR ${q} IN (${list}))`;
+      const predicate = missingPredicate(ctx.dialect, col, missing);
       const need: AggregateNeed = {
         type: 'aggregate', fn: 'count_star',
         filter: check.where ? `(${check.where}) AND ${predicate}` : predicate,

@@ -92,6 +92,14 @@ silence.command('expire')
   .option('--json', 'print { silence, already } as JSON')
   .action(async (id: string, o: { by?: string; json?: boolean }) => { exitCode = await (await import('./oncall.js')).silenceExpireCommand(id, { ...globalConfig(), ...o }); });
 
+const store = program.command('store').description('the results store: move it');
+store.command('migrate')
+  .description('copy the project\'s DuckDB store (or --from FILE) into a PostgreSQL store, in one transaction; prints the rows copied per table (exit 0, 2 failed, 3 refused)')
+  .requiredOption('--to <url>', 'the PostgreSQL store: postgres://user:password@host:5432/database[?schema=NAME]')
+  .option('--from <file>', 'the DuckDB store file (default: the project\'s store)')
+  .option('--force', 'replace whatever the target store holds')
+  .option('--json', 'print what was copied as JSON')
+  .action(async (o: { to?: string; from?: string; force?: boolean; json?: boolean }) => { exitCode = await (await import('./store.js')).storeMigrateCommand({ ...globalConfig(), ...o }); });
 program.command('lineage')
   .description('the dataset graph from upstream: with each dataset\'s current status')
   .option('--format <format>', 'text, mermaid or json', 'text')

@@ -1,6 +1,7 @@
 // vigil run [SELECTOR...]: run the selected checks once, record the results,
 // print a table (or --json). Exit 3 invalid config, 2 any error, 1 any fail, else 0.
 
+import { readScheduleWatch, sayIfStalled } from './watch.js';
 import { Deliverer, summaryLine as deliverySummaryLine } from '../alerts/deliverer.js';
 import { planWithBurnRates } from '../alerts/slo-burn.js';
 import { loadProjectCached } from '../config/cache.js';
@@ -129,6 +130,8 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
   const runtime: Runtime = await openRuntime(project, { log, datasets: selected });
   const { store, engines } = runtime;
   try {
+    // Before the run, so it is the first thing said: nobody has been scheduling this store's datasets.
+    sayIfStalled(await readScheduleWatch(store, project).catch(() => null));
     const report = await runChecks({
       project, datasets: selected, store, engines, log, selectors, trigger: 'cli',
       ...(now ? { now } : {}), ...(opts.plan ? { strategy: opts.plan as Strategy } : {}),

@@ -4,6 +4,7 @@
 import { loadProject } from '../config/loader.js';
 import { startDaemon } from '../server/daemon.js';
 import { findDaemon } from './daemon-client.js';
+import { sayIfStalled } from './watch.js';
 import { VigilError, errorMessage } from '../util/errors.js';
 import { createLogger } from '../util/log.js';
 
@@ -24,6 +25,7 @@ export async function serveCommand(opts: { config?: string }): Promise<number> {
     const code = err instanceof VigilError ? err.code : undefined;
     return code === 'CONFIG_INVALID' || code === 'ALREADY_RUNNING' ? 3 : 2;
   }
+  sayIfStalled(daemon.scheduler.watchAtStart);
   process.stderr.write(`vigil serve: listening on ${daemon.url} (health ${daemon.url}/healthz, metrics ${daemon.url}/metrics) — Ctrl-C to stop\n`);
   const d = daemon;
   return new Promise<number>((resolve) => {

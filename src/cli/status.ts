@@ -9,22 +9,27 @@ import { createLogger } from '../util/log.js';
 import { colors, resultsTable, summaryLine, writeJson } from './output.js';
 import { formatDiagnostic, problemJson } from '../config/diagnostics.js';
 import type { Status } from '../checks/kind.js';
+import { formatDuration } from '../util/format.js';
 import type { CheckResult, RunRecord } from '../store/store.js';
 import { configuredResults } from '../server/views.js';
 import { daemonRequest, findDaemon } from './daemon-client.js';
+import { readReplicas, readScheduleWatch, replicasText, sayIfStalled } from './watch.js';
+import type { ScheduleWatch } from '../scheduler/watch.js';
+import type { ReplicaInfo } from '../store/store.js';
 
 export async function statusCommand(opts: { config?: string; json?: boolean }): Promise<number> {
   const { project, diagnostics, invalidDatasets } = loadProject(opts.config !== undefined ? { configPath: opts.config } : {});
   const daemon = await findDaemon(project);
   if (daemon) {
     const { body } = await daemonRequest<StatusJson>(daemon, 'GET', '/api/status');
+    sayIfStalled(body.schedule);
     if (opts.json) writeJson(body);
     else printStatus(body);
     return 0;
   }
   const problems = blockingDiagnostics(diagnostics, 'run', project).map(problemJson);
   if (!storeMayExist(project.storePath, existsSync)) {
-    if (opts.json) writeJson({ last_run: null, summary: summarize([]), results: [], datasets: [], config_problems: problems } satisfies StatusJson);
+    if (opts.json) writeJson({ last_run: null, summary: summarize([]), results: [], datasets: [], replicas: [], schedule: { stalled: false, last_tick_at: null, quiet_seconds: null, overdue: [] }, config_problems: problems } satisfies StatusJson);
     else process.stdout.write(`no results yet: the store ${project.storePath} does not exist — run vigil run first\n`);
     return 0;
   }
@@ -33,11 +38,14 @@ export async function statusCommand(opts: { config?: string; json?: boolean }): 
   try {
     const [stored, runs, skipped] = [await store.latestResults(), await store.runs(1), await store.skippedTicks()];
     const results = configuredResults(stored, project.datasets, invalidDatasets ?? []);
+    const [replicas, schedule] = [await readReplicas(store), await readScheduleWatch(store, project)];
     const body: StatusJson = {
       last_run: runs[0] ?? null, summary: summarize(results), results,
       datasets: [...skipped].map(([name, s]) => ({ name, skippedTicks: s.count, lastSkippedAt: s.last })),
+      replicas, schedule,
       config_problems: problems,
     };
+    sayIfStalled(schedule);
     if (opts.json) writeJson(body);
     else printStatus(body);
     return 0;
@@ -51,6 +59,10 @@ interface StatusJson {
   summary: Record<Status, number>;
   results: CheckResult[];
   datasets: Array<{ name: string; skippedTicks: number; lastSkippedAt?: string; running?: boolean; nextRunAt?: string | null }>;
+  /** The schedulers sharing the store (vigil serve processes), alive or lately dead, and what each runs. */
+  replicas: ReplicaInfo[];
+  /** Whether anybody is scheduling: overdue datasets, and `stalled` when nobody has taken a tick for a while. */
+  schedule: ScheduleWatch;
   config_problems: Array<{ file: string; line: number; col: number; severity: string; message: string }>;
 }
 
@@ -62,6 +74,11 @@ function printStatus(body: StatusJson): void {
   for (const d of skipped) process.stdout.write(`${colors.yellow('skipped ticks')}: ${d.name} ${d.skippedTicks} (a run was still going when its next tick came)\n`);
   const running = body.datasets.filter((d) => d.running).map((d) => d.name);
   if (running.length) process.stdout.write(`running now: ${running.join(', ')}\n`);
+  process.stdout.write(replicasText(body.replicas ?? []));
+  const overdue = body.schedule?.overdue ?? [];
+  if (overdue.length && !body.schedule.stalled) {
+    process.stdout.write(`${colors.yellow('overdue')}: ${overdue.map((o) => `${o.dataset} (due ${formatDuration(o.overdue_seconds)} ago)`).join(', ')} — no replica took their last two ticks\n`);
+  }
   const last = body.last_run;
   process.stdout.write(`${summaryLine(body.summary)}${last ? ` · last run ${last.started_at} (${last.status})` : ''}\n`);
 }

@@ -13,12 +13,13 @@ import { closest, didYouMean, type Diagnostic } from './diagnostics.js';
 import { parseDuration } from './duration.js';
 import type { CheckDef, DatasetDef, Position, Project, ResolvedSource, SloObjective } from './model.js';
 import {
-  CHECK_KINDS, checkKindSchemas, configSchema, datasetFileSchema, type CheckKindName, type Config, type DatasetFile, type SourceFormat, type Threshold,
+  CHECK_KINDS, checkKindSchemas, type AnomalySpec, configSchema, datasetFileSchema, type CheckKindName, type Config, type DatasetFile, type SourceFormat, type Threshold,
 } from './schema.js';
 import { buildLineage } from '../lineage/graph.js';
 import { loadAlerts } from '../alerts/load.js';
 import { emptyAlerts } from '../alerts/schema.js';
 import { zodIssuesToDiagnostics } from './zod-issues.js';
+import { anomalyProblems, resolveAnomaly } from '../anomaly/config.js';
 import { findScalar, locate, readYamlFile, type KeyPath, type YamlSource } from './yaml-source.js';
 
 export interface LoadOptions {
@@ -319,12 +320,16 @@ function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, dia
       return;
     }
     const options = parsed.data as Record<string, unknown> & {
-      name?: string; where?: string; runbook?: string; owner?: string; tags?: string[]; description?: string; warn?: Threshold; fail?: Threshold;
+      name?: string; where?: string; runbook?: string; owner?: string; tags?: string[]; description?: string; warn?: Threshold; fail?: Threshold; anomaly?: AnomalySpec;
     };
     const before = problems.length;
     for (const p of kind.validate?.(options) ?? []) err([...optionsPath, ...p.path], p.message, p.path.length > 0);
-    if (kind.kind !== 'schema' && kind.kind !== 'freshness' && options.warn === undefined && options.fail === undefined) {
-      err(optionsPath, `${kindKey} needs a threshold: warn, fail or both (e.g. fail: 0)`, true);
+    for (const p of anomalyProblems(kind.kind, options)) {
+      if (p.warning) diagnostics.push({ ...at([...optionsPath, ...p.path], true), severity: 'warning', path: [...optionsPath, ...p.path], message: p.message });
+      else err([...optionsPath, ...p.path], p.message, true);
+    }
+    if (kind.kind !== 'schema' && kind.kind !== 'freshness' && options.warn === undefined && options.fail === undefined && options.anomaly === undefined) {
+      err(optionsPath, `${kindKey} needs a threshold: warn, fail or both (e.g. fail: 0), or anomaly: {} to learn what is normal`, true);
     }
     if (kind.kind === 'freshness' && options.column === undefined && source?.type === 'connection') {
       err(optionsPath, `freshness without column reads file modification times, and ${source.display} is on a connection — name a timestamp or date column, e.g. column: updated_at`, true);
@@ -358,10 +363,13 @@ function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, dia
       if (options.description !== undefined) def.description = options.description;
       if (options.warn !== undefined) def.warn = options.warn;
       if (options.fail !== undefined) def.fail = options.fail;
+      if (options.anomaly !== undefined) def.anomaly = resolveAnomaly(options.anomaly as AnomalySpec);
       for (const c of kind.columns(def)) {
         const p = findScalar(src, optionsPath, c);
         if (p) def.columnPos[c] = { file, ...p };
       }
+      const ts = def.anomaly?.timestampColumn;
+      if (ts !== undefined && def.columnPos[ts] === undefined) def.columnPos[ts] = at([...optionsPath, 'anomaly', 'timestamp_column']);
       checks.push(def);
     }
   });

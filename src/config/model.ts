@@ -2,6 +2,7 @@
 // resolved (absolute paths, defaults applied), with positions for messages.
 
 import type { AlertsConfig } from '../alerts/schema.js';
+import type { AnomalyConfig } from '../anomaly/config.js';
 import type { CheckKindName, Config, SourceFormat, Threshold } from './schema.js';
 
 export interface Position {
@@ -33,6 +34,8 @@ export interface CheckDef {
   description?: string;
   warn?: Threshold;
   fail?: Threshold;
+  /** `anomaly:` with its defaults (SPEC section 7). */
+  anomaly?: AnomalyConfig;
   pos: Position;
   /** Where each column the check reads is written, for unknown-column messages. */
   columnPos: Record<string, Position>;

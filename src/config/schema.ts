@@ -73,14 +73,38 @@ const levels = {
   fail: thresholdSchema.optional(),
 };
 
+/** `anomaly:` — learn the normal range of a check's value instead of a threshold (SPEC section 7). */
+export const anomalySchema = z.strictObject({
+  timestamp_column: columnName.optional()
+    .meta({ description: 'Learn from the data itself: one point per time bucket of this timestamp or date column (row_count and nulls only)' }),
+  bucket: z.enum(['1h', '1d', '1w'], { error: 'bucket must be 1h, 1d or 1w' }).optional()
+    .meta({ description: 'Bucket size with timestamp_column (default 1d), aligned in the dataset\'s timezone' }),
+  training: durationSchema.optional().meta({ description: 'How far back normal is learnt from (default 28d)' }),
+  min_points: numberish(z.number().int({ error: 'min_points must be a whole number' }).min(1, { error: 'min_points must be at least 1' })).optional()
+    .meta({ description: 'Fewer training points than this: pass, "learning: N of M points" (default 7)' }),
+  seasonality: z.enum(['none', 'day_of_week', 'hour_of_day'], { error: 'seasonality must be none, day_of_week or hour_of_day' }).optional()
+    .meta({ description: 'Compare a point only with training points on the same weekday, or at the same hour (default none)' }),
+  sensitivity: numberish(z.number({ error: 'sensitivity must be a number, e.g. 3' }).gt(0, { error: 'sensitivity must be above 0 (higher = fewer alerts)' })).optional()
+    .meta({ description: 'Higher = fewer alerts (default 3)' }),
+  direction: z.enum(['both', 'up', 'down'], { error: 'direction must be both, up or down' }).optional()
+    .meta({ description: 'Which side of the band is anomalous (default both)' }),
+  min_change: z.union([numberish(z.number().min(0, { error: 'min_change cannot be negative' })), percentSchema], {
+    error: 'min_change must be a number (in the check\'s unit) or a percent of the expected value, e.g. 10%',
+  }).optional().meta({ description: 'A change smaller than this against the expected value is never anomalous: a number in the check\'s unit, or "P%" of the expected value' }),
+  level: z.enum(['warn', 'fail'], { error: 'level must be warn or fail' }).optional()
+    .meta({ description: 'Status of an anomalous value (default warn)' }),
+});
+export type AnomalySpec = z.infer<typeof anomalySchema>;
+
 export const freshnessSchema = z.strictObject({
   ...commonKeys,
   column: columnName.optional().meta({ description: 'Timestamp or date column; without it the newest file modification time is used' }),
   warn_after: durationSchema.optional(),
   fail_after: durationSchema.optional(),
+  anomaly: anomalySchema.optional(),
 });
 
-export const rowCountSchema = z.strictObject({ ...commonKeys, ...levels });
+export const rowCountSchema = z.strictObject({ ...commonKeys, ...levels, anomaly: anomalySchema.optional() });
 
 export const nullsSchema = z.strictObject({
   ...commonKeys,
@@ -89,6 +113,7 @@ export const nullsSchema = z.strictObject({
   missing_values: z.array(z.union([z.string(), z.number(), z.boolean()])).optional()
     .meta({ description: 'Values also counted as missing, compared after casting to the column type' }),
   ...levels,
+  anomaly: anomalySchema.optional(),
 });
 
 export const duplicatesSchema = z.strictObject({
@@ -97,6 +122,7 @@ export const duplicatesSchema = z.strictObject({
     error: 'keys must be a column name or a list of column names, e.g. [order_id]',
   }),
   ...levels,
+  anomaly: anomalySchema.optional(),
 });
 
 export const schemaCheckSchema = z.strictObject({
@@ -113,6 +139,7 @@ export const sqlCheckSchema = z.strictObject({
     .regex(/^[A-Za-z0-9_.+-]+$/, { error: 'a check name may use letters, digits and _ . + -' }),
   query: z.string({ error: 'sql checks need a query, e.g. query: "select count(*) from {{ source }} where amount < 0"' }).min(1),
   ...levels,
+  anomaly: anomalySchema.optional(),
 });
 
 export const checkKindSchemas = {
@@ -228,6 +255,15 @@ export const configSchema = z.strictObject({
   replicas: z.strictObject({
     lease: durationSchema.default('1m').meta({ description: 'vigil serve on a shared (PostgreSQL) store: a replica not heard from for this long is dead — its runs are marked aborted and run again by another replica' }),
   }).default({ lease: '1m' }),
+  heartbeat: z.strictObject({
+    url: z.string({ error: 'heartbeat.url is required: the dead-man\'s-switch URL to ping, e.g. https://hc-ping.com/<uuid>' })
+      .regex(/^https?:\/\/[^\s]+$/i, { error: 'heartbeat.url must be an http:// or https:// URL, e.g. https://hc-ping.com/<uuid> (use ${HEARTBEAT_URL} to keep it out of the file)' })
+      .meta({ description: 'Pinged by every live vigil serve while its scheduler is healthy (a secret: never logged)' }),
+    every: durationSchema.refine((s) => (parseDuration(s) ?? 1) >= 1, { error: 'heartbeat.every must be at least 1s' })
+      .meta({ description: 'How often each replica pings, e.g. 1m; set the receiver\'s grace period above it' }),
+    method: z.preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v),
+      z.enum(['GET', 'POST'], { error: 'heartbeat.method must be GET or POST' })).default('GET'),
+  }).optional().meta({ description: 'vigil serve pings this URL every `every` while its scheduler is healthy, so an outside system (Healthchecks, an Alertmanager Watchdog receiver) can page when vigil itself is down' }),
 });
 export type Config = z.infer<typeof configSchema>;
 

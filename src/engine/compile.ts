@@ -9,7 +9,7 @@
 // sql checks run as their own statements. Everything that differs between
 // databases comes from the dialect.
 
-import { AGG_PLACEHOLDER, NO_ROW, needKey, type AggregateNeed, type DuplicatesNeed, type Need, type QueryNeed } from '../checks/kind.js';
+import { AGG_PLACEHOLDER, NO_ROW, needKey, type AggregateNeed, type BucketCounts, type BucketsNeed, type DuplicatesNeed, type Need, type QueryNeed } from '../checks/kind.js';
 import type { Dialect, DuplicatesSql, KeyColumn } from '../sql/dialect.js';
 import type { Row } from './engine.js';
 
@@ -112,6 +112,18 @@ function readDuplicates(row: Row | undefined, suffix: string, keys: KeyColumn[])
   };
 }
 
+/** Rows (and rows where `measure` holds) per time bucket, as the dialect's one-row list. */
+function bucketsSql(dialect: Dialect, b: BucketsNeed, from: string, where: Array<string | undefined>, alias: string): string {
+  const m = b.measure ? dialect.aggregate('count_star', undefined, b.measure) : '0';
+  const groups = `SELECT ${b.key} AS k, count(*) AS n, ${m} AS m FROM ${from}${whereClause([...where, b.filter])} GROUP BY 1`;
+  return dialect.bucketList(groups, alias);
+}
+
+function readBuckets(row: Row | undefined, alias: string): BucketCounts[] {
+  const list = (row?.[alias] as Array<{ k: unknown; n: unknown; m: unknown }> | null | undefined) ?? [];
+  return list.map((b) => ({ k: Number(b.k), n: Number(b.n), m: Number(b.m) }));
+}
+
 /**
  * A sample key spelled the same whichever engine read it: drivers hand dates and timestamps back as
  * JS Dates (DuckDB) or as JSON text (PostgreSQL's json_agg). A DATE is `YYYY-MM-DD`; a timestamp is
@@ -139,7 +151,7 @@ function statement(ctes: string[], parts: string[]): string {
 
 /** How many times a single statement over these needs reads its source: once for all aggregates, once per GROUP BY. */
 export function scanCount(needs: Need[]): number {
-  const keys = new Set(needs.filter((n) => n.type === 'aggregate' || n.type === 'duplicates').map((n) => (n.type === 'aggregate' ? 'aggregates' : needKey(n))));
+  const keys = new Set(needs.filter((n) => n.type === 'aggregate' || n.type === 'duplicates' || n.type === 'buckets').map((n) => (n.type === 'aggregate' ? 'aggregates' : needKey(n))));
   return keys.size;
 }
 
@@ -149,16 +161,19 @@ export function compileDataset(input: CompileInput): CompiledQuery[] {
   const aggregates = needs.filter((n): n is AggregateNeed => n.type === 'aggregate');
   const dups = needs.filter((n): n is DuplicatesNeed => n.type === 'duplicates');
   const queries = needs.filter((n): n is QueryNeed => n.type === 'query');
+  const bucketed = needs.filter((n): n is BucketsNeed => n.type === 'buckets');
   const out: CompiledQuery[] = [];
   const from = `FROM ${relation} AS src`;
   const columnsOf = input.describe ? dialect.columnsOf('src', COLUMNS_KEY) : null;
 
-  if (input.strategy === 'single' && (aggregates.length > 0 || dups.length > 0 || columnsOf)) {
+  if (input.strategy === 'single' && (aggregates.length > 0 || dups.length > 0 || bucketed.length > 0 || columnsOf)) {
     // Inlined, every scan re-reads the source; materialized, it is read once (and held in memory).
     const ctes = [dialect.cte('src', `SELECT * ${from}${whereClause([filter])}`, Boolean(input.materialize) && scanCount(needs) > 1)];
     const parts: string[] = [];
     const groups = dups.splice(0);
+    const series = bucketed.splice(0);
     if (aggregates.length > 0) parts.push(`(SELECT ${aggregateList(aggregates, (a) => aggregateSql(dialect, a))} FROM src) AS a`);
+    series.forEach((b, j) => parts.push(`(${bucketsSql(dialect, b, 'src', [], `buckets${j}`)}) AS b${j}`));
     groups.forEach((dup, j) => {
       const d = duplicatesSql(dialect, dup, 'src', [dup.filter], String(j));
       ctes.push(...d.ctes);
@@ -166,11 +181,12 @@ export function compileDataset(input: CompileInput): CompiledQuery[] {
     });
     if (columnsOf) parts.push(`(${columnsOf}) AS s`);
     out.push({
-      label: 'dataset', sql: statement(ctes, parts), needs: [...aggregates, ...groups],
+      label: 'dataset', sql: statement(ctes, parts), needs: [...aggregates, ...groups, ...series],
       read: (rows) => {
         const row = (rows as Row[])[0];
         const m = readAggregates(aggregates, row);
         groups.forEach((dup, j) => m.set(needKey(dup), readDuplicates(row, String(j), dup.keys)));
+        series.forEach((b, j) => m.set(needKey(b), readBuckets(row, `buckets${j}`)));
         if (columnsOf) m.set(COLUMNS_KEY, row?.[COLUMNS_KEY] ?? null);
         return m;
       },
@@ -185,7 +201,7 @@ export function compileDataset(input: CompileInput): CompiledQuery[] {
     const partials = aggregates.map((a, i) => `${dialect.aggregate(a.fn, a.arg, a.filter)} AS __p${i}`);
     const n = dialect.aggregate('count_star', undefined, dup.filter);
     const combine = (a: AggregateNeed, i: number) => {
-      const call = a.fn === 'max' ? `max(__p${i})` : `coalesce(sum(__p${i}), 0)`;
+      const call = a.fn === 'max' || a.fn === 'min' ? `${a.fn}(__p${i})` : `coalesce(sum(__p${i}), 0)`;
       return a.outer ? a.outer.split(AGG_PLACEHOLDER).join(call) : call;
     };
     const groups = `SELECT ${[...keyCols, ...partials, `${n} AS __n`].join(', ')} ${from}${whereClause([filter])} GROUP BY ${keyCols.join(', ')}`;
@@ -214,6 +230,13 @@ export function compileDataset(input: CompileInput): CompiledQuery[] {
     out.push({
       label: `duplicates(${dup.keys.map((k) => k.name).join(', ')})`, sql: statement(d.ctes, d.parts), needs: [dup],
       read: (rows) => new Map([[needKey(dup), readDuplicates((rows as Row[])[0], '', dup.keys)]]),
+    });
+  }
+
+  for (const b of bucketed) {
+    out.push({
+      label: 'buckets', sql: `SELECT * FROM (${bucketsSql(dialect, b, `${relation} AS src`, [filter], 'buckets')}) AS b`, needs: [b],
+      read: (rows) => new Map([[needKey(b), readBuckets((rows as Row[])[0], 'buckets')]]),
     });
   }
 

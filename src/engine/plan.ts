@@ -9,11 +9,11 @@ import type { Dialect } from '../sql/dialect.js';
 import { VigilError } from '../util/errors.js';
 import { filteredSource } from './compile.js';
 
-export function makePlanContext(ds: DatasetDef, columns: ColumnInfo[], relation: string, dialect: Dialect): PlanContext {
+export function makePlanContext(ds: DatasetDef, columns: ColumnInfo[], relation: string, dialect: Dialect, now: Date = new Date()): PlanContext {
   const byName = new Map(columns.map((c) => [c.name, c]));
   const filtered = filteredSource(relation, ds.filter);
   return {
-    dialect, dataset: ds, columns,
+    dialect, dataset: ds, columns, now,
     column(name) {
       const hit = byName.get(name) ?? columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
       if (!hit) {

@@ -12,6 +12,7 @@ import type { CheckDef, DatasetDef } from '../config/model.js';
 import { COLUMNS_KEY, compileDataset, defaultStrategy, probeSql, type Strategy } from '../engine/compile.js';
 import type { Answer, Engine, Row, SourceSession, StatementLog } from '../engine/engine.js';
 import { makePlanContext } from '../engine/plan.js';
+import { planCheck, type TrainingHistory } from '../anomaly/evaluate.js';
 import type { CheckResult, DatasetRun } from '../store/store.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
@@ -21,6 +22,8 @@ export interface DatasetRunOptions {
   engines: { for(ds: DatasetDef): Promise<Engine> };
   now: () => Date;
   previousSchema: ColumnInfo[] | null;
+  /** Training points of the dataset's history-based anomaly checks (run.ts reads them from the store). */
+  history?: TrainingHistory;
   log: Logger;
   /** Overrides the plan chosen from the source format (benchmarks, tests). */
   strategy?: Strategy;
@@ -82,6 +85,7 @@ export async function runDataset(ds: DatasetDef, opts: DatasetRunOptions): Promi
       guard,
       now: opts.now,
       previousSchema: opts.previousSchema,
+      history: opts.history ?? new Map(),
       strategy: opts.strategy ?? defaultStrategy(),
     });
   } catch (err) {
@@ -118,6 +122,7 @@ interface Context {
   guard: <T>(call: () => Promise<T>) => Promise<T>;
   now: () => Date;
   previousSchema: ColumnInfo[] | null;
+  history: TrainingHistory;
   strategy: Strategy;
 }
 
@@ -174,12 +179,12 @@ async function attemptDataset(ds: DatasetDef, assumed: ColumnInfo[] | null, ctx:
   }
 
   const relation = session.relation;
-  const plan = makePlanContext(ds, columns, relation, dialect);
+  const plan = makePlanContext(ds, columns, relation, dialect, ctx.now());
   const plans = new Map<CheckDef, CheckPlan>();
   const failed = new Map<CheckDef, string>();
   for (const check of ds.checks) {
     try {
-      plans.set(check, KINDS[check.kind].plan(check, plan));
+      plans.set(check, planCheck(check, plan, ctx.history));
     } catch (err) {
       failed.set(check, errorMessage(err));
     }

@@ -13,6 +13,7 @@ import type { CheckResult, DatasetRun, IncidentPlanner, IncidentRow, Store, Stor
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { runDataset } from './dataset-run.js';
+import { readTraining } from '../anomaly/history.js';
 import { replayOf, type Replay } from './replay.js';
 import { createEngines, defaultConcurrency, type Engines } from './runtime.js';
 
@@ -132,8 +133,9 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
     while (next < opts.datasets.length && !opts.signal?.aborted && !notBegun) {
       const i = next++;
       const ds = opts.datasets[i] as DatasetDef;
+      const history = await readTraining(store, ds, now());
       const outcome = await runDataset(ds, {
-        engines, now, previousSchema: schemas.get(ds.name) ?? null, log, redact,
+        engines, now, previousSchema: schemas.get(ds.name) ?? null, history, log, redact,
         ...(opts.strategy ? { strategy: opts.strategy } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
       });
       outcomes[i] = outcome;

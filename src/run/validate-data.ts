@@ -3,13 +3,14 @@
 // statement the run would send must bind (filter, where, sql checks) — each
 // engine checks that from metadata (DESCRIBE, the catalog) and never scans.
 
-import { KINDS } from '../checks/registry.js';
 import type { ColumnInfo } from '../checks/kind.js';
 import type { Diagnostic } from '../config/diagnostics.js';
 import type { DatasetDef } from '../config/model.js';
 import { compileDataset, defaultStrategy, filteredSelect } from '../engine/compile.js';
 import type { SourceSession } from '../engine/engine.js';
 import { makePlanContext } from '../engine/plan.js';
+import { timestampColumn } from '../anomaly/source.js';
+import { planCheck } from '../anomaly/evaluate.js';
 import { VigilError, errorMessage } from '../util/errors.js';
 import type { Engines } from './runtime.js';
 
@@ -54,9 +55,17 @@ async function validateDataset(ds: DatasetDef, engines: Engines): Promise<Diagno
     }
     const ctx = makePlanContext(ds, columns, relation, s.dialect);
     for (const check of ds.checks) {
+      if (check.anomaly?.timestampColumn !== undefined) {
+        try {
+          timestampColumn(check, ctx);
+        } catch (err) {
+          out.push({ ...(check.columnPos[check.anomaly.timestampColumn] ?? check.pos), severity: 'error', message: `${check.id}: ${errorMessage(err)}` });
+          continue;
+        }
+      }
       let plan;
       try {
-        plan = KINDS[check.kind].plan(check, ctx);
+        plan = planCheck(check, ctx);
       } catch (err) {
         const column = err instanceof VigilError && err.code === 'UNKNOWN_COLUMN'
           ? Object.keys(check.columnPos).find((c) => !columns.some((x) => x.name.toLowerCase() === c.toLowerCase()))

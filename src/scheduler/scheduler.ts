@@ -14,6 +14,7 @@ import type { DatasetRun, Store } from '../store/store.js';
 import { VigilError, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { needsCatchUp, previousTick } from './catch-up.js';
+import { stalledMessage, watchSchedule, type ScheduleWatch } from './watch.js';
 
 export interface DatasetState {
   name: string;
@@ -47,6 +48,14 @@ export class Scheduler {
   private leaseTimer: NodeJS.Timeout | null = null;
   private problemList: Diagnostic[] = [];
   private revision = 0;
+  /** The newest tick taken per dataset, by any replica: read from the store once a lease, moved by every claim. */
+  private readonly ticksTaken = new Map<string, Date>();
+  private stalledSaid = false;
+  /** Whether anybody was scheduling when this process started (before it caught up). */
+  watchAtStart: ScheduleWatch | null = null;
+  private renewals = 0;
+  /** When this replica last renewed its lease in the store (0: never). */
+  private renewedAt = 0;
   readonly startedAt = new Date();
 
   constructor(
@@ -85,12 +94,15 @@ export class Scheduler {
   async start(datasets: DatasetDef[], problems: Diagnostic[]): Promise<void> {
     const coordination = this.store.coordination;
     await coordination.heartbeat([]);
+    this.renewedAt = Date.now();
     const aborted = await this.store.abortRunning(new Date().toISOString());
     if (aborted > 0) this.log.warn({ aborted }, 'runs left running by a process that died marked aborted');
     for (const [name, n] of await this.store.skippedTicks()) this.skipped.set(name, n.count);
     const last = await this.store.lastDatasetRuns();
     this.problems = problems;
     this.apply(datasets);
+    // Before catching up: if nobody has been scheduling, say so (and for how long) before this process starts to.
+    this.watchAtStart = await this.watchStore();
     const now = new Date();
     for (const ds of datasets) {
       const task = this.tasks.get(ds.name);
@@ -108,19 +120,60 @@ export class Scheduler {
     void this.renewLease();
   }
 
+  /**
+   * What an outside dead-man's switch is told: this replica holds its lease (the store answers it
+   * within the lease) and somebody is taking ticks.
+   */
+  healthy(now = new Date()): boolean {
+    if (this.stopping || now.getTime() - this.renewedAt > this.store.coordination.leaseMs) return false;
+    return !this.scheduleWatch(now).stalled;
+  }
+
+  /** Whether anybody is scheduling, as of the ticks this process knows were taken. */
+  scheduleWatch(now = new Date()): ScheduleWatch {
+    return watchSchedule({
+      datasets: [...this.datasets.values()], timezone: this.timezone, lastTicks: this.ticksTaken, now, leaseMs: this.store.coordination.leaseMs,
+    });
+  }
+
+  private tickTaken(dataset: string, scheduledFor: string): void {
+    const at = new Date(scheduledFor);
+    if (at.getTime() > (this.ticksTaken.get(dataset)?.getTime() ?? -Infinity)) this.ticksTaken.set(dataset, at);
+  }
+
+  /** Reads the ticks taken from the store (other replicas take them too) and says it loudly when nobody has been scheduling. */
+  private async watchStore(): Promise<ScheduleWatch | null> {
+    try {
+      for (const [dataset, at] of await this.store.lastTicks()) this.tickTaken(dataset, at.toISOString());
+    } catch (err) {
+      this.log.warn({ err: errorMessage(err) }, 'could not read the ticks taken: the schedule watch is left as it was');
+      return null;
+    }
+    const watch = this.scheduleWatch();
+    if (watch.stalled && !this.stalledSaid) {
+      this.log.error({ quiet_seconds: watch.quiet_seconds, last_tick_at: watch.last_tick_at, overdue: watch.overdue }, stalledMessage(watch));
+    }
+    this.stalledSaid = watch.stalled;
+    return watch;
+  }
+
   /** Renews this replica's lease and reruns the ticks of replicas that died running them. */
   private async renewLease(): Promise<void> {
     if (this.stopping) return;
     try {
       await this.store.coordination.heartbeat([...this.inFlight.keys()]);
+      this.renewedAt = Date.now();
       for (const t of await this.store.coordination.reapDead(new Date().toISOString())) {
         const ds = this.datasets.get(t.dataset);
         this.log.warn({ dataset: t.dataset, scheduled_for: t.scheduledFor }, 'a replica died running this tick: running it here');
         if (!ds) { await this.store.coordination.tickDone(t.dataset, t.scheduledFor); continue; }
+        this.tickTaken(t.dataset, t.scheduledFor);
         void this.runNow([ds], 'schedule', { scheduledFor: t.scheduledFor })
           .catch(() => undefined)
           .finally(() => { void this.store.coordination.tickDone(t.dataset, t.scheduledFor).catch(() => undefined); });
       }
+      // Once a lease (every third renewal), whether anybody is scheduling: a stuck scheduler is seen by the others.
+      if (++this.renewals % 3 === 0) await this.watchStore();
     } catch (err) {
       this.log.error({ err: errorMessage(err) }, 'could not renew this replica\'s lease');
     }
@@ -187,6 +240,8 @@ export class Scheduler {
     if (this.stopping) return;
     const coordination = this.store.coordination;
     void coordination.claimTick(name, scheduledFor).then((claim) => {
+      // Whoever claimed it, the tick was taken: somebody is scheduling.
+      this.tickTaken(name, scheduledFor);
       if (claim === 'taken' || this.stopping) return;
       const ds = this.datasets.get(name);
       if (claim === 'busy' || this.inFlight.has(name) || !ds) {

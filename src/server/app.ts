@@ -32,6 +32,8 @@ function secretsOf(project: Project, deps: Pick<AppDeps, 'token' | 'internalToke
 }
 
 const BODY_LIMIT = '100kb';
+const RUNS_DEFAULT = 50;
+const RUNS_MAX = 1000;
 const RUN_KEYS = ['select', 'now', 'alerts'];
 
 /** 415 unless the body is JSON: a text/plain or form body is what a cross-site page can send without asking. */
@@ -117,6 +119,8 @@ export function createApp(deps: AppDeps): express.Express {
       status,
       scheduler: { alive: true, started_at: scheduler.startedAt.toISOString(), timezone: scheduler.timezone, replica: store.coordination.replica },
       replicas,
+      // Whether anybody is scheduling: `stalled` (nobody took a tick for a while) until a tick is taken.
+      schedule: scheduler.scheduleWatch(),
       datasets: scheduler.state().map((s) => ({
         name: s.name, schedule: s.schedule, running: s.running, last_run: s.lastRunAt, last_status: s.lastStatus,
         next_run: s.nextRunAt, skipped_ticks: s.skippedTicks,
@@ -138,9 +142,11 @@ export function createApp(deps: AppDeps): express.Express {
       const [stored, runs] = [await store.latestResults(), await store.runs(1)];
       // The scheduler's datasets include the last valid version of any file that is invalid now.
       const results = configuredResults(stored, scheduler.datasetsNow());
+      const replicas = await store.coordination.replicas().catch((err: unknown) => { log.warn({ err: errorMessage(err) }, 'status: replicas unknown'); return []; });
       res.json({
         last_run: runs[0] ?? null, summary: summarize(results), results,
         datasets: scheduler.state(),
+        replicas, schedule: scheduler.scheduleWatch(),
         config_problems: scheduler.problems.map(problemJson),
       });
     } catch (err) { next(err); }
@@ -148,7 +154,9 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.get('/api/runs', async (req, res, next) => {
     try {
-      const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 50) || 50));
+      // SPEC 8: the newest N, up to 1000 (a larger N is cut to 1000; a missing or unreadable one is 50).
+      const asked = Math.floor(Number(req.query.limit ?? RUNS_DEFAULT));
+      const limit = Math.min(RUNS_MAX, Math.max(1, Number.isFinite(asked) && asked >= 1 ? asked : RUNS_DEFAULT));
       res.json({ runs: await store.runs(limit) });
     } catch (err) { next(err); }
   });

@@ -19,6 +19,7 @@ import { VigilError, errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { createApp } from './app.js';
 import { announceStart, daemonFilePath, whoHoldsTheStore, type DaemonFile } from './discovery.js';
+import { Heartbeat } from './heartbeat.js';
 import { Metrics } from './metrics.js';
 import { watchProject } from './reload.js';
 
@@ -112,6 +113,15 @@ async function start(load: LoadOptions, log: Logger, opened: Array<() => unknown
   alertLoop.start(Number(process.env.VIGIL_ALERT_INTERVAL_MS ?? '') || 5000);
   opened.push(() => alertLoop.stop());
   metrics.configProblems.set(problems());
+  // The heartbeat, when vigil.yaml has one: from now on, while this replica is healthy.
+  const heartbeat = new Heartbeat({
+    config: () => scheduler.projectNow().config.heartbeat,
+    healthy: () => scheduler.healthy(),
+    about: () => ({ replica: store.coordination.replica, last_tick_at: scheduler.scheduleWatch().last_tick_at }),
+    log,
+  });
+  heartbeat.start();
+  opened.push(() => heartbeat.stop());
   const address = server.address() as AddressInfo;
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
 
@@ -135,6 +145,7 @@ async function start(load: LoadOptions, log: Logger, opened: Array<() => unknown
     stop: () => {
       stopping ??= (async () => {
         log.info({ grace_ms: graceMs }, 'vigil serve: shutting down');
+        heartbeat.stop();
         await reloader.close();
         const { interrupted } = await scheduler.stop(graceMs);
         if (interrupted) log.warn('runs interrupted at shutdown were recorded as aborted');

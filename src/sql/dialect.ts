@@ -11,7 +11,10 @@ export interface KeyColumn {
   type: string;
 }
 
-export type AggregateFn = 'count_star' | 'count' | 'max' | 'sum';
+export type AggregateFn = 'count_star' | 'count' | 'max' | 'min' | 'sum';
+
+/** The unit of a time bucket (anomaly timestamp_column). */
+export type BucketUnit = 'hour' | 'day' | 'week';
 
 /**
  * How a dialect measures duplicates over a grouped relation: `groups` is a SELECT
@@ -44,6 +47,14 @@ export interface Dialect {
   timeCategory(type: string): TimeCategory;
   /** Milliseconds since the epoch (an integer) of a time-valued expression; naive values are read in `timezone`. `expr` may be a placeholder. */
   epochMs(expr: string, category: Exclude<TimeCategory, 'other'>, timezone: string): string;
+  /**
+   * The key of the time bucket holding a time-valued expression, as a BIGINT: for `day` and
+   * `week` (weeks start on Monday) the local start read as if it were UTC, in ms; for `hour`
+   * the start instant in ms (the fall-back hour is two buckets). Naive values are local in `timezone`.
+   */
+  bucketKey(expr: string, category: Exclude<TimeCategory, 'other'>, timezone: string, unit: BucketUnit): string;
+  /** A one-row sub-select of `groups` (a SELECT of k, n, m) as a list of { k, n, m } ordered by k, named `alias` (NULL when empty). */
+  bucketList(groups: string, alias: string): string;
   /** A value written in a check file (missing_values) as a value of `type`, or NULL when it is not one. */
   castValue(value: string | number | boolean, type: string): string;
   /** An aggregate call, limited to the rows `filter` holds for. */

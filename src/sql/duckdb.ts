@@ -25,6 +25,15 @@ export const duckdbDialect: Dialect = {
         return `epoch_ms(timezone(${standardLiteral(timezone)}, CAST(${expr} AS TIMESTAMP)))`;
     }
   },
+  bucketKey: (expr, category, timezone, unit) => {
+    const tz = standardLiteral(timezone);
+    const local = category === 'timestamptz' ? `timezone(${tz}, ${expr})` : `CAST(${expr} AS TIMESTAMP)`;
+    if (unit !== 'hour') return `epoch_ms(date_trunc('${unit}', ${local}))`;
+    // The instant less the minutes and seconds into the local hour: right across DST and in :30 zones.
+    const instant = category === 'timestamptz' ? `epoch_ms(${expr})` : `epoch_ms(timezone(${tz}, ${local}))`;
+    return `(${instant} - (epoch_ms(${local}) - epoch_ms(date_trunc('hour', ${local}))))`;
+  },
+  bucketList: (groups, alias) => `SELECT list(struct_pack(k := k, n := n, m := m) ORDER BY k) AS ${alias} FROM (${groups}) AS g`,
   castValue: (value, type) => `TRY_CAST(${standardLiteral(value)} AS ${type})`,
   aggregate: standardAggregate,
   cte: (name, body, materialize) => `${name} AS ${materialize ? 'MATERIALIZED' : 'NOT MATERIALIZED'} (${body})`,

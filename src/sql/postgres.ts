@@ -40,6 +40,16 @@ export const postgresDialect: Dialect = {
         return `floor(extract(epoch FROM (CAST(${expr} AS timestamp) AT TIME ZONE ${standardLiteral(timezone)})) * 1000)::bigint`;
     }
   },
+  bucketKey: (expr, category, timezone, unit) => {
+    const tz = standardLiteral(timezone);
+    const local = category === 'timestamptz' ? `(${expr} AT TIME ZONE ${tz})` : `CAST(${expr} AS timestamp)`;
+    // extract(epoch FROM a timestamp without time zone) reads it as UTC: the naive ms DuckDB's epoch_ms gives.
+    const ms = (e: string) => `floor(extract(epoch FROM ${e}) * 1000)::bigint`;
+    if (unit !== 'hour') return ms(`date_trunc('${unit}', ${local})`);
+    const instant = category === 'timestamptz' ? ms(expr) : ms(`(${local} AT TIME ZONE ${tz})`);
+    return `(${instant} - (${ms(local)} - ${ms(`date_trunc('hour', ${local})`)}))`;
+  },
+  bucketList: (groups, alias) => `SELECT json_agg(json_build_object('k', k, 'n', n, 'm', m) ORDER BY k) AS ${alias} FROM (${groups}) AS g`,
   castValue: (value, type) => {
     // PostgreSQL has no TRY_CAST: a value that is not one of the column's type is NULL (it matches nothing), decided here.
     const t = baseType(type);

@@ -5,7 +5,7 @@
 import type { ColumnInfo, Status } from '../checks/kind.js';
 import type {
   AckOutcome, Acknowledgement, BeginRun, BucketCount, Coordination, CheckResult, CountWindow, DatasetRun, DatasetRunSummary, History, IncidentPlanner, IncidentWithHistory, LatestResult, OutboxPatch,
-  IncidentRow, OutboxRow, OutboxState, RunRecord, RunStatus, Store, StoreRevision, StoredSilence, WindowCount,
+  IncidentRow, OutboxRow, OutboxState, RecordedValue, RunRecord, RunStatus, Store, StoreRevision, StoredSilence, ValueWindow, WindowCount,
 } from './store.js';
 
 /** How a process opens a store: the lease its replica row holds (replicas.lease). */
@@ -15,9 +15,9 @@ export interface StoreOptions {
 
 export const DEFAULT_LEASE_MS = 60_000;
 
-export type RunsPart = Pick<Store, 'beginRun' | 'finishRun' | 'runs' | 'abortRunning' | 'lastDatasetRuns' | 'recordSkippedTick' | 'skippedTicks'
+export type RunsPart = Pick<Store, 'beginRun' | 'finishRun' | 'runs' | 'abortRunning' | 'lastDatasetRuns' | 'lastTicks' | 'recordSkippedTick' | 'skippedTicks'
   | 'recentDatasetRuns' | 'notPassingChecks' | 'schemaSnapshots' | 'latestStates' | 'latestState' | 'lastSchema' | 'lastSchemas'>;
-export type HistoryPart = Pick<Store, 'checkHistory' | 'hourlyCounts' | 'windowCounts'>;
+export type HistoryPart = Pick<Store, 'checkHistory' | 'hourlyCounts' | 'windowCounts' | 'checkValues'>;
 export type IncidentsPart = Pick<Store, 'incidents' | 'openIncidentCounts' | 'dueOutbox' | 'outbox' | 'updateOutbox'
   | 'acknowledge' | 'addSilence' | 'silences' | 'expireSilence'>;
 
@@ -67,6 +67,10 @@ export abstract class PartsStore implements Store {
 
   lastDatasetRuns(): Promise<Map<string, Date>> {
     return this.parts.runs.lastDatasetRuns();
+  }
+
+  lastTicks(): Promise<Map<string, Date>> {
+    return this.parts.runs.lastTicks();
   }
 
   recordSkippedTick(dataset: string, at: string, reason: string): Promise<void> {
@@ -135,5 +139,9 @@ export abstract class PartsStore implements Store {
 
   windowCounts(windows: CountWindow[]): Promise<Map<string, WindowCount>> {
     return this.parts.history.windowCounts(windows);
+  }
+
+  checkValues(windows: ValueWindow[]): Promise<Map<string, RecordedValue[]>> {
+    return this.parts.history.checkValues(windows);
   }
 }

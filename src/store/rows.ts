@@ -83,6 +83,21 @@ export function runFromRow(r: Record<string, unknown>): RunRecord {
   };
 }
 
+/**
+ * Rows of (datasets as JSON text, latest scheduled_for) from runs and (dataset, latest skipped_at)
+ * from skipped ticks, as each dataset's newest tick taken.
+ */
+export function lastTicksFromRows(runs: Record<string, unknown>[], skipped: Record<string, unknown>[]): Map<string, Date> {
+  const out = new Map<string, Date>();
+  const take = (dataset: string, at: unknown) => {
+    const t = new Date(iso(at));
+    if (!Number.isNaN(t.getTime()) && t.getTime() > (out.get(dataset)?.getTime() ?? -Infinity)) out.set(dataset, t);
+  };
+  for (const r of runs) for (const d of parseJson<unknown[]>(r.datasets, [])) take(String(d), r.at);
+  for (const r of skipped) take(String(r.dataset), r.at);
+  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 export const columnsFromRow = (v: unknown): ColumnInfo[] => parseJson<ColumnInfo[]>(v, []);
 
 export function summaryFromRow(r: Record<string, unknown>): DatasetRunSummary {

@@ -288,6 +288,19 @@ export interface CountWindow {
   upto: Date;
 }
 
+/** A check's results recorded with `evaluated_at` in [from, to). */
+export interface ValueWindow {
+  checkId: string;
+  from: Date;
+  to: Date;
+}
+
+/** One recorded value of a check. */
+export interface RecordedValue {
+  at: string;
+  value: number;
+}
+
 export interface DatasetRunSummary {
   run_id: string;
   started_at: string;
@@ -311,6 +324,11 @@ export interface Store {
   abortRunning(at: string): Promise<number>;
   /** When each dataset last finished a run. */
   lastDatasetRuns(): Promise<Map<string, Date>>;
+  /**
+   * Per dataset, the newest tick a scheduler took (a scheduled run's scheduled_for, or a tick it
+   * recorded as skipped), whichever replica took it: what tells whether anybody is scheduling.
+   */
+  lastTicks(): Promise<Map<string, Date>>;
   recordSkippedTick(dataset: string, at: string, reason: string): Promise<void>;
   /** Skipped ticks per dataset: how many and the latest. */
   skippedTicks(): Promise<Map<string, { count: number; last: string }>>;
@@ -349,6 +367,11 @@ export interface Store {
   hourlyCounts(checkIds: string[], from: Date): Promise<Map<string, BucketCount[]>>;
   /** Each window's runs and failing runs summed (every check asked for is in the map, with zeros when it has none). */
   windowCounts(windows: CountWindow[]): Promise<Map<string, WindowCount>>;
+  /**
+   * Each window's recorded values, oldest first, without results in `error` and null values:
+   * the points a history-based anomaly check learns from (every check asked for is in the map).
+   */
+  checkValues(windows: ValueWindow[]): Promise<Map<string, RecordedValue[]>>;
   /** A dataset's newest runs, newest first. */
   recentDatasetRuns(dataset: string, limit: number): Promise<DatasetRunSummary[]>;
   /** The checks of a dataset that did not pass in each of these runs (run id → checks, in check id order). */

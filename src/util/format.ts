@@ -65,3 +65,24 @@ export function durationAxisUnit(maxSeconds: number): { unit: 'seconds' | 'minut
   if (m >= 2 * 60) return { unit: 'minutes', size: 60 };
   return { unit: 'seconds', size: 1 };
 }
+
+/** `v` to three significant figures, down or up (a band shown rounded never looks narrower than it is). */
+function roundFigures(v: number, up: boolean): number {
+  if (v === 0 || !Number.isFinite(v)) return v;
+  const step = 10 ** (Math.floor(Math.log10(Math.abs(v))) - 2);
+  const r = (up ? Math.ceil(v / step) : Math.floor(v / step)) * step;
+  // Binary fractions: 0.1 * 3 is 0.30000000000000004.
+  return Number(r.toPrecision(3));
+}
+
+/**
+ * An expected range as messages and tables show it: "9,800–12,100", "1.2%–3.4%", "2h–6h 30m".
+ * The ends are rounded outwards to three significant figures; seconds read as durations.
+ */
+export function formatBand(lower: number | null | undefined, upper: number | null | undefined, unit: string | null | undefined): string {
+  if (lower === null || lower === undefined || upper === null || upper === undefined || !Number.isFinite(lower) || !Number.isFinite(upper)) return '—';
+  if (unit === 'seconds') return `${formatDuration(lower)}–${formatDuration(upper)}`;
+  const lo = formatNumber(roundFigures(lower, false), 6);
+  const hi = formatNumber(roundFigures(upper, true), 6);
+  return unit === '%' ? `${lo}%–${hi}%` : `${lo}–${hi}`;
+}

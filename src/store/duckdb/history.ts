@@ -6,7 +6,7 @@ import { STATUS_RANK_SQL } from '../migrations.js';
 import { HistoryPoints } from '../history-points.js';
 import { historyFrom, type HistoryWindow } from '../history-window.js';
 import { iso, numOrNull } from '../rows.js';
-import type { BucketCount, CountWindow, History, HistoryRow, WindowCount } from '../store.js';
+import type { BucketCount, CountWindow, History, HistoryRow, RecordedValue, ValueWindow, WindowCount } from '../store.js';
 import { asBuffer, placeholders, DuckDBSession } from './session.js';
 
 /** Most checks whose windows one query reads (each a row of up to ~37 kB). */
@@ -27,6 +27,20 @@ export class DuckDBHistory {
 
   checkHistory(checkId: string, from: Date, to: Date, resolution: 'run' | 'hour' | 'day'): Promise<History> {
     return historyFrom(() => this.window(checkId), () => this.rowsOf(checkId, from, to, resolution), from, to, resolution);
+  }
+
+  checkValues(windows: ValueWindow[]): Promise<Map<string, RecordedValue[]>> {
+    const out = new Map<string, RecordedValue[]>(windows.map((w) => [w.checkId, []]));
+    if (windows.length === 0) return Promise.resolve(out);
+    return this.db.reading(async (rows) => {
+      for (const w of windows) {
+        const found = await rows(`SELECT evaluated_at AS at, value FROM check_results
+          WHERE check_id = ? AND evaluated_at >= ?::TIMESTAMPTZ AND evaluated_at < ?::TIMESTAMPTZ AND status <> 'error' AND value IS NOT NULL AND isfinite(value)
+          ORDER BY evaluated_at, rowid`, [w.checkId, w.from.toISOString(), w.to.toISOString()]);
+        out.get(w.checkId)?.push(...found.map((r) => ({ at: iso(r.at), value: Number(r.value) })));
+      }
+      return out;
+    });
   }
 
   private rowsOf(checkId: string, from: Date, to: Date, resolution: 'run' | 'hour' | 'day'): Promise<HistoryRow[]> {

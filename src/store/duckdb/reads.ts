@@ -2,7 +2,7 @@
 // schemas, dataset run summaries, skipped ticks.
 
 import type { ColumnInfo, Status } from '../../checks/kind.js';
-import { columnsFromRow, iso, latestFromRow, notPassingByRun, runFromRow, snapshotFromRow, summaryFromRow, type NotPassing } from '../rows.js';
+import { columnsFromRow, iso, lastTicksFromRows, latestFromRow, notPassingByRun, runFromRow, snapshotFromRow, summaryFromRow, type NotPassing } from '../rows.js';
 import type { BeginRun, DatasetRunSummary, LatestResult, RunRecord, RunStatus } from '../store.js';
 import { placeholders, type DuckDBSession, type Rows } from './session.js';
 
@@ -41,6 +41,13 @@ export class DuckDBReads {
       const rows = await this.db.rows(`SELECT dataset, max(finished_at) AS last_at FROM dataset_runs GROUP BY dataset`);
       return new Map(rows.map((r) => [String(r.dataset), new Date(iso(r.last_at))]));
     });
+  }
+
+  lastTicks(): Promise<Map<string, Date>> {
+    return this.db.exclusive(async () => lastTicksFromRows(
+      await this.db.rows(`SELECT datasets::VARCHAR AS datasets, max(scheduled_for) AS at FROM runs WHERE scheduled_for IS NOT NULL GROUP BY 1`),
+      await this.db.rows(`SELECT dataset, max(skipped_at) AS at FROM skipped_ticks GROUP BY dataset`),
+    ));
   }
 
   recordSkippedTick(dataset: string, at: string, reason: string): Promise<void> {

@@ -7,7 +7,7 @@ import { HistoryPoints } from '../history-points.js';
 import { historyFrom, type HistoryWindow } from '../history-window.js';
 import { placeholders } from '../duckdb/session.js';
 import { iso, numOrNull } from '../rows.js';
-import type { BucketCount, CountWindow, History, HistoryRow, WindowCount } from '../store.js';
+import type { BucketCount, CountWindow, History, HistoryRow, RecordedValue, ValueWindow, WindowCount } from '../store.js';
 import type { PgSession } from './session.js';
 
 export const asPoints = (v: unknown): HistoryPoints => (Buffer.isBuffer(v) ? new HistoryPoints(v) : HistoryPoints.EMPTY);
@@ -23,6 +23,18 @@ export class PgHistory {
     const [r] = await this.db.rows(`SELECT newest_day, earlier, latest, version FROM check_history_window WHERE check_id = ?`, [checkId]);
     if (!r) return null;
     return { window: { newestDay: Number(r.newest_day), earlier: asPoints(r.earlier), latest: asPoints(r.latest) }, version: String(r.version) };
+  }
+
+  async checkValues(windows: ValueWindow[]): Promise<Map<string, RecordedValue[]>> {
+    const out = new Map<string, RecordedValue[]>(windows.map((w) => [w.checkId, []]));
+    if (windows.length === 0) return out;
+    const found = await this.db.rows(`SELECT c.check_id, c.evaluated_at AS at, c.value FROM check_results c
+      JOIN (VALUES ${placeholders(windows.length, '(?::text, ?::timestamptz, ?::timestamptz)')}) AS v(check_id, from_at, to_at)
+        ON c.check_id = v.check_id AND c.evaluated_at >= v.from_at AND c.evaluated_at < v.to_at
+      WHERE c.status <> 'error' AND c.value IS NOT NULL AND c.value NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)
+      ORDER BY c.check_id, c.evaluated_at, c.seq`, windows.flatMap((w) => [w.checkId, w.from.toISOString(), w.to.toISOString()]));
+    for (const r of found) out.get(String(r.check_id))?.push({ at: iso(r.at), value: Number(r.value) });
+    return out;
   }
 
   private async rowsOf(checkId: string, from: Date, to: Date, resolution: 'run' | 'hour' | 'day'): Promise<HistoryRow[]> {

@@ -3,7 +3,7 @@
 // duckdb/reads.ts in PostgreSQL's dialect).
 
 import type { ColumnInfo, Status } from '../../checks/kind.js';
-import { columnsFromRow, iso, latestFromRow, notPassingByRun, runFromRow, snapshotFromRow, summaryFromRow, type NotPassing } from '../rows.js';
+import { columnsFromRow, iso, lastTicksFromRows, latestFromRow, notPassingByRun, runFromRow, snapshotFromRow, summaryFromRow, type NotPassing } from '../rows.js';
 import type { BeginRun, DatasetRunSummary, LatestResult, RunRecord, RunStatus } from '../store.js';
 import { placeholders } from '../duckdb/session.js';
 import type { PgRows, PgSession } from './session.js';
@@ -42,6 +42,14 @@ export class PgReads {
   async lastDatasetRuns(): Promise<Map<string, Date>> {
     const rows = await this.db.rows(`SELECT dataset, max(finished_at) AS last_at FROM dataset_runs GROUP BY dataset`);
     return new Map(rows.map((r) => [String(r.dataset), new Date(iso(r.last_at))]));
+  }
+
+  async lastTicks(): Promise<Map<string, Date>> {
+    const [runs, skipped] = await Promise.all([
+      this.db.rows(`SELECT datasets::text AS datasets, max(scheduled_for) AS at FROM runs WHERE scheduled_for IS NOT NULL GROUP BY 1`),
+      this.db.rows(`SELECT dataset, max(skipped_at) AS at FROM skipped_ticks GROUP BY dataset`),
+    ]);
+    return lastTicksFromRows(runs, skipped);
   }
 
   async recordSkippedTick(dataset: string, at: string, reason: string): Promise<void> {
