@@ -4,7 +4,7 @@
 import { judge, type AnomalyOptions, type AnomalyPoint } from '../src/anomaly/method.js';
 import { localWeekdayHour } from '../src/anomaly/season.js';
 
-export const FAMILIES = ['flat', 'trending', 'weekly', 'hourly', 'level_shift', 'past_incident', 'nulls', 'small_counts', 'heavy_tail'] as const;
+export const FAMILIES = ['flat', 'trending', 'weekly', 'hourly', 'level_shift', 'past_incident', 'nulls', 'small_counts', 'heavy_tail', 'cold_start'] as const;
 export type Family = (typeof FAMILIES)[number];
 
 /** `ignore`: not scored either way (the days right after a permanent level shift, see SETTLE_DAYS). */
@@ -181,6 +181,15 @@ export function generate(family: Family, seed: number, index: number): Series {
     }
     case 'nulls':
       return nulls(r, name);
+    case 'cold_start': {
+      // Judged from the first day with min_points (7) of training: the band is learnt from 7, 8,
+      // 9 … points, not 28. Trending, with incidents from day 8 on.
+      const level = r.logUniform(500, 50_000);
+      const growth = r.uniform(0, 0.02);
+      const sigma = r.uniform(0.02, 0.06);
+      const s = dailySeries(r, family, name, T, (d) => level * Math.exp(growth * d), sigma, plantDaily(r, 8, end - 1, r.int(6, 10), 6));
+      return { ...s, judgeFrom: 7 };
+    }
     case 'small_counts': {
       // A few rows a day (8–60): counting noise dominates; incidents are zero days and spikes ×3–5.
       const level = r.logUniform(8, 60);

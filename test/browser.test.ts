@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './chromium.js';
 import { buildDemoWarehouse } from '../scripts/demo-warehouse.js';
-import { REPO, cleanupProjects, makeProject, vigil, writeFile } from './helpers.js';
+import { REPO, cleanupProjects, makeProject, runProject, vigil, writeFile } from './helpers.js';
 import { killAllDaemons, startServe, stopServe, type Daemon } from './serve-helpers.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
@@ -89,6 +89,21 @@ function xssProject(): string {
   return dir;
 }
 
+/** A dataset whose row count is learnt from its history: ten daily runs, the last a drop far below the band. */
+async function anomalyProject(): Promise<string> {
+  const dir = makeProject({
+    'vigil.yaml': 'checks: checks\ndashboard: { port: 0 }\n',
+    'checks/sales.yaml': 'dataset: sales\nsource: ../data/sales.csv\nchecks:\n  - row_count: { anomaly: { min_points: 4 } }\n',
+  });
+  const counts = [100, 103, 98, 101, 99, 102, 100, 104, 97, 30];
+  const now = Date.now();
+  for (const [i, n] of counts.entries()) {
+    writeFile(dir, 'data/sales.csv', `id\n${Array.from({ length: n }, (_, k) => k).join('\n')}\n`);
+    await runProject(dir, { now: new Date(now - (counts.length - 1 - i) * 86_400_000) });
+  }
+  return dir;
+}
+
 const TOKEN = 'browser-test-dashboard-token';
 
 /** A one-dataset project whose dashboard needs a token. */
@@ -112,6 +127,7 @@ let context: BrowserContext;
 let demo: Daemon;
 let evil: Daemon;
 let secured: Daemon;
+let anomalous: Daemon;
 
 /** Opens `route` on `d`, records every console error, page error and dialog, and waits until the page has drawn. */
 async function open(d: Daemon, route: string, opts: { allowNotFound?: RegExp } = {}): Promise<Opened> {
@@ -162,17 +178,48 @@ beforeAll(async () => {
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light', timezoneId: 'UTC', locale: 'en-US' });
   const evilDir = xssProject();
   const securedDir = securedProject();
-  const [evilRun, securedRun] = await Promise.all([vigil(['run', '--no-alerts'], { cwd: evilDir }), vigil(['run', '--no-alerts'], { cwd: securedDir })]);
+  const [evilRun, securedRun, anomalyDir] = await Promise.all([vigil(['run', '--no-alerts'], { cwd: evilDir }), vigil(['run', '--no-alerts'], { cwd: securedDir }), anomalyProject()]);
   expect(evilRun.code, evilRun.stderr).toBe(1); // the duplicates and the sql check fail, on purpose
   expect(securedRun.code, securedRun.stderr).toBe(0);
-  [demo, evil, secured] = await Promise.all([startServe(demoDir), startServe(evilDir), startServe(securedDir)]);
+  [demo, evil, secured, anomalous] = await Promise.all([startServe(demoDir), startServe(evilDir), startServe(securedDir), startServe(anomalyDir)]);
 }, 90_000);
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all([demo, evil, secured].filter(Boolean).map((d) => stopServe(d).catch(() => undefined)));
+  await Promise.all([demo, evil, secured, anomalous].filter(Boolean).map((d) => stopServe(d).catch(() => undefined)));
   await killAllDaemons();
   cleanupProjects();
+});
+
+describe('the expected band of an anomaly check', () => {
+  it('is shaded on the history chart, and the anomalous run is marked', async () => {
+    const { page, problems } = await open(anomalous, '/datasets/sales');
+    const [drawn] = await canvases(page);
+    expect(drawn?.chart).toBe('sales.row_count');
+    expect(drawn?.painted).toBeGreaterThan(2000);
+    const sets = await page.evaluate(() => {
+      const canvas = document.querySelector('figure[data-chart="sales.row_count"] canvas') as HTMLCanvasElement | null;
+      type Set = { label: string; fill?: unknown; data: Array<{ x: number; y: number }> };
+      const c = canvas && (globalThis as unknown as { Chart: { getChart(c: HTMLCanvasElement): { data: { datasets: Set[] } } } }).Chart.getChart(canvas);
+      return c ? c.data.datasets.map((d) => ({ label: d.label, fill: d.fill ?? null, ys: d.data.map((p) => p.y) })) : null;
+    });
+    expect(sets, 'the row_count chart').not.toBeNull();
+    const upper = sets?.find((d) => d.label === 'expected (upper)');
+    const lower = sets?.find((d) => d.label === 'expected range');
+    // Runs 5 to 10 had a band (the first four were learning).
+    expect(upper?.ys).toHaveLength(6);
+    expect(lower?.fill).toBe('-1');
+    for (const [i, lo] of (lower?.ys ?? []).entries()) {
+      expect(lo).toBeLessThan(97);
+      expect(upper?.ys[i]).toBeGreaterThan(104);
+    }
+    expect(sets?.find((d) => d.label === 'anomalous')?.ys).toEqual([30]);
+    expect(await page.innerText('figure[data-chart="sales.row_count"] .chart-sub')).toMatch(/shaded: expected range/);
+    expect(await page.innerText('main')).toMatch(/30 rows, expected [\d,.]+–[\d,.]+; warn/);
+    await screenshot(page, 'dataset-anomaly');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });
 
 describe('dashboard on the demo', () => {

@@ -330,6 +330,30 @@ describe.each(KINDS)('the store contract on $name', (kind) => {
   });
 });
 
+describe.each(KINDS)('anomaly bands on $name', (kind) => {
+  it('checkBands: the band of every run that has one, in [from, to], oldest first; learning runs and other checks have none', async () => {
+    const store = await openStore(await kind.fresh());
+    try {
+      const band = (lower: number, upper: number, anomalous: boolean) => ({ anomaly: { expected: (lower + upper) / 2, lower, upper, points: 7, score: 1, method: 'm', anomalous } });
+      const details = [{ anomaly: { learning: true, points: 2, needed: 7 } }, band(90, 110, false), band(95.5, 1e21, true), band(0, 0, false), {}];
+      for (const [i, d] of details.entries()) {
+        await store.beginRun({ runId: `b${i}`, startedAt: at(i), trigger: 'cli', selectors: [] });
+        await store.recordDataset(`b${i}`, datasetRun('orders', at(i), [result('orders', 'row_count', 'pass', 100 + i, at(i), { details: d }), result('orders', 'nulls.x', 'pass', 0, at(i), { details: band(1, 2, false) })]));
+        await store.finishRun(`b${i}`, at(i + 0.1), { pass: 2, warn: 0, fail: 0, error: 0 }, 'completed');
+      }
+      expect(await store.checkBands('orders.row_count', new Date(T0), new Date(T0 + 3 * HOUR))).toEqual([
+        { at: at(1), value: 101, expected: 100, lower: 90, upper: 110, anomalous: false },
+        { at: at(2), value: 102, expected: (95.5 + 1e21) / 2, lower: 95.5, upper: 1e21, anomalous: true },
+        { at: at(3), value: 103, expected: 0, lower: 0, upper: 0, anomalous: false },
+      ]);
+      expect(await store.checkBands('orders.row_count', new Date(T0 + 1.5 * HOUR), new Date(T0 + 2.5 * HOUR))).toHaveLength(1);
+      expect(await store.checkBands('none', new Date(T0), new Date(T0 + 9 * HOUR))).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
+
 describe('the same answers on both stores', () => {
   it('every read gives the same value on DuckDB and PostgreSQL after the same writes', () => {
     const duck = answers.get('DuckDB');

@@ -43,9 +43,11 @@ function tickFormatter(min, max) {
 /**
  * A chart card: title, canvas, and a caption. `series`: [{ label, points: [{ x: ms, y, status? }], color? }],
  * `lines`: [{ label, y, level: 'warn'|'fail'|'zero' }], `format(y)` for ticks and tooltips.
+ * `band` (anomaly checks): [{ x, lower, upper, value, anomalous }] — the expected band, shaded, with
+ * the anomalous values marked.
  * With no point at all the card says so instead of drawing an empty frame.
  */
-export function chartCard({ title, subtitle, series, lines = [], format = (y) => String(y), yMin, testId, emptyText }) {
+export function chartCard({ title, subtitle, series, lines = [], band = [], format = (y) => String(y), yMin, testId, emptyText }) {
   const card = el('figure', { class: 'chart-card', 'data-chart': testId ?? title });
   card.append(el('figcaption', {}, el('span', { class: 'chart-title' }, title), subtitle ? el('span', { class: 'chart-sub' }, subtitle) : null));
   const all = series.flatMap((s) => s.points).filter((p) => p.y !== null && p.y !== undefined && Number.isFinite(p.y));
@@ -57,7 +59,7 @@ export function chartCard({ title, subtitle, series, lines = [], format = (y) =>
   const canvas = el('canvas', { role: 'img', 'aria-label': `${title} over time` });
   card.append(el('div', { class: 'chart-box' }, canvas));
   // Drawn once the card is in the document (chart.js needs a size).
-  card.draw = () => draw(canvas, { series, lines, format, yMin });
+  card.draw = () => draw(canvas, { series, lines, band, format, yMin });
   return card;
 }
 
@@ -71,7 +73,7 @@ export function drawCharts(root) {
   }
 }
 
-function draw(canvas, { series, lines, format, yMin }) {
+function draw(canvas, { series, lines, band = [], format, yMin }) {
   const ChartJs = chartJs();
   if (!ChartJs) {
     canvas.replaceWith(el('p', { class: 'muted' }, 'chart.js did not load (/vendor/chart.umd.js)'));
@@ -96,6 +98,22 @@ function draw(canvas, { series, lines, format, yMin }) {
     spanGaps: false,
     tension: 0,
   }));
+  if (band.length) {
+    // The band: its upper edge, then its lower edge filled up to it (chart.js's filler, '-1').
+    const shade = cssVar('--chart-band', 'rgba(59,130,246,0.15)');
+    const edge = cssVar('--chart-band-edge', 'rgba(59,130,246,0.35)');
+    const common = { borderColor: edge, borderWidth: 1, pointRadius: 0, pointHoverRadius: 0, tension: 0, spanGaps: false, band: true };
+    datasets.push({ ...common, label: 'expected (upper)', data: band.map((b) => ({ x: b.x, y: b.upper })), fill: false });
+    datasets.push({ ...common, label: 'expected range', data: band.map((b) => ({ x: b.x, y: b.lower })), fill: '-1', backgroundColor: shade });
+    const odd = band.filter((b) => b.anomalous && b.value !== null && Number.isFinite(b.value));
+    if (odd.length) {
+      const fail = statusColor('fail');
+      datasets.push({
+        label: 'anomalous', data: odd.map((b) => ({ x: b.x, y: b.value, status: 'anomalous' })), showLine: false, anomalous: true,
+        pointStyle: 'triangle', pointRadius: 7, pointHoverRadius: 8, borderColor: fail, backgroundColor: fail, pointBackgroundColor: fail, pointBorderColor: fail,
+      });
+    }
+  }
   // A threshold far above the data (row_count max 5,000,000 against 50,000 rows) would flatten
   // the line; such lines stay in the subtitle's text but are not drawn.
   const ys = series.flatMap((s) => s.points.map((p) => p.y)).filter((y) => y !== null && y !== undefined && Number.isFinite(y));
@@ -134,7 +152,8 @@ function draw(canvas, { series, lines, format, yMin }) {
         },
       },
       plugins: {
-        legend: { labels: { color: text, boxWidth: 14 } },
+        // The band's upper edge is half of one shaded area: the legend names the area once.
+        legend: { labels: { color: text, boxWidth: 14, filter: (item, data) => data.datasets[item.datasetIndex]?.label !== 'expected (upper)' } },
         tooltip: {
           filter: (item) => !item.dataset.threshold,
           callbacks: {

@@ -36,6 +36,11 @@ const toPoints = (h, scale = 1) => h.points.map((p) => ({
   status: p.status,
 }));
 
+/** An anomaly check's expected band at each run (history `band`), in the chart's scale. */
+const toBand = (h, scale = 1) => (h.band ?? []).map((b) => ({
+  x: Date.parse(b.at), lower: b.lower / scale, upper: b.upper / scale, value: b.value === null ? null : b.value / scale, anomalous: b.anomalous,
+}));
+
 /** "1.5%" → 1.5; anything else → null. */
 function percentOf(t) {
   const m = typeof t === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(t) : null;
@@ -112,7 +117,7 @@ function chartFor(check, hist, detail) {
       title: `Freshness: age of the newest row (${unit})`,
       subtitle: `${check.name} · last ${HISTORY_DAYS} days, ${resolution}`,
       series: [{ label: `age (${unit})`, points: toPoints(hist, size) }],
-      lines, yMin: 0, testId,
+      lines, yMin: 0, testId, band: toBand(hist, size),
       format: (y) => fmtDuration(y * size),
     });
   }
@@ -122,8 +127,9 @@ function chartFor(check, hist, detail) {
   const titles = { row_count: 'Row count', nulls: 'Missing values', duplicates: 'Duplicate rows', sql: 'SQL check' };
   return chartCard({
     title: check.kind === 'row_count' ? 'Row count' : `${titles[check.kind] ?? check.kind}: ${check.name}`,
-    subtitle: [unit === 'value' ? '' : unit, th, `last ${HISTORY_DAYS} days, ${resolution}`].filter(Boolean).join(' · '),
+    subtitle: [unit === 'value' ? '' : unit, th, hist.band?.length ? 'shaded: expected range' : '', `last ${HISTORY_DAYS} days, ${resolution}`].filter(Boolean).join(' · '),
     series: [{ label: unit || 'value', points: toPoints(hist) }],
+    band: toBand(hist),
     lines: thresholdLines(thresholds, typeof check.details?.rows === 'number' ? check.details.rows : null, unit), testId,
     format: (y) => fmtNumber(y),
   });

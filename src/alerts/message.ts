@@ -4,7 +4,7 @@
 
 import { STATUS_RANK, type Status } from '../checks/kind.js';
 import type { NotificationItem } from './routing.js';
-import { countOf, formatDuration, formatNumber, formatValue } from '../util/format.js';
+import { countOf, formatBand, formatDuration, formatNumber, formatValue } from '../util/format.js';
 
 export interface AlertMessage {
   /** Idempotency key of the outbox row (also the email Message-ID). */
@@ -132,7 +132,7 @@ function thresholdText(t: unknown, unit: string): string {
   return JSON.stringify(t);
 }
 
-/** "observed 3 rows; fail above 0, warn above 1%" */
+/** "observed 3 rows; fail above 0, warn above 1%", "observed 3,120 rows; expected 9,800–12,100" */
 export function observedVsThreshold(i: NotificationItem): string {
   const parts: string[] = [];
   for (const level of ['fail', 'warn'] as const) {
@@ -141,6 +141,7 @@ export function observedVsThreshold(i: NotificationItem): string {
     const text = thresholdText(t, i.unit);
     parts.push(/^(outside|below|above)/.test(text) ? `${level} ${text}` : `${level} above ${text}`);
   }
+  if (i.band) parts.push(`expected ${formatBand(i.band.lower, i.band.upper, i.unit)}`);
   return `observed ${formatObserved(i)}${parts.length ? `; ${parts.join(', ')}` : ''}`;
 }
 

@@ -4,6 +4,7 @@
 // planner with the open incidents it read inside that transaction.
 
 import { createHash } from 'node:crypto';
+import { bandOf } from '../anomaly/band.js';
 import type { DatasetDef, Project } from '../config/model.js';
 import { buildLineage } from '../lineage/graph.js';
 import type { CheckResult, DatasetRun, IncidentPlanner, IncidentRow, IncidentWrites } from '../store/store.js';
@@ -88,6 +89,8 @@ export function incidentPlanner(ctx: PlanContext): IncidentPlanner {
           value: r.value, unit: r.unit, message: r.message, thresholds: r.thresholds, runbook: runbookHref(r.runbook, r.dataset, r.check, base), owner: r.owner, tags: r.tags,
           openedAt: row.openedAt, incidentUrl: incidentLink(project, row.id),
         };
+        const band = bandOf(r.details);
+        if (band) item.band = { expected: band.expected, lower: band.lower, upper: band.upper };
       }
       pending.push({ row, insert: d.opened, prev, item, at: r.evaluated_at, result: r.status, statusChanged: d.statusChanged });
     }

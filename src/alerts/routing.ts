@@ -24,6 +24,8 @@ export interface NotificationItem {
   unit: string;
   message: string;
   thresholds: Record<string, unknown>;
+  /** An anomaly check's expected range (absent for threshold checks and while learning). */
+  band?: { expected: number; lower: number; upper: number };
   runbook: string | null;
   owner: string | null;
   tags: string[];

@@ -4,7 +4,8 @@
 import pc from 'picocolors';
 import type { Status } from '../checks/kind.js';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../config/diagnostics.js';
-import { formatValue } from '../util/format.js';
+import { formatBand, formatValue } from '../util/format.js';
+import { bandOf } from '../anomaly/band.js';
 import type { CheckResult } from '../store/store.js';
 
 export const colors = pc.createColors(Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env));
@@ -42,8 +43,15 @@ export function table(rows: string[][], maxLast = 0): string {
 }
 
 export function resultsTable(results: CheckResult[]): string {
-  const header = ['STATUS', 'CHECK', 'VALUE', 'MESSAGE'].map((h) => colors.dim(h));
-  return table([header, ...results.map((r) => [statusLabel(r.status), r.check, formatResultValue(r), r.message])]);
+  // The expected band of anomaly checks gets its own column, only when a result has one.
+  const bands = results.map((r) => bandOf(r.details));
+  const withBand = bands.some((b) => b !== null);
+  const header = ['STATUS', 'CHECK', 'VALUE', ...(withBand ? ['EXPECTED'] : []), 'MESSAGE'].map((h) => colors.dim(h));
+  return table([header, ...results.map((r, i) => {
+    const b = bands[i];
+    const band = withBand ? [b ? formatBand(b.lower, b.upper, r.unit) : ''] : [];
+    return [statusLabel(r.status), r.check, formatResultValue(r), ...band, r.message];
+  })]);
 }
 
 export function summaryLine(summary: Record<Status, number>): string {

@@ -138,8 +138,9 @@ export interface HistoryPoint {
 
 /**
  * GET /api/checks/:id/history?days=30 (default 30, at most 400)
- * → { check, dataset, kind, unit, thresholds, resolution, points }
+ * → { check, dataset, kind, unit, thresholds, resolution, band?, points }
  * resolution: 'run' (every result, short windows), 'hour' or 'day' (downsampled).
+ * band (anomaly checks): the expected band of every run in the window that had one, at the run's time.
  */
 export interface CheckHistory {
   check: string;
@@ -150,6 +151,7 @@ export interface CheckHistory {
   resolution: 'run' | 'hour' | 'day';
   from: string;
   to: string;
+  band?: Array<{ at: string; value: number | null; expected: number; lower: number; upper: number; anomalous: boolean }>;
   points: HistoryPoint[];
 }
 

@@ -201,6 +201,11 @@ export function apiRouter(deps: ApiDeps): Router {
         check: id, dataset, kind: def?.kind ?? latest?.kind ?? '', unit: def ? KINDS[def.kind].unit : (latest?.unit ?? null),
         thresholds: def ? configThresholds(def) : (latest?.thresholds ?? {}), resolution, from: from.toISOString(), to: to.toISOString(),
       };
+      // An anomaly check's chart draws its expected band (a check no longer configured: whatever was recorded).
+      if (!def || def.anomaly) {
+        const band = await store.checkBands(id, from, to);
+        if (def || band.length) head.band = band;
+      }
       // The points written straight from the store's packed points (points is the last key).
       const history = await store.checkHistory(id, from, to, resolution);
       return new HistoryBody(JSON.stringify({ ...head, points: [] }).slice(0, -3), history.points, history.version);

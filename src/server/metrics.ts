@@ -3,6 +3,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { STATUS_RANK, worstStatus } from '../checks/kind.js';
 import type { RunReport } from '../run/run.js';
+import { bandOf } from '../anomaly/band.js';
 
 
 export class Metrics {
@@ -13,6 +14,18 @@ export class Metrics {
   });
   private readonly checkValue = new Gauge({
     name: 'vigil_check_value', help: 'Latest observed value of a check (its unit is in the label)',
+    labelNames: ['dataset', 'check', 'kind', 'unit'], registers: [this.registry],
+  });
+  private readonly expected = new Gauge({
+    name: 'vigil_check_expected', help: 'Expected value of an anomaly check at its latest run (the middle of its band)',
+    labelNames: ['dataset', 'check', 'kind', 'unit'], registers: [this.registry],
+  });
+  private readonly expectedLower = new Gauge({
+    name: 'vigil_check_expected_lower', help: 'Lower end of an anomaly check\'s expected band at its latest run',
+    labelNames: ['dataset', 'check', 'kind', 'unit'], registers: [this.registry],
+  });
+  private readonly expectedUpper = new Gauge({
+    name: 'vigil_check_expected_upper', help: 'Upper end of an anomaly check\'s expected band at its latest run',
     labelNames: ['dataset', 'check', 'kind', 'unit'], registers: [this.registry],
   });
   private readonly freshness = new Gauge({
@@ -52,6 +65,16 @@ export class Metrics {
       for (const r of d.results) {
         this.checkStatus.set({ dataset: r.dataset, check: r.check, kind: r.kind }, STATUS_RANK[r.status]);
         if (r.value !== null) this.checkValue.set({ dataset: r.dataset, check: r.check, kind: r.kind, unit: r.unit }, r.value);
+        const labels = { dataset: r.dataset, check: r.check, kind: r.kind, unit: r.unit };
+        const band = bandOf(r.details);
+        if (band) {
+          this.expected.set(labels, band.expected);
+          this.expectedLower.set(labels, band.lower);
+          this.expectedUpper.set(labels, band.upper);
+        } else {
+          // Learning (or no anomaly any more): no band, rather than last run's.
+          for (const g of [this.expected, this.expectedLower, this.expectedUpper]) g.remove(labels);
+        }
         if (r.kind === 'freshness' && r.value !== null) this.freshness.set({ dataset: r.dataset, check: r.check }, r.value);
       }
       this.runs.inc({ dataset: d.dataset, status: worstStatus(d.results.map((r) => r.status)) });

@@ -3,7 +3,7 @@
 // hands it to the scheduler. A folder that is deleted and created again, or swapped for
 // another by a rename, is noticed (by chokidar's event, or its inode and birth time) and watched anew.
 
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { blockingDiagnostics, type LoadOptions } from '../config/loader.js';
@@ -45,6 +45,18 @@ function foldersOf(project: Project): string[] {
  * deleted and created again at once usually gets the same inode number back, so its birth time
  * tells the new one from the old.
  */
+/** The YAML files under a folder with their size and mtime: what a reload would read differently. */
+function listing(dir: string): string {
+  try {
+    const names = (readdirSync(dir, { recursive: true }) as string[]).filter((n) => /\.ya?ml$/i.test(n)).sort();
+    return names.map((n) => {
+      try { const st = statSync(path.join(dir, n)); return `${n}:${st.size}:${st.mtimeMs}`; } catch { return `${n}:gone`; }
+    }).join('\n');
+  } catch {
+    return '';
+  }
+}
+
 function identity(dir: string): string | null {
   try {
     const st = statSync(dir);
@@ -113,6 +125,8 @@ export function watchProject(opts: ReloadOptions): Reloader {
     if (folder.id === null) return;
     folder.busy = folder.busy.then(() => {
       if (closed) return;
+      // Files written while the first watcher scans give no event: 'ready' compares with what was there before it.
+      const before = rewatch ? '' : listing(dir);
       const w = watch(dir, { ignoreInitial: true, awaitWriteFinish: WRITE_FINISH });
       folder.watcher = w;
       w.on('all', (event, changed) => {
@@ -129,7 +143,7 @@ export function watchProject(opts: ReloadOptions): Reloader {
         }
         onChange(event, changed);
       });
-      if (rewatch) w.on('ready', () => { if (folder.watcher === w) schedule(); });
+      w.on('ready', () => { if (folder.watcher === w && (rewatch || listing(dir) !== before)) schedule(); });
     });
   };
   const follow = (dirs: string[]) => {

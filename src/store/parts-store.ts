@@ -5,7 +5,7 @@
 import type { ColumnInfo, Status } from '../checks/kind.js';
 import type {
   AckOutcome, Acknowledgement, BeginRun, BucketCount, Coordination, CheckResult, CountWindow, DatasetRun, DatasetRunSummary, History, IncidentPlanner, IncidentWithHistory, LatestResult, OutboxPatch,
-  IncidentRow, OutboxRow, OutboxState, RecordedValue, RunRecord, RunStatus, Store, StoreRevision, StoredSilence, ValueWindow, WindowCount,
+  IncidentRow, OutboxRow, OutboxState, RecordedBand, RecordedValue, RunRecord, RunStatus, Store, StoreRevision, StoredSilence, ValueWindow, WindowCount,
 } from './store.js';
 
 /** How a process opens a store: the lease its replica row holds (replicas.lease). */
@@ -17,7 +17,7 @@ export const DEFAULT_LEASE_MS = 60_000;
 
 export type RunsPart = Pick<Store, 'beginRun' | 'finishRun' | 'runs' | 'abortRunning' | 'lastDatasetRuns' | 'lastTicks' | 'recordSkippedTick' | 'skippedTicks'
   | 'recentDatasetRuns' | 'notPassingChecks' | 'schemaSnapshots' | 'latestStates' | 'latestState' | 'lastSchema' | 'lastSchemas'>;
-export type HistoryPart = Pick<Store, 'checkHistory' | 'hourlyCounts' | 'windowCounts' | 'checkValues'>;
+export type HistoryPart = Pick<Store, 'checkHistory' | 'hourlyCounts' | 'windowCounts' | 'checkValues' | 'checkBands'>;
 export type IncidentsPart = Pick<Store, 'incidents' | 'openIncidentCounts' | 'dueOutbox' | 'outbox' | 'updateOutbox'
   | 'acknowledge' | 'addSilence' | 'silences' | 'expireSilence'>;
 
@@ -143,5 +143,9 @@ export abstract class PartsStore implements Store {
 
   checkValues(windows: ValueWindow[]): Promise<Map<string, RecordedValue[]>> {
     return this.parts.history.checkValues(windows);
+  }
+
+  checkBands(checkId: string, from: Date, to: Date): Promise<RecordedBand[]> {
+    return this.parts.history.checkBands(checkId, from, to);
   }
 }

@@ -301,6 +301,16 @@ export interface RecordedValue {
   value: number;
 }
 
+/** An anomaly check's expected band at one recorded run (from its details.anomaly). */
+export interface RecordedBand {
+  at: string;
+  value: number | null;
+  expected: number;
+  lower: number;
+  upper: number;
+  anomalous: boolean;
+}
+
 export interface DatasetRunSummary {
   run_id: string;
   started_at: string;
@@ -372,6 +382,8 @@ export interface Store {
    * the points a history-based anomaly check learns from (every check asked for is in the map).
    */
   checkValues(windows: ValueWindow[]): Promise<Map<string, RecordedValue[]>>;
+  /** A check's recorded anomaly bands with `evaluated_at` in [from, to], oldest first (runs still learning have none). */
+  checkBands(checkId: string, from: Date, to: Date): Promise<RecordedBand[]>;
   /** A dataset's newest runs, newest first. */
   recentDatasetRuns(dataset: string, limit: number): Promise<DatasetRunSummary[]>;
   /** The checks of a dataset that did not pass in each of these runs (run id → checks, in check id order). */

@@ -6,7 +6,7 @@ import { STATUS_RANK_SQL } from '../migrations.js';
 import { HistoryPoints } from '../history-points.js';
 import { historyFrom, type HistoryWindow } from '../history-window.js';
 import { iso, numOrNull } from '../rows.js';
-import type { BucketCount, CountWindow, History, HistoryRow, RecordedValue, ValueWindow, WindowCount } from '../store.js';
+import type { BucketCount, CountWindow, History, HistoryRow, RecordedBand, RecordedValue, ValueWindow, WindowCount } from '../store.js';
 import { asBuffer, placeholders, DuckDBSession } from './session.js';
 
 /** Most checks whose windows one query reads (each a row of up to ~37 kB). */
@@ -40,6 +40,18 @@ export class DuckDBHistory {
         out.get(w.checkId)?.push(...found.map((r) => ({ at: iso(r.at), value: Number(r.value) })));
       }
       return out;
+    });
+  }
+
+  checkBands(checkId: string, from: Date, to: Date): Promise<RecordedBand[]> {
+    return this.db.reading(async (rows) => {
+      const found = await rows(`SELECT evaluated_at AS at, value, CAST(json_extract(details, '$.anomaly.expected') AS DOUBLE) AS expected,
+          CAST(json_extract(details, '$.anomaly.lower') AS DOUBLE) AS lower, CAST(json_extract(details, '$.anomaly.upper') AS DOUBLE) AS upper,
+          coalesce(CAST(json_extract(details, '$.anomaly.anomalous') AS BOOLEAN), false) AS anomalous
+        FROM check_results
+        WHERE check_id = ? AND evaluated_at >= ?::TIMESTAMPTZ AND evaluated_at <= ?::TIMESTAMPTZ AND json_type(details, '$.anomaly.lower') IN ('DOUBLE', 'UBIGINT', 'BIGINT')
+        ORDER BY evaluated_at, rowid`, [checkId, from.toISOString(), to.toISOString()]);
+      return found.map((r) => ({ at: iso(r.at), value: numOrNull(r.value), expected: Number(r.expected), lower: Number(r.lower), upper: Number(r.upper), anomalous: r.anomalous === true }));
     });
   }
 

@@ -7,7 +7,7 @@ import { HistoryPoints } from '../history-points.js';
 import { historyFrom, type HistoryWindow } from '../history-window.js';
 import { placeholders } from '../duckdb/session.js';
 import { iso, numOrNull } from '../rows.js';
-import type { BucketCount, CountWindow, History, HistoryRow, RecordedValue, ValueWindow, WindowCount } from '../store.js';
+import type { BucketCount, CountWindow, History, HistoryRow, RecordedBand, RecordedValue, ValueWindow, WindowCount } from '../store.js';
 import type { PgSession } from './session.js';
 
 export const asPoints = (v: unknown): HistoryPoints => (Buffer.isBuffer(v) ? new HistoryPoints(v) : HistoryPoints.EMPTY);
@@ -35,6 +35,16 @@ export class PgHistory {
       ORDER BY c.check_id, c.evaluated_at, c.seq`, windows.flatMap((w) => [w.checkId, w.from.toISOString(), w.to.toISOString()]));
     for (const r of found) out.get(String(r.check_id))?.push({ at: iso(r.at), value: Number(r.value) });
     return out;
+  }
+
+  async checkBands(checkId: string, from: Date, to: Date): Promise<RecordedBand[]> {
+    const found = await this.db.rows(`SELECT evaluated_at AS at, value, (details->'anomaly'->>'expected')::float8 AS expected,
+        (details->'anomaly'->>'lower')::float8 AS lower, (details->'anomaly'->>'upper')::float8 AS upper,
+        coalesce(details->'anomaly'->>'anomalous' = 'true', false) AS anomalous
+      FROM check_results
+      WHERE check_id = ? AND evaluated_at >= ? AND evaluated_at <= ? AND json_typeof(details->'anomaly'->'lower') = 'number'
+      ORDER BY evaluated_at, seq`, [checkId, from.toISOString(), to.toISOString()]);
+    return found.map((r) => ({ at: iso(r.at), value: numOrNull(r.value), expected: Number(r.expected), lower: Number(r.lower), upper: Number(r.upper), anomalous: r.anomalous === true }));
   }
 
   private async rowsOf(checkId: string, from: Date, to: Date, resolution: 'run' | 'hour' | 'day'): Promise<HistoryRow[]> {
