@@ -130,7 +130,7 @@ describe('exit codes of run', () => {
   });
 });
 
-describe('invalid configuration: exit 3 and nothing runs', () => {
+describe('invalid configuration: exit 3 when nothing can run', () => {
   const BAD_CHECK_FILE = `dataset: typo
 source: ../data/orders.parquet
 checks:
@@ -138,29 +138,37 @@ checks:
   - row_cont: { fail: 0 }
 `;
 
-  it('an invalid check file: exit 3, no store written; problems as file:line:col, or { errors } with --json', async () => {
+  it('an invalid check file: the other datasets run (exit 2); problems as file:line:col, or errors in --json; alone it is exit 3, no store written', async () => {
     const dir = await makeShop();
     writeFile(dir, 'checks/typo.yaml', BAD_CHECK_FILE);
-    const res = await vigil(['run'], { cwd: dir });
-    expect(res.code).toBe(3);
+    const res = await vigil(['run', '--now', PASS_NOW], { cwd: dir });
+    expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/typo\.yaml:5:\d+: .*row_cont/);
-    expect(res.stdout).not.toMatch(/PASS|FAIL/);
-    expect(existsSync(path.join(dir, '.vigil'))).toBe(false);
+    expect(res.stdout).toMatch(/PASS\s+orders\.row_count/);
+    expect(res.stdout).not.toMatch(/typo\./);
 
-    const json = await vigil(['run', '--json'], { cwd: dir });
-    expect(json.code).toBe(3);
-    const out = JSON.parse(json.stdout) as { errors: Array<{ file: string; line: number; col: number; message: string }> };
+    const json = await vigil(['run', '--json', '--now', PASS_NOW], { cwd: dir });
+    expect(json.code).toBe(2);
+    const out = JSON.parse(json.stdout) as { errors: Array<{ file: string; line: number; col: number; message: string }>; not_run: string[]; results: unknown[] };
+    expect(out.results).toHaveLength(5);
+    expect(out.not_run).toEqual(['typo']);
     expect(out.errors.length).toBeGreaterThanOrEqual(1);
     const e = out.errors[0];
     expect(Object.keys(e ?? {}).sort()).toEqual(['col', 'file', 'line', 'message']);
     expect(e?.file).toMatch(/typo\.yaml$/);
     expect(e?.line).toBe(5);
     expect(e?.message).toContain('row_cont');
-    expect(existsSync(path.join(dir, '.vigil'))).toBe(false);
 
     const validate = await vigil(['validate'], { cwd: dir });
     expect(validate.code).toBe(3);
     expect(validate.stderr).toMatch(/typo\.yaml:5:\d+: /);
+
+    // Only the invalid file: nothing can run.
+    const alone = makeProject({ 'checks/typo.yaml': BAD_CHECK_FILE });
+    const none = await vigil(['run', '--json'], { cwd: alone });
+    expect(none.code).toBe(3);
+    expect((JSON.parse(none.stdout) as { errors: unknown[] }).errors).toHaveLength(1);
+    expect(existsSync(path.join(alone, '.vigil'))).toBe(false);
   });
 
   it('an invalid vigil.yaml: exit 3', async () => {
@@ -175,8 +183,12 @@ checks:
     const dir = await makeShop();
     expect((await vigil(['run', '--now', PASS_NOW], { cwd: dir })).code).toBe(0);
     expect(await runCount(dir)).toBe(1);
-    writeFile(dir, 'checks/typo.yaml', BAD_CHECK_FILE);
+    writeFile(dir, 'vigil.yaml', 'timezone: Mars/Olympus\n');
     expect((await vigil(['run', '--now', PASS_NOW], { cwd: dir })).code).toBe(3);
+    expect(await runCount(dir)).toBe(1);
+    writeFile(dir, 'vigil.yaml', 'timezone: UTC\n');
+    writeFile(dir, 'checks/typo.yaml', BAD_CHECK_FILE);
+    expect((await vigil(['run', 'typo', '--now', PASS_NOW], { cwd: dir })).code).toBe(3);
     expect(await runCount(dir)).toBe(1);
   });
 });

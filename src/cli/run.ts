@@ -1,11 +1,12 @@
 // vigil run [SELECTOR...]: run the selected checks once, record the results,
-// print a table (or --json). Exit 3 invalid config, 2 any error, 1 any fail, else 0.
+// print a table (or --json). Exit 3 invalid config (nothing could run), 2 any error or an invalid
+// check file (its datasets did not run, the others did), 1 any fail, else 0.
 
 import { readScheduleWatch, sayIfStalled } from './watch.js';
 import { Deliverer, summaryLine as deliverySummaryLine } from '../alerts/deliverer.js';
 import { planWithBurnRates } from '../alerts/slo-burn.js';
 import { loadProjectCached } from '../config/cache.js';
-import { blockingDiagnostics } from '../config/diagnostics.js';
+import { blockedBy, blockingDiagnostics, type Diagnostic } from '../config/diagnostics.js';
 import { STRATEGIES, type Strategy } from '../engine/compile.js';
 import { runChecks } from '../run/run.js';
 import { openRuntime, type Runtime } from '../run/runtime.js';
@@ -28,11 +29,19 @@ export interface RunCommandOptions {
   plan?: string;
 }
 
-function printRun(run: RunJson, datasets: number, json: boolean | undefined): void {
+/** Invalid check files of a run that went ahead with the other datasets. */
+interface Problems {
+  list: Diagnostic[];
+  /** Datasets of those files: not run. */
+  notRun: string[];
+}
+
+function printRun(run: RunJson, datasets: number, json: boolean | undefined, problems: Problems | null = null): void {
   // A replay says so whatever the format: stdout may be a JSON document read by a script.
   if (run.replay) process.stderr.write(`vigil run: ${replayNotice(run.replay)}\n`);
   if (json) {
-    writeJson(run);
+    // Additions to SPEC's document: the problems (as in its { errors } of an invalid configuration) and who did not run.
+    writeJson(problems ? { ...run, errors: diagnosticsJson(problems.list).errors, not_run: problems.notRun } : run);
     return;
   }
   if (run.results.length) process.stdout.write(`${resultsTable(run.results as CheckResult[])}\n\n`);
@@ -40,6 +49,20 @@ function printRun(run: RunJson, datasets: number, json: boolean | undefined): vo
   const secs = ((Date.parse(run.finished_at) - Date.parse(run.started_at)) / 1000).toFixed(2);
   const tail = run.replay ? `replay at ${run.replay.now}: nothing recorded` : `run ${run.run_id}`;
   process.stdout.write(`${summaryLine(run.summary)} · ${datasets} dataset${datasets === 1 ? '' : 's'} in ${secs}s · ${tail}\n`);
+  if (problems) {
+    const files = new Set(problems.list.map((d) => d.file)).size;
+    const names = problems.notRun.length ? `; not run: ${problems.notRun.join(', ')}` : '';
+    process.stderr.write(`${files} invalid check file${files === 1 ? '' : 's'} (${problems.list.length} problem${problems.list.length === 1 ? '' : 's'} above)${names} — the other datasets ran; vigil validate shows every problem\n`);
+  }
+}
+
+function configInvalid(blocking: Diagnostic[], json: boolean | undefined): number {
+  if (json) writeJson(diagnosticsJson(blocking));
+  else {
+    printDiagnostics(blocking);
+    process.stderr.write(`configuration invalid: nothing ran (${blocking.length} problem${blocking.length === 1 ? '' : 's'}; vigil validate shows them all)\n`);
+  }
+  return 3;
 }
 
 /** ISO-8601 date or date-time; without an offset it is UTC (never the machine's local zone). */
@@ -91,29 +114,33 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
     if (!now) return usageError(opts.json, `--now ${nowText} is not an ISO-8601 time, e.g. 2026-01-01T00:00:00Z`);
   }
   // Unchanged files since the last run: the project is read back without loading zod and yaml.
-  const { project, diagnostics } = await loadProjectCached(opts.config !== undefined ? { configPath: opts.config } : {});
+  const { project, diagnostics, invalidDatasets, partialDatasets } = await loadProjectCached(opts.config !== undefined ? { configPath: opts.config } : {});
   const alerts = opts.alerts !== false;
   const blocking = blockingDiagnostics(diagnostics, 'run', project, { alerts });
-  if (blocking.length > 0) {
-    if (opts.json) writeJson(diagnosticsJson(blocking));
-    else {
-      printDiagnostics(blocking);
-      process.stderr.write(`configuration invalid: nothing ran (${blocking.length} problem${blocking.length === 1 ? '' : 's'}; vigil validate shows them all)\n`);
-    }
-    return 3;
-  }
-  const { selected, unmatched } = selectDatasets(project.datasets, selectors);
+  // An invalid check file stops only its own datasets; vigil.yaml or an alert file stops everything.
+  const blocked = blockedBy(blocking, project, invalidDatasets);
+  if (blocked.global.length > 0) return configInvalid(blocking, opts.json);
+  // Selectors may name a dataset of an invalid file: it is then not run, not a typo.
+  const { selected: chosen, unmatched: missing } = selectDatasets([...project.datasets, ...(partialDatasets ?? [])], selectors);
+  const unmatched = missing.filter((u) => !blocked.notRunnable.includes(u));
   // Any selector that matches nothing is refused: a typo must not silently run less.
   if (unmatched.length > 0) {
     const names = project.datasets.map((d) => d.name).join(', ') || '(none)';
     return usageError(opts.json, `nothing matches ${unmatched.map((u) => `'${u}'`).join(', ')} — selectors are a dataset name, tag:NAME or owner:NAME; datasets: ${names}`);
   }
   if (opts.plan !== undefined && !(STRATEGIES as readonly string[]).includes(opts.plan)) return usageError(opts.json, `--plan must be one of ${STRATEGIES.join(', ')}`);
+  const selected = chosen.filter((d) => blocked.runnable.includes(d));
+  // Nothing left to run: as before, the configuration is invalid and nothing ran.
+  if (blocked.inCheckFiles.length > 0 && selected.length === 0) return configInvalid(blocking, opts.json);
+  const problems: Problems | null = blocked.inCheckFiles.length > 0 ? { list: blocked.inCheckFiles, notRun: blocked.notRunnable } : null;
+  if (problems && !opts.json) printDiagnostics(problems.list);
 
   // A running `vigil serve` owns the store: hand the run to it.
   const daemon = await findDaemon(project);
   if (daemon) {
-    const { status, body } = await daemonRequest<RunJson & { error?: string }>(daemon, 'POST', '/api/runs', { select: selectors, ...(now ? { now: now.toISOString() } : {}), ...(alerts ? {} : { alerts: false }) });
+    // With invalid files, name what runs: serve may still hold an invalid file's last valid version.
+    const select = problems ? selected.map((d) => d.name) : selectors;
+    const { status, body } = await daemonRequest<RunJson & { error?: string }>(daemon, 'POST', '/api/runs', { select, ...(now ? { now: now.toISOString() } : {}), ...(alerts ? {} : { alerts: false }) });
     if (status === 400) return usageError(opts.json, `${body.error ?? 'bad request'}`);
     if (status !== 201) {
       // The daemon could not run it (shutting down, store failure): an error, as on the direct path.
@@ -121,8 +148,8 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
       else process.stderr.write(`vigil run: vigil serve could not run it: ${body.error ?? status}\n`);
       return 2;
     }
-    printRun(body, selected.length, opts.json);
-    return body.record_errors?.length ? 2 : exitCodeFor(body.summary);
+    printRun(body, selected.length, opts.json, problems);
+    return problems || body.record_errors?.length ? 2 : exitCodeFor(body.summary);
   }
 
   const log = createLogger();
@@ -138,10 +165,11 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
       // With --no-alerts incidents still move (the state stays right); nothing is queued.
       incidents: (dataset, outcome, runId, run) => planWithBurnRates({ project, dataset, outcome, runId, notify: alerts, run }, store),
     });
-    printRun(runJson(report), selected.length, opts.json);
+    printRun(runJson(report), selected.length, opts.json, problems);
     // A replay sends nothing, not even what earlier runs left queued: delivering writes to the outbox.
     if (alerts && report.recorded) await deliverAlerts(project, store, log);
-    if (report.record_errors.length) return 2;
+    // Invalid check files are configuration errors present: exit 2, as for checks in error (SPEC §4).
+    if (problems || report.record_errors.length) return 2;
     return exitCodeFor(report.summary);
   } finally {
     await runtime.close();

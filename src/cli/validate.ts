@@ -1,5 +1,6 @@
 // vigil validate: every problem in vigil.yaml and every check file, as
-// file:line:col: message. Exit 0 (valid, maybe with warnings) or 3.
+// file:line:col: message — the columns and queries of a file with other
+// problems included. Exit 0 (valid, maybe with warnings) or 3.
 
 import { sortDiagnostics } from '../config/diagnostics.js';
 import { loadProject } from '../config/loader.js';
@@ -15,13 +16,15 @@ export interface ValidateOptions {
 }
 
 export async function validateCommand(opts: ValidateOptions): Promise<number> {
-  const { project, diagnostics } = loadProject(opts.config !== undefined ? { configPath: opts.config } : {});
-  if (opts.data !== false && project.datasets.length > 0) {
+  const { project, diagnostics, partialDatasets } = loadProject(opts.config !== undefined ? { configPath: opts.config } : {});
+  // Datasets of invalid files too, with what of them parsed: one round of validate shows every problem.
+  const datasets = [...project.datasets, ...partialDatasets];
+  if (opts.data !== false && datasets.length > 0) {
     // Datasets are checked `concurrency` at a time, each on a session of its engine.
     const concurrency = defaultConcurrency(project);
-    const engines = createEngines(project, { log: createLogger(), concurrency, datasets: project.datasets });
+    const engines = createEngines(project, { log: createLogger(), concurrency, datasets });
     try {
-      diagnostics.push(...(await validateAgainstData(project.datasets, engines, concurrency)));
+      diagnostics.push(...(await validateAgainstData(datasets, engines, concurrency)));
     } finally {
       await engines.close();
     }

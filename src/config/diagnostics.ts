@@ -1,7 +1,7 @@
 // Problems found in vigil.yaml, check files and alert files. Every problem is
 // collected (never thrown one at a time) and printed as file:line:col: message.
 
-import type { Project } from './model.js';
+import type { DatasetDef, Project } from './model.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -97,4 +97,30 @@ export function blockingDiagnostics(list: Diagnostic[], command: 'validate' | 'r
     }
     return true;
   });
+}
+
+/** What a command's blocking problems stop: everything, or only the datasets of the files they are in. */
+export interface BlockedBy {
+  /** Problems in vigil.yaml or in alert files: they concern every dataset, so nothing can run. */
+  global: Diagnostic[];
+  /** Problems in check files: each stops only its own file's datasets. */
+  inCheckFiles: Diagnostic[];
+  /** The datasets no blocking problem touches. */
+  runnable: DatasetDef[];
+  /** Names of the datasets that cannot run now (those of invalid files, where their dataset: could be read). */
+  notRunnable: string[];
+}
+
+/**
+ * Splits blocking problems (blockingDiagnostics) by what they stop: an invalid check file stops its
+ * own datasets and nothing else (issue 17), vigil.yaml and alert files stop everything.
+ */
+export function blockedBy(blocking: Diagnostic[], project: Project, invalidDatasets: readonly string[]): BlockedBy {
+  const alertFiles = new Set(project.alerts.files);
+  const global = blocking.filter((d) => d.file === project.configFile || alertFiles.has(d.file));
+  const inCheckFiles = blocking.filter((d) => !global.includes(d));
+  const files = new Set(inCheckFiles.map((d) => d.file));
+  const runnable = project.datasets.filter((d) => !files.has(d.file));
+  const stopped = project.datasets.filter((d) => files.has(d.file)).map((d) => d.name);
+  return { global, inCheckFiles, runnable, notRunnable: [...new Set([...invalidDatasets, ...stopped])] };
 }

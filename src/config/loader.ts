@@ -36,6 +36,11 @@ export interface LoadResult {
   invalidFiles: string[];
   /** Dataset names those files declare (where `dataset:` could be read): still a dataset of the project, not runnable now. */
   invalidDatasets: string[];
+  /**
+   * Datasets of invalid files, with the source and the checks that did parse: never run, but `vigil
+   * validate` checks their columns and queries too, so one round shows every problem.
+   */
+  partialDatasets: DatasetDef[];
 }
 
 const datasetHeadSchema = datasetFileSchema.extend({ checks: z.array(z.unknown()).min(1, { error: 'checks must list at least one check' }) });
@@ -86,11 +91,12 @@ export function loadProject(options: LoadOptions = {}): LoadResult {
 
   const invalidFiles: string[] = [];
   const invalidDatasets: string[] = [];
+  const partialDatasets: DatasetDef[] = [];
   const seen = new Map<string, DatasetDef>();
   const claimed = new Set<string>();
   for (const file of files) {
     const before = diagnostics.length;
-    const ds = loadCheckFile(file, config, env, diagnostics, invalidDatasets);
+    const ds = loadCheckFile(file, config, env, diagnostics, invalidDatasets, partialDatasets);
     if (ds) {
       const other = seen.get(ds.name);
       if (other) {
@@ -106,7 +112,9 @@ export function loadProject(options: LoadOptions = {}): LoadResult {
           project.datasets = project.datasets.filter((d) => d !== other);
           invalidFiles.push(other.file);
           invalidDatasets.push(other.name);
+          partialDatasets.push(other);
         }
+        partialDatasets.push(ds);
       } else {
         seen.set(ds.name, ds);
         project.datasets.push(ds);
@@ -150,7 +158,7 @@ export function loadProject(options: LoadOptions = {}): LoadResult {
   const alertsExplicit = configSrc && rawConfig && typeof rawConfig === 'object' && 'alerts' in rawConfig
     ? { file: configFile, pos: locate(configSrc, ['alerts']) } : null;
   project.alerts = loadAlerts(root, config, alertsExplicit, env, diagnostics).alerts;
-  return { project, diagnostics, invalidFiles, invalidDatasets: [...new Set(invalidDatasets)] };
+  return { project, diagnostics, invalidFiles, invalidDatasets: [...new Set(invalidDatasets)], partialDatasets };
 }
 
 /**
@@ -228,7 +236,26 @@ function formatFromPath(p: string): SourceFormat | undefined {
   return known[ext];
 }
 
-function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, diagnostics: Diagnostic[], invalidNames: string[]): DatasetDef | undefined {
+/**
+ * The top-level keys of a check file that are valid on their own (checks: as written): with a typo
+ * in one key, the source, filter and checks can still be checked against the data.
+ */
+function salvageHead(raw: Record<string, unknown>): Partial<DatasetFile> & { checks?: unknown } {
+  const shape = datasetFileSchema.shape as Record<string, z.ZodType>;
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (key === 'checks') kept[key] = value;
+    else {
+      const parsed = shape[key]?.safeParse(value);
+      if (parsed?.success) kept[key] = parsed.data;
+    }
+  }
+  return kept as Partial<DatasetFile> & { checks?: unknown };
+}
+
+function loadCheckFile(
+  file: string, config: Config, env: NodeJS.ProcessEnv, diagnostics: Diagnostic[], invalidNames: string[], partials: DatasetDef[],
+): DatasetDef | undefined {
   const src = readYamlFile(file, env);
   diagnostics.push(...src.diagnostics);
   if (src.value === undefined) return undefined;
@@ -246,7 +273,7 @@ function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, dia
     problems.push(...zodIssuesToDiagnostics(src, datasetFileSchema, head.error.issues.filter((i) => i.path[0] !== 'checks' || i.path.length === 1)));
   }
   const raw = src.value as Record<string, unknown>;
-  const data = (head.success ? head.data : raw) as Partial<DatasetFile> & { checks?: unknown };
+  const data = (head.success ? head.data : salvageHead(raw)) as Partial<DatasetFile> & { checks?: unknown };
   const name = typeof data.dataset === 'string' ? data.dataset : '(unnamed)';
   const dir = path.dirname(file);
 
@@ -257,8 +284,8 @@ function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, dia
 
   // Source
   let source: ResolvedSource | undefined;
-  if (head.success) {
-    const s = head.data.source;
+  if (data.source !== undefined) {
+    const s = data.source;
     if (typeof s === 'string' || 'path' in s) {
       const p = typeof s === 'string' ? s : s.path;
       const format = (typeof s === 'string' ? undefined : s.format) ?? formatFromPath(p);
@@ -399,10 +426,22 @@ function loadCheckFile(file: string, config: Config, env: NodeJS.ProcessEnv, dia
   diagnostics.push(...problems);
   if (!head.success || !source || problems.some((p) => p.severity === 'error')) {
     if (typeof data.dataset === 'string') invalidNames.push(data.dataset);
+    // What did parse is still checked against the data by validate (a source on a connection
+    // vigil.yaml does not define cannot be reached: that is its error already).
+    const reachable = source && (source.type !== 'connection' || source.connection in config.connections);
+    if (source && reachable && checks.length > 0) {
+      partials.push(datasetDef({ ...data, dataset: name }, file, source, checks, config, at,
+        validTimezone(timezone) ? timezone : config.timezone, schedule, slo));
+    }
     return undefined;
   }
+  return datasetDef(head.data, file, source, checks, config, at, timezone, schedule, slo);
+}
 
-  const d = head.data;
+function datasetDef(
+  d: Partial<DatasetFile> & { dataset: string }, file: string, source: ResolvedSource, checks: CheckDef[], config: Config,
+  at: (p: KeyPath, key?: boolean) => Position, timezone: string, schedule: string, slo: DatasetDef['slo'],
+): DatasetDef {
   const ds: DatasetDef = {
     name: d.dataset, file, source, tags: d.tags ?? [], schedule, timezone,
     timeoutSeconds: parseDuration(d.timeout ?? config.timeout) ?? 300,

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Deliverer } from '../alerts/deliverer.js';
 import { planWithBurnRates } from '../alerts/slo-burn.js';
+import { blockedBy } from '../config/diagnostics.js';
 import { blockingDiagnostics, loadProject, type LoadOptions } from '../config/loader.js';
 import { parseDuration } from '../config/duration.js';
 import { defaultConcurrency, openRuntime, type Runtime } from '../run/runtime.js';
@@ -103,7 +104,10 @@ async function start(load: LoadOptions, log: Logger, opened: Array<() => unknown
   opened.push(() => scheduler.stop(0));
   // The scheduler knows its datasets before serve.json announces the daemon to the CLI.
   try {
-    await scheduler.start(first.project.datasets, first.diagnostics);
+    // A check file with errors (an unset ${VAR}, a lineage cycle among them) has none of its datasets
+    // scheduled, as vigil run does not run them; the other datasets run.
+    const runnable = blockedBy(blockingDiagnostics(first.diagnostics, 'serve', project), project, first.invalidDatasets).runnable;
+    await scheduler.start(runnable, first.diagnostics);
   } catch (err) {
     throw new VigilError('STORE_FAILED', `cannot start: the results store ${storeLabel(project.storePath)} could not be read (${errorMessage(err).split('\n')[0]}) — `
       + 'restore it from a backup, or move it aside to start with an empty one', { cause: err });

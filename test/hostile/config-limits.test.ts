@@ -74,13 +74,14 @@ describe('vigil validate on hostile files', () => {
     expect(r.stderr).toMatch(/^checks\/pipe\.yaml:1:1: cannot read file: not a regular file/m);
   });
 
-  it('vigil run refuses the project (exit 3, nothing ran) and says which file, rather than hang', async () => {
+  it('vigil run runs the good dataset and says which file it could not read (exit 2), rather than hang', async () => {
     const dir = project({ 'checks/bomb.yaml': ALIAS_BOMB });
     rmSync(path.join(dir, 'checks', 'typo.yaml'));
     const r = await vigil(['run', '--json'], { cwd: dir, timeoutMs: 20_000 });
-    expect(r.code).toBe(3);
-    const errors = (JSON.parse(r.stdout) as { errors: Array<{ file: string; message: string }> }).errors;
-    expect(errors).toEqual([expect.objectContaining({ file: expect.stringMatching(/bomb\.yaml$/), message: expect.stringMatching(/alias/) })]);
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.stdout) as { errors: Array<{ file: string; message: string }>; results: Array<{ dataset: string }> };
+    expect(doc.errors).toEqual([expect.objectContaining({ file: expect.stringMatching(/bomb\.yaml$/), message: expect.stringMatching(/alias/) })]);
+    expect(new Set(doc.results.map((x) => x.dataset))).toEqual(new Set(['good']));
   });
 });
 
