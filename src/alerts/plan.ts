@@ -75,7 +75,7 @@ export function incidentPlanner(ctx: PlanContext): IncidentPlanner {
       const d = decideIncident(prev, { checkId: r.check, status: r.status, at: r.evaluated_at }, alerts.policy);
       if (!d.next) continue;
       const row: IncidentRow = {
-        ...(prev ?? { silencedReason: null, silencedUntil: null }),
+        ...(prev ?? { silencedReason: null, silencedUntil: null, lastSentAt: null }),
         ...d.next,
         dataset: r.dataset, kind: r.kind, runbook: r.runbook, owner: r.owner,
         // A resolved incident keeps the message of its failure.

@@ -209,7 +209,10 @@ export interface IncidentJson {
   last_seen_at: string;
   resolved_at: string | null;
   duration_seconds: number;
+  /** When a notification of it last reached a channel (null: none has — queued, retrying or failed). */
   last_notification_at: string | null;
+  /** When one was last queued: the clock of reminders. */
+  last_notification_queued_at: string | null;
   last_event: 'opened' | 'escalated' | 'reminder' | 'acknowledged' | 'resolved' | null;
   /** The silence muting it now (an alert file's, or one kept in the store with its id and who added it), or null. */
   silenced: { reason: string; until: string; id?: string; by?: string } | null;
