@@ -120,7 +120,7 @@ program.command('schema')
   .action(async () => { exitCode = (await import('./schema.js')).schemaCommand(); });
 
 program.command('init')
-  .description('scaffold vigil.yaml, checks/example.yaml, alerts/alerts.yaml and a small example data file')
+  .description('scaffold vigil.yaml, checks/example.yaml, runbooks/example.md, alerts/alerts.yaml and a small example data file')
   .argument('[dir]', 'folder to scaffold into', '.')
   .action(async (dir: string) => { exitCode = (await import('./init.js')).initCommand({ dir }); });
 
