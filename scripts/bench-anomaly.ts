@@ -3,11 +3,14 @@
 // z-score (28 points, |z| > 3) scored in the same run on the same points. Two seed sets: the
 // ones the method was tuned on, and held-out ones it never was. Writes bench-results/anomaly.json.
 // Options: --series N (per family and seed, default 12) --seeds 1,2,3 --heldout 101,102
-// --family NAME (one family only) --misses (print every wrong call of vigil's method).
+// --family NAME (one family only) --misses (print every wrong call of vigil's method)
+// --e2e (also run the daily count series through `vigil run --now` day by day: see
+// scripts/anomaly-e2e.ts; --e2e-series N per family, default 2, seed 101).
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { METHOD } from '../src/anomaly/method.js';
+import { E2E_FAMILIES, runE2E, type E2eRow } from './anomaly-e2e.js';
 import {
   FAMILIES,
   addCounts,
@@ -34,6 +37,9 @@ const TUNED = list(opt('seeds'), [1, 2, 3, 4, 5]);
 const HELDOUT = list(opt('heldout'), [101, 102, 103, 104, 105]);
 const ONLY = opt('family') as Family | undefined;
 const MISSES = args.includes('--misses');
+const E2E = args.includes('--e2e');
+const E2E_SERIES = Number(opt('e2e-series') ?? 2);
+const E2E_SEED = 101;
 const families = ONLY ? [ONLY] : [...FAMILIES];
 
 interface Row {
@@ -109,6 +115,18 @@ const tuned = run(TUNED);
 print(`${METHOD} vs trailing z-score — tuned seeds ${TUNED.join(',')}, ${SERIES} series per family and seed`, tuned);
 const heldout = HELDOUT.length ? run(HELDOUT) : [];
 if (heldout.length) print(`held-out seeds ${HELDOUT.join(',')} (never tuned on)`, heldout);
+let e2e: E2eRow[] = [];
+if (E2E) {
+  const fams = E2E_FAMILIES.filter((f) => families.includes(f));
+  console.log(`\nend to end: ${fams.length} families × ${E2E_SERIES} series of seed ${E2E_SEED} through vigil run --now, day by day`);
+  e2e = runE2E(fams, E2E_SEED, E2E_SERIES, (line) => console.log(line));
+  console.log(['family'.padEnd(14), 'points'.padStart(7), 'anom'.padStart(5), '│ vigil run P', '    R', '   F1', '│ same call as judge()'].join(' '));
+  for (const r of e2e) {
+    const v = prf(r.vigil);
+    const pts = r.vigil.tp + r.vigil.fp + r.vigil.fn + r.vigil.tn;
+    console.log([r.family.padEnd(14), String(pts).padStart(7), String(r.vigil.tp + r.vigil.fn).padStart(5), '│      ', f(v.precision), f(v.recall), f(v.f1), '│', `${r.agree} of ${r.judged}`].join(' '));
+  }
+}
 const seconds = (performance.now() - t0) / 1000;
 const judged = [...tuned, ...heldout].filter((r) => r.family === 'overall').reduce((a, r) => a + r.points, 0);
 console.log(`\n${judged} points judged by both methods in ${seconds.toFixed(1)} s`);
@@ -117,6 +135,6 @@ mkdirSync('bench-results', { recursive: true });
 const out = path.resolve('bench-results', 'anomaly.json');
 writeFileSync(
   out,
-  JSON.stringify({ method: METHOD, seriesPerFamily: SERIES, tunedSeeds: TUNED, heldoutSeeds: HELDOUT, tuned: json(tuned), heldout: json(heldout), seconds }, null, 2) + '\n',
+  JSON.stringify({ method: METHOD, seriesPerFamily: SERIES, tunedSeeds: TUNED, heldoutSeeds: HELDOUT, tuned: json(tuned), heldout: json(heldout), e2e: e2e.map((r) => ({ ...r, ...prf(r.vigil) })), seconds }, null, 2) + '\n',
 );
 console.log(`written to ${path.relative(process.cwd(), out)}`);

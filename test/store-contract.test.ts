@@ -49,7 +49,7 @@ const planner = (runId: string, results: CheckResult[]): IncidentPlanner => (ope
     if (!current && failing) {
       const row: IncidentRow = {
         id: `inc-${r.check}-${runId}`, checkId: r.check, dataset: r.dataset, kind: r.kind, state: 'open', status: r.status, notifiedStatus: r.status,
-        openedAt: r.evaluated_at, lastSeenAt: r.evaluated_at, resolvedAt: null, lastNotifiedAt: r.evaluated_at, lastEvent: 'opened',
+        openedAt: r.evaluated_at, lastSeenAt: r.evaluated_at, resolvedAt: null, lastNotifiedAt: r.evaluated_at, lastSentAt: null, lastEvent: 'opened',
         silencedReason: null, silencedUntil: null, runbook: r.runbook, owner: r.owner, message: r.message,
       };
       out.incidents.push({ row, insert: true });
@@ -93,6 +93,12 @@ async function writeScenario(store: Store): Promise<void> {
   await store.recordSkippedTick('orders', at(50.2), 'still running');
   const due = await store.dueOutbox(at(60), 2);
   if (due[0]) await store.updateOutbox(due[0].key, { state: 'delivered', attempts: 1, nextAttemptAt: null, lastError: null, deliveredAt: at(60) });
+  // Sent: the incident's lastSentAt, which never moves back.
+  await store.recordSent(['inc-orders.row_count-run-1'], at(60));
+  await store.recordSent(['inc-orders.row_count-run-1', 'no-such-incident'], at(59));
+  await store.recordSent([], at(61));
+  // A permanent failure after that delivery: a delivery problem of the channel.
+  if (due[1]) await store.updateOutbox(due[1].key, { state: 'failed', attempts: 1, nextAttemptAt: null, lastError: 'HTTP 400: invalid_payload', deliveredAt: null });
 }
 
 /** Every read of the Store interface, as a user of the CLI or the API would get it. */
@@ -119,6 +125,7 @@ async function readEverything(store: Store) {
     outbox: await store.outbox(),
     pending: await store.outbox({ state: 'pending' }),
     due: await store.dueOutbox(at(100), 10),
+    deliveryProblems: await store.deliveryProblems(),
     recent: await store.recentDatasetRuns('orders', 4),
     notPassing: [...await store.notPassingChecks('orders', ['run-1', 'run-2', 'run-0'])],
     historyRun: await history('orders.row_count', 'run'),
@@ -180,7 +187,20 @@ describe.each(KINDS)('the store contract on $name', (kind) => {
     expect(read.outbox).toHaveLength(4);
     expect(read.outbox[0]).toMatchObject({ state: 'delivered', attempts: 1 });
     expect(read.due.map((o) => o.key)).toEqual(read.pending.map((o) => o.key));
-    expect(read.due).toHaveLength(3);
+    expect(read.due).toHaveLength(2);
+  });
+
+  it('notifications sent: an incident\'s lastSentAt is when one reached a channel; a failure for good since a channel\'s last delivery is a delivery problem until a later one is delivered', async () => {
+    expect(read.incidents.map((i) => [i.id, i.lastSentAt])).toEqual([
+      ['inc-customers.row_count-run-2', null],
+      ['inc-orders.row_count-run-1', at(60)],
+    ]);
+    expect(read.deliveryProblems).toEqual([{ channel: 'slack', failed: 1, since: at(1), lastError: 'HTTP 400: invalid_payload', dataset: 'orders' }]);
+    // A later row delivered: the channel works again.
+    const [later] = await store.dueOutbox(at(100), 10).then((rows) => rows.slice(-1));
+    expect(later?.createdAt).toBe(at(27));
+    await store.updateOutbox(later?.key ?? '', { state: 'delivered', attempts: 1, nextAttemptAt: null, lastError: null, deliveredAt: at(100) });
+    expect(await store.deliveryProblems()).toEqual([]);
   });
 
   it('history: every run, hourly and daily buckets, and the SLO counts', () => {

@@ -174,8 +174,10 @@ export function link(url, text = url) {
   return a;
 }
 
-export function runbookLink(url) {
-  return url ? link(url, 'runbook') : el('span', { class: 'muted' }, '—');
+/** A runbook: an http(s) link, or a path on this dashboard (a local Markdown runbook, rendered by the server). */
+export function runbookLink(url, text = 'runbook') {
+  if (typeof url === 'string' && url.startsWith('/') && !url.startsWith('//')) return el('a', { href: url, class: 'runbook-link' }, text);
+  return url ? link(url, text) : el('span', { class: 'muted' }, '—');
 }
 
 export function datasetHref(name) {
@@ -318,3 +320,28 @@ export function every(seconds, load, onError) {
 export function errorText(err) {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * The banner above every page while vigil serve is degraded: alert channels failing for good, or
+ * the store refusing writes (/healthz's problems). It goes away by itself once they clear.
+ */
+function watchHealth() {
+  const slot = document.getElementById('health');
+  if (!slot) return;
+  const check = async () => {
+    let problems = [];
+    try {
+      problems = (await getJson('/healthz')).problems ?? [];
+    } catch {
+      return; // the page's own load says when the server cannot be reached
+    }
+    if (problems.length === 0) { replace(slot); return; }
+    replace(slot, el('section', { class: 'banner banner-error', role: 'alert', id: 'health-banner' },
+      el('strong', {}, `vigil is degraded: ${problems.length} problem${problems.length === 1 ? '' : 's'}`),
+      el('ul', {}, problems.map((p) => el('li', {}, p.message)))));
+  };
+  void check();
+  setInterval(() => { if (!document.hidden) void check(); }, 30_000);
+}
+
+watchHealth();

@@ -123,6 +123,9 @@ export class Deliverer {
       const at = this.now();
       if (result.ok) {
         await store.updateOutbox(row.key, { state: 'delivered', attempts, nextAttemptAt: null, lastError: null, deliveredAt: at.toISOString() });
+        // The incidents it tells of were notified now (queuing it did not tell anyone).
+        const incidents = [...new Set(((row.payload as Partial<AlertMessage>).items ?? []).map((item) => item.incidentId))];
+        await store.recordSent(incidents, at.toISOString());
         summary.sent.push({ channel: name, key: row.key });
         this.opts.onResult?.(name, 'sent');
         log.info({ channel: name, dataset: row.dataset, key: row.key, attempts }, 'alert delivered');

@@ -4,7 +4,7 @@
 
 import { readScheduleWatch, sayIfStalled } from './watch.js';
 import { Deliverer, summaryLine as deliverySummaryLine } from '../alerts/deliverer.js';
-import { incidentPlanner } from '../alerts/plan.js';
+import { planWithBurnRates } from '../alerts/slo-burn.js';
 import { loadProjectCached } from '../config/cache.js';
 import { blockedBy, blockingDiagnostics, type Diagnostic } from '../config/diagnostics.js';
 import { STRATEGIES, type Strategy } from '../engine/compile.js';
@@ -14,6 +14,7 @@ import { replayNotice } from '../run/replay.js';
 import { runJson, type RunJson } from '../run/report.js';
 import type { CheckResult } from '../store/store.js';
 import { daemonRequest, findDaemon } from './daemon-client.js';
+import { alertProblems, type HealthProblem } from '../server/health.js';
 import { selectDatasets } from '../run/select.js';
 import { createLogger, type Logger } from '../util/log.js';
 import type { Project } from '../config/model.js';
@@ -99,11 +100,17 @@ export async function deliverAlerts(project: Project, store: Store, log: Logger)
     if (summary.sent.length + summary.retrying.length + summary.failed.length > 0) {
       process.stderr.write(`alerts: ${deliverySummaryLine(summary)}\n`);
     }
+    // Also failures of earlier runs or of vigil serve: a channel that fails for good is said every run until it works.
+    printProblems(await alertProblems(store, project));
   } catch (err) {
     process.stderr.write(`alerts: not delivered now, kept for the next run or vigil serve: ${deliverer.redact(errorMessage(err))}\n`);
   } finally {
     await deliverer.stop();
   }
+}
+
+function printProblems(problems: HealthProblem[]): void {
+  for (const p of problems) process.stderr.write(`vigil run: ${p.message}\n`);
 }
 
 export async function runCommand(selectors: string[], opts: RunCommandOptions): Promise<number> {
@@ -149,6 +156,8 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
       return 2;
     }
     printRun(body, selected.length, opts.json, problems);
+    const health = await daemonRequest<{ problems?: HealthProblem[] }>(daemon, 'GET', '/healthz').catch(() => null);
+    printProblems(health?.body.problems ?? []);
     return problems || body.record_errors?.length ? 2 : exitCodeFor(body.summary);
   }
 
@@ -163,7 +172,7 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
       project, datasets: selected, store, engines, log, selectors, trigger: 'cli',
       ...(now ? { now } : {}), ...(opts.plan ? { strategy: opts.plan as Strategy } : {}),
       // With --no-alerts incidents still move (the state stays right); nothing is queued.
-      incidents: (dataset, outcome, runId, run) => incidentPlanner({ project, dataset, outcome, runId, notify: alerts, run }),
+      incidents: (dataset, outcome, runId, run) => planWithBurnRates({ project, dataset, outcome, runId, notify: alerts, run }, store),
     });
     printRun(runJson(report), selected.length, opts.json, problems);
     // A replay sends nothing, not even what earlier runs left queued: delivering writes to the outbox.

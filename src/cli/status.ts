@@ -13,6 +13,7 @@ import { formatDuration } from '../util/format.js';
 import type { CheckResult, RunRecord } from '../store/store.js';
 import { configuredResults } from '../server/views.js';
 import { daemonRequest, findDaemon } from './daemon-client.js';
+import { alertProblems, type HealthProblem } from '../server/health.js';
 import { readReplicas, readScheduleWatch, replicasText, sayIfStalled } from './watch.js';
 import type { ScheduleWatch } from '../scheduler/watch.js';
 import type { ReplicaInfo } from '../store/store.js';
@@ -29,14 +30,14 @@ export async function statusCommand(opts: { config?: string; json?: boolean }): 
   }
   const problems = blockingDiagnostics(diagnostics, 'run', project).map(problemJson);
   if (!storeMayExist(project.storePath, existsSync)) {
-    if (opts.json) writeJson({ last_run: null, summary: summarize([]), results: [], datasets: [], replicas: [], schedule: { stalled: false, last_tick_at: null, quiet_seconds: null, overdue: [] }, config_problems: problems } satisfies StatusJson);
+    if (opts.json) writeJson({ last_run: null, summary: summarize([]), results: [], datasets: [], replicas: [], schedule: { stalled: false, last_tick_at: null, quiet_seconds: null, overdue: [] }, config_problems: problems, problems: [] } satisfies StatusJson);
     else process.stdout.write(`no results yet: the store ${project.storePath} does not exist — run vigil run first\n`);
     return 0;
   }
   const runtime = await openRuntime(project, { log: createLogger() });
   const { store } = runtime;
   try {
-    const [stored, runs, skipped] = [await store.latestResults(), await store.runs(1), await store.skippedTicks()];
+    const [stored, runs, skipped, alerting] = [await store.latestResults(), await store.runs(1), await store.skippedTicks(), await alertProblems(store, project)];
     const results = configuredResults(stored, project.datasets, invalidDatasets ?? []);
     const [replicas, schedule] = [await readReplicas(store), await readScheduleWatch(store, project)];
     const body: StatusJson = {
@@ -44,6 +45,7 @@ export async function statusCommand(opts: { config?: string; json?: boolean }): 
       datasets: [...skipped].map(([name, s]) => ({ name, skippedTicks: s.count, lastSkippedAt: s.last })),
       replicas, schedule,
       config_problems: problems,
+      problems: alerting,
     };
     sayIfStalled(schedule);
     if (opts.json) writeJson(body);
@@ -64,11 +66,15 @@ interface StatusJson {
   /** Whether anybody is scheduling: overdue datasets, and `stalled` when nobody has taken a tick for a while. */
   schedule: ScheduleWatch;
   config_problems: Array<{ file: string; line: number; col: number; severity: string; message: string }>;
+  /** Alerts failing for good, a store refusing writes (server/health.ts). */
+  problems?: HealthProblem[];
 }
 
 function printStatus(body: StatusJson): void {
   for (const p of body.config_problems) process.stdout.write(`${colors.red('config problem')}: ${formatDiagnostic({ ...p, severity: p.severity === 'warning' ? 'warning' : 'error' })}\n`);
   if (body.config_problems.length) process.stdout.write('\n');
+  for (const p of body.problems ?? []) process.stdout.write(`${colors.red(p.kind === 'alerts' ? 'alerts failing' : 'store failing')}: ${p.message}\n`);
+  if (body.problems?.length) process.stdout.write('\n');
   if (body.results.length) process.stdout.write(`${resultsTable(body.results)}\n\n`);
   const skipped = body.datasets.filter((d) => d.skippedTicks > 0);
   for (const d of skipped) process.stdout.write(`${colors.yellow('skipped ticks')}: ${d.name} ${d.skippedTicks} (a run was still going when its next tick came)\n`);

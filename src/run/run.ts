@@ -9,7 +9,7 @@ import type { Status } from '../checks/kind.js';
 import type { DatasetDef, Project } from '../config/model.js';
 import type { Strategy } from '../engine/compile.js';
 import { ancestorsOf, buildLineage } from '../lineage/graph.js';
-import type { CheckResult, DatasetRun, IncidentPlanner, IncidentRow, Store, StoredSilence } from '../store/store.js';
+import type { CheckResult, DatasetRun, IncidentPlanner, IncidentRow, RunStatus, Store, StoredSilence } from '../store/store.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { runDataset } from './dataset-run.js';
@@ -60,7 +60,20 @@ export interface RunOptions {
    * a dataset is recorded once the datasets of this run up- and downstream of it (by `upstream:`) have run,
    * so its planner sees their outcomes (root causes: src/alerts/root-cause.ts).
    */
-  incidents?: (dataset: DatasetDef, outcome: DatasetRun, runId: string, run: RunSoFar) => IncidentPlanner | undefined;
+  incidents?: (dataset: DatasetDef, outcome: DatasetRun, runId: string, run: RunSoFar) => IncidentPlanner | undefined | Promise<IncidentPlanner | undefined>;
+  /**
+   * The run's row could not be finished (the store failing): it would stay `running`. The caller
+   * may finish it later, when writes work again (vigil serve does).
+   */
+  onUnfinished?: (run: UnfinishedRun) => void;
+}
+
+/** A run whose finishing write failed: what store.finishRun would have written. */
+export interface UnfinishedRun {
+  runId: string;
+  finishedAt: string;
+  summary: Record<Status, number>;
+  status: RunStatus;
 }
 
 /** What a dataset's incident planner knows of the rest of its run. */
@@ -150,7 +163,7 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
         await begun;
         if (!opts.incidents) return store.recordDataset(runId, outcome);
         await Promise.all((related.get(ds.name) ?? []).map((n) => ran.get(n)?.p));
-        return store.recordDataset(runId, outcome, opts.incidents(ds, outcome, runId, { outcomes: finished, openIncidents: await openIncidents, silences: await silences }));
+        return store.recordDataset(runId, outcome, await opts.incidents(ds, outcome, runId, { outcomes: finished, openIncidents: await openIncidents, silences: await silences }));
       };
       writes.push(record().catch((err: unknown) => {
         if (notBegun) return; // the run's own error is thrown below
@@ -173,7 +186,8 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
   } catch (err) {
     await Promise.all(writes);
     if (!notBegun && recording) {
-      await store.finishRun(runId, new Date().toISOString(), summarize(outcomes.filter(Boolean).flatMap((o) => o.results)), 'aborted').catch(() => undefined);
+      const unfinished: UnfinishedRun = { runId, finishedAt: new Date().toISOString(), summary: summarize(outcomes.filter(Boolean).flatMap((o) => o.results)), status: 'aborted' };
+      await store.finishRun(unfinished.runId, unfinished.finishedAt, unfinished.summary, unfinished.status).catch(() => opts.onUnfinished?.(unfinished));
     }
     throw err;
   } finally {
@@ -183,7 +197,16 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
   const summary = summarize(results);
   const finishedAt = new Date().toISOString();
   // Results that could not be recorded are still reported to the caller; the run is marked aborted.
-  if (recording) await store.finishRun(runId, finishedAt, summary, opts.signal?.aborted || writeErrors.length ? 'aborted' : 'completed');
+  const status: RunStatus = opts.signal?.aborted || writeErrors.length ? 'aborted' : 'completed';
+  if (recording) {
+    try {
+      await store.finishRun(runId, finishedAt, summary, status);
+    } catch (err) {
+      writeErrors.push(`the run itself (it is left running until the store can be written): ${errorMessage(err)}`);
+      log.error({ run_id: runId, err: errorMessage(err) }, 'could not finish the run');
+      opts.onUnfinished?.({ runId, finishedAt, summary, status });
+    }
+  }
   return {
     run_id: runId, started_at: startedAt, finished_at: finishedAt, summary, results, datasets: outcomes.filter(Boolean), record_errors: writeErrors,
     recorded: recording, replay,

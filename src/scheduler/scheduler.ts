@@ -8,7 +8,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { worstStatus } from '../checks/kind.js';
 import type { Diagnostic } from '../config/diagnostics.js';
 import type { DatasetDef, Project } from '../config/model.js';
-import { runChecks, type RunOptions, type RunReport } from '../run/run.js';
+import { runChecks, type RunOptions, type RunReport, type UnfinishedRun } from '../run/run.js';
 import type { Engines } from '../run/runtime.js';
 import type { DatasetRun, Store } from '../store/store.js';
 import { VigilError, errorMessage } from '../util/errors.js';
@@ -33,6 +33,12 @@ export interface SchedulerEvents {
   incidents?(project: Project, notify: boolean): RunOptions['incidents'];
 }
 
+/** The store refusing writes (disk full, read-only, server gone), as /healthz shows it until a write works again. */
+export interface StoreProblem {
+  since: string;
+  error: string;
+}
+
 type LaunchOptions = { now?: Date; selectors?: string[]; alerts?: boolean; scheduledFor?: string };
 
 export class Scheduler {
@@ -48,6 +54,9 @@ export class Scheduler {
   private leaseTimer: NodeJS.Timeout | null = null;
   private problemList: Diagnostic[] = [];
   private revision = 0;
+  private storeFailing: StoreProblem | null = null;
+  /** Runs this process could not finish (the store failing): finished once writes work again. */
+  private readonly unfinished = new Map<string, UnfinishedRun>();
   /** The newest tick taken per dataset, by any replica: read from the store once a lease, moved by every claim. */
   private readonly ticksTaken = new Map<string, Date>();
   private stalledSaid = false;
@@ -120,6 +129,37 @@ export class Scheduler {
     void this.renewLease();
   }
 
+  /** The store refusing this process's writes, or null. */
+  get storeProblem(): StoreProblem | null {
+    return this.storeFailing;
+  }
+
+  private storeFailed(error: string): void {
+    if (!this.storeFailing) this.log.error({ err: error }, 'the results store cannot be written: vigil serve is degraded until a write works again');
+    this.storeFailing = { since: this.storeFailing?.since ?? new Date().toISOString(), error };
+  }
+
+  private storeWorks(): void {
+    if (this.unfinished.size > 0 || !this.storeFailing) return;
+    this.log.info({ since: this.storeFailing.since }, 'the results store can be written again');
+    this.storeFailing = null;
+  }
+
+  /** Finishes the runs a failing store left `running` (as aborted when their results were lost). */
+  private async finishUnfinished(): Promise<void> {
+    for (const [id, u] of this.unfinished) {
+      try {
+        await this.store.finishRun(u.runId, u.finishedAt, u.summary, u.status);
+        this.unfinished.delete(id);
+        this.log.info({ run_id: u.runId, status: u.status }, 'a run left running by a store failure is finished');
+      } catch (err) {
+        this.storeFailed(errorMessage(err));
+        return;
+      }
+    }
+    this.storeWorks();
+  }
+
   /**
    * What an outside dead-man's switch is told: this replica holds its lease (the store answers it
    * within the lease) and somebody is taking ticks.
@@ -160,6 +200,7 @@ export class Scheduler {
   /** Renews this replica's lease and reruns the ticks of replicas that died running them. */
   private async renewLease(): Promise<void> {
     if (this.stopping) return;
+    await this.finishUnfinished();
     try {
       await this.store.coordination.heartbeat([...this.inFlight.keys()]);
       this.renewedAt = Date.now();
@@ -306,6 +347,7 @@ export class Scheduler {
         project: this.project, datasets, store: this.store, engines: this.engines, log: this.log, trigger,
         ...(incidents ? { incidents } : {}),
         ...(options.onDataset ? { onDataset: options.onDataset } : {}),
+        onUnfinished: (u) => { this.unfinished.set(u.runId, u); },
         signal: this.abort.signal, ...(options.now ? { now: options.now } : {}), ...(options.scheduledFor ? { scheduledFor: options.scheduledFor } : {}), ...(options.selectors ? { selectors: options.selectors } : {}),
       });
       // A replay (a --now before recorded results) is only answered: the last runs and metrics stay those of real runs.
@@ -313,10 +355,15 @@ export class Scheduler {
       for (const d of report.datasets) {
         this.lastRun.set(d.dataset, { at: d.finishedAt, status: worstStatus(d.results.map((r) => r.status)) });
       }
+      const [writeError] = report.record_errors;
+      if (writeError !== undefined) this.storeFailed(writeError);
+      else await this.finishUnfinished(); // this run's writes worked: so may the ones that failed before
       this.events.onRun?.(report);
       return report;
     } catch (err) {
       this.log.error({ datasets: datasets.map((d) => d.name), err: errorMessage(err) }, 'run failed');
+      // Nothing but the store fails a whole run (a dataset's own errors are its results).
+      if (!(err instanceof VigilError && err.code === 'SHUTTING_DOWN')) this.storeFailed(errorMessage(err));
       throw err;
     }
   }

@@ -16,9 +16,11 @@ import type { Metrics } from './metrics.js';
 import { pagesRouter } from './pages.js';
 import { incidentsRouter } from './incidents-api.js';
 import { oncallRouter } from './oncall-api.js';
+import { runbookRouter } from './runbook.js';
 import { buildLineage } from '../lineage/graph.js';
 import { apiRouter } from './api.js';
 import { configuredResults } from './views.js';
+import { healthProblems } from './health.js';
 import { createAuth } from './auth.js';
 import { tokenlessGuard } from './origin.js';
 import type { Project } from '../config/model.js';
@@ -110,7 +112,9 @@ export function createApp(deps: AppDeps): express.Express {
 
   // Liveness is public; what runs where (dataset names, file paths, problems) needs the token when one is set.
   app.get('/healthz', async (req, res) => {
-    const status = 'ok';
+    // Degraded: alerts failing for good, or the store refusing writes (server/health.ts); strangers see only that.
+    const problems = await healthProblems(store, scheduler.projectNow(), scheduler.storeProblem);
+    const status = problems.length ? 'degraded' : 'ok';
     if (!auth.authorized(req)) { res.json({ status }); return; }
     // The processes sharing the store (this one among them); a store that cannot answer is said so, not a failed health check.
     const replicas = await store.coordination.replicas().catch((err: unknown) => { log.warn({ err: errorMessage(err) }, 'healthz: replicas unknown'); return null; });
@@ -125,6 +129,7 @@ export function createApp(deps: AppDeps): express.Express {
         next_run: s.nextRunAt, skipped_ticks: s.skippedTicks,
       })),
       config_problems: scheduler.problems.map(problemJson),
+      problems,
     });
   });
 
@@ -147,6 +152,7 @@ export function createApp(deps: AppDeps): express.Express {
         datasets: scheduler.state(),
         replicas, schedule: scheduler.scheduleWatch(),
         config_problems: scheduler.problems.map(problemJson),
+        problems: await healthProblems(store, scheduler.projectNow(), scheduler.storeProblem),
       });
     } catch (err) { next(err); }
   });
@@ -196,6 +202,7 @@ export function createApp(deps: AppDeps): express.Express {
     secrets,
   }));
 
+  app.use(runbookRouter({ project: () => scheduler.projectNow() }));
   app.use(pagesRouter());
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

@@ -4,6 +4,7 @@
 // app-wide auth (src/server/auth.ts) like every other route.
 
 import { Router } from 'express';
+import { runbookHref } from '../alerts/links.js';
 import { activeSilences, incidentSilence } from '../alerts/oncall.js';
 import { rootCauses } from '../alerts/root-cause.js';
 import type { SilenceDef } from '../alerts/schema.js';
@@ -17,10 +18,11 @@ export function incidentJson(i: IncidentWithHistory): IncidentJson {
     id: i.id, check: i.checkId, dataset: i.dataset, kind: i.kind, status: i.status, state: i.state,
     opened_at: i.openedAt, last_seen_at: i.lastSeenAt, resolved_at: i.resolvedAt,
     duration_seconds: Math.max(0, Math.round((Date.parse(i.resolvedAt ?? i.lastSeenAt) - Date.parse(i.openedAt)) / 1000)),
-    last_notification_at: i.lastNotifiedAt, last_event: i.lastEvent,
+    last_notification_at: i.lastSentAt, last_notification_queued_at: i.lastNotifiedAt, last_event: i.lastEvent,
     silenced: i.silencedReason !== null && i.silencedUntil !== null ? { reason: i.silencedReason, until: i.silencedUntil } : null,
     acknowledged: i.acknowledgedBy && i.acknowledgedAt ? { by: i.acknowledgedBy, at: i.acknowledgedAt, reason: i.ackReason ?? null } : null,
-    runbook: i.runbook, owner: i.owner, message: i.message, history: i.history,
+    url: `/incidents/${encodeURIComponent(i.id)}`,
+    runbook: i.runbook, runbook_url: runbookHref(i.runbook, i.dataset, i.checkId, null), owner: i.owner, message: i.message, history: i.history,
     root: null, held: false, downstream: [],
   };
 }
@@ -49,7 +51,7 @@ export function withRootCauses(list: IncidentJson[], open: IncidentWithHistory[]
     return {
       ...i,
       root: root ? { id: root.id, check: root.check, dataset: root.dataset, state: root.state } : null,
-      held: i.state === 'open' && i.last_notification_at === null && root?.state === 'open',
+      held: i.state === 'open' && i.last_notification_queued_at === null && root?.state === 'open',
       downstream: (under.get(i.id) ?? []).sort(),
     };
   });

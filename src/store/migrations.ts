@@ -355,6 +355,14 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
       )`,
     ],
   },
+  {
+    version: 12,
+    description: 'incidents.last_sent_at: when a notification of the incident reached a channel (last_notified_at is when one was queued); earlier incidents take their queued time',
+    sql: [
+      `ALTER TABLE incidents ADD COLUMN last_sent_at TIMESTAMPTZ`,
+      `UPDATE incidents SET last_sent_at = last_notified_at`,
+    ],
+  },
 ];
 
 /** Rows of check_history_window written by one INSERT. */

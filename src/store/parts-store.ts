@@ -4,7 +4,7 @@
 
 import type { ColumnInfo, Status } from '../checks/kind.js';
 import type {
-  AckOutcome, Acknowledgement, BeginRun, BucketCount, Coordination, CheckResult, CountWindow, DatasetRun, DatasetRunSummary, History, IncidentPlanner, IncidentWithHistory, LatestResult, OutboxPatch,
+  AckOutcome, Acknowledgement, BeginRun, BucketCount, Coordination, CheckResult, CountWindow, DatasetRun, DatasetRunSummary, DeliveryProblem, History, IncidentPlanner, IncidentWithHistory, LatestResult, OutboxPatch,
   IncidentRow, OutboxRow, OutboxState, RecordedBand, RecordedValue, RunRecord, RunStatus, Store, StoreRevision, StoredSilence, ValueWindow, WindowCount,
 } from './store.js';
 
@@ -19,7 +19,7 @@ export type RunsPart = Pick<Store, 'beginRun' | 'finishRun' | 'runs' | 'abortRun
   | 'recentDatasetRuns' | 'notPassingChecks' | 'schemaSnapshots' | 'latestStates' | 'latestState' | 'lastSchema' | 'lastSchemas'>;
 export type HistoryPart = Pick<Store, 'checkHistory' | 'hourlyCounts' | 'windowCounts' | 'checkValues' | 'checkBands'>;
 export type IncidentsPart = Pick<Store, 'incidents' | 'openIncidentCounts' | 'dueOutbox' | 'outbox' | 'updateOutbox'
-  | 'acknowledge' | 'addSilence' | 'silences' | 'expireSilence'>;
+  | 'recordSent' | 'deliveryProblems' | 'acknowledge' | 'addSilence' | 'silences' | 'expireSilence'>;
 
 export abstract class PartsStore implements Store {
   constructor(protected readonly parts: { runs: RunsPart; history: HistoryPart; incidents: IncidentsPart }) {}
@@ -127,6 +127,14 @@ export abstract class PartsStore implements Store {
 
   updateOutbox(key: string, patch: OutboxPatch): Promise<void> {
     return this.parts.incidents.updateOutbox(key, patch);
+  }
+
+  recordSent(incidentIds: string[], at: string): Promise<void> {
+    return this.parts.incidents.recordSent(incidentIds, at);
+  }
+
+  deliveryProblems(): Promise<DeliveryProblem[]> {
+    return this.parts.incidents.deliveryProblems();
   }
 
   checkHistory(checkId: string, from: Date, to: Date, resolution: 'run' | 'hour' | 'day'): Promise<History> {

@@ -4,7 +4,7 @@
 
 import type { Status } from '../checks/kind.js';
 import type { ColumnInfo } from '../checks/kind.js';
-import type { DatasetRunSummary, IncidentRow, IncidentWithHistory, LatestResult, OutboxRow, OutboxState, RunRecord, RunStatus, StoredSilence } from './store.js';
+import type { DatasetRunSummary, DeliveryProblem, IncidentRow, IncidentWithHistory, LatestResult, OutboxRow, OutboxState, RunRecord, RunStatus, StoredSilence } from './store.js';
 
 export function parseJson<T>(v: unknown, fallback: T): T {
   if (v === null || v === undefined) return fallback;
@@ -22,15 +22,32 @@ export const numOrNull = (v: unknown): number | null => (v === null || v === und
 export const INCIDENT_COLUMNS = `id, check_id, dataset, kind, status, notified_status, state, opened_at, last_seen_at, resolved_at, last_notified_at,
   last_event, silenced_reason, silenced_until, runbook, owner, message`;
 
-/** What reads select: the columns the planner writes, then the acknowledgement (written by acknowledge() only). */
-export const INCIDENT_READ_COLUMNS = `${INCIDENT_COLUMNS}, acknowledged_by, acknowledged_at, ack_reason`;
+/** What reads select: the columns the planner writes, then the acknowledgement (written by acknowledge() only) and when one of its notifications was sent (by recordSent() only). */
+export const INCIDENT_READ_COLUMNS = `${INCIDENT_COLUMNS}, acknowledged_by, acknowledged_at, ack_reason, last_sent_at`;
+
+/**
+ * Channels whose failed-for-good rows are newer than their last delivered one (the same SQL on both
+ * stores; `seq` is the table's insertion order column).
+ */
+export function deliveryProblemsSql(seq: string): string {
+  return `SELECT f.channel, count(*) AS failed, min(f.created_at) AS since,
+      (array_agg(f.last_error ORDER BY f.created_at DESC, f.${seq} DESC))[1] AS last_error,
+      (array_agg(f.dataset ORDER BY f.created_at DESC, f.${seq} DESC))[1] AS dataset
+    FROM outbox f LEFT JOIN (SELECT channel, max(created_at) AS at FROM outbox WHERE state = 'delivered' GROUP BY channel) d ON d.channel = f.channel
+    WHERE f.state = 'failed' AND (d.at IS NULL OR f.created_at > d.at)
+    GROUP BY f.channel ORDER BY f.channel`;
+}
+
+export function deliveryProblemFromRow(r: Record<string, unknown>): DeliveryProblem {
+  return { channel: String(r.channel), failed: Number(r.failed), since: iso(r.since), lastError: String(r.last_error ?? ''), dataset: String(r.dataset) };
+}
 
 export function incidentFromRow(r: Record<string, unknown>): IncidentRow {
   return {
     acknowledgedBy: strOrNull(r.acknowledged_by), acknowledgedAt: isoOrNull(r.acknowledged_at), ackReason: strOrNull(r.ack_reason),
     id: String(r.id), checkId: String(r.check_id), dataset: String(r.dataset), kind: String(r.kind),
     state: r.state as IncidentRow['state'], status: r.status as Status, notifiedStatus: (r.notified_status as Status | null) ?? null,
-    openedAt: iso(r.opened_at), lastSeenAt: iso(r.last_seen_at), resolvedAt: isoOrNull(r.resolved_at), lastNotifiedAt: isoOrNull(r.last_notified_at),
+    openedAt: iso(r.opened_at), lastSeenAt: iso(r.last_seen_at), resolvedAt: isoOrNull(r.resolved_at), lastNotifiedAt: isoOrNull(r.last_notified_at), lastSentAt: isoOrNull(r.last_sent_at),
     lastEvent: (r.last_event as IncidentRow['lastEvent']) ?? null, silencedReason: strOrNull(r.silenced_reason), silencedUntil: isoOrNull(r.silenced_until),
     runbook: strOrNull(r.runbook), owner: strOrNull(r.owner), message: String(r.message),
   };

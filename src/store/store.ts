@@ -129,7 +129,10 @@ export interface IncidentRow {
   openedAt: string;
   lastSeenAt: string;
   resolvedAt: string | null;
+  /** When a notification was last decided (queued): the clock of reminders. */
   lastNotifiedAt: string | null;
+  /** When a notification of it last reached a channel (null: none has, yet). Written by the deliverer only. */
+  lastSentAt: string | null;
   lastEvent: IncidentEventName | null;
   silencedReason: string | null;
   silencedUntil: string | null;
@@ -207,6 +210,18 @@ export interface OutboxPatch {
   nextAttemptAt: string | null;
   lastError: string | null;
   deliveredAt: string | null;
+}
+
+/** A channel whose latest notifications failed for good (not retried), since its last delivered one. */
+export interface DeliveryProblem {
+  channel: string;
+  /** Notifications that failed for good since the channel's last delivery. */
+  failed: number;
+  /** When the first of them was queued. */
+  since: string;
+  /** The newest one's error (redacted) and dataset. */
+  lastError: string;
+  dataset: string;
 }
 
 export interface IncidentWrites {
@@ -362,6 +377,10 @@ export interface Store {
   outbox(opts?: { state?: OutboxState; limit?: number }): Promise<OutboxRow[]>;
   /** Records a delivery attempt's outcome. */
   updateOutbox(key: string, patch: OutboxPatch): Promise<void>;
+  /** A notification about these incidents reached a channel at `at`: their lastSentAt (never moved back). */
+  recordSent(incidentIds: string[], at: string): Promise<void>;
+  /** Channels whose notifications fail for good: each one's failures since its last delivered notification. */
+  deliveryProblems(): Promise<DeliveryProblem[]>;
   /** What the store holds now, as revisions (readers key caches on them). */
   revision(): Promise<StoreRevision>;
   /** The latest result of every check ever recorded, from the maintained latest_results table. */

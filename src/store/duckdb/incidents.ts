@@ -3,9 +3,9 @@
 // incidents there), read by the incidents API and the deliverer.
 
 import type { DuckDBValue } from '@duckdb/node-api';
-import { INCIDENT_COLUMNS, INCIDENT_READ_COLUMNS, SILENCE_COLUMNS, incidentFromRow, incidentValues, outboxFromRow, readIncidents, silenceFromRow, silenceValues } from '../rows.js';
+import { INCIDENT_COLUMNS, INCIDENT_READ_COLUMNS, SILENCE_COLUMNS, deliveryProblemFromRow, deliveryProblemsSql, incidentFromRow, incidentValues, outboxFromRow, readIncidents, silenceFromRow, silenceValues } from '../rows.js';
 import type {
-  AckOutcome, Acknowledgement, IncidentPlanner, IncidentRow, IncidentWithHistory, OutboxPatch, OutboxRow, OutboxState, StoredSilence,
+  AckOutcome, Acknowledgement, DeliveryProblem, IncidentPlanner, IncidentRow, IncidentWithHistory, OutboxPatch, OutboxRow, OutboxState, StoredSilence,
 } from '../store.js';
 import { placeholders, type DuckDBSession } from './session.js';
 import type { PendingWrite } from './write.js';
@@ -112,5 +112,15 @@ export class DuckDBIncidents {
   updateOutbox(key: string, patch: OutboxPatch): Promise<void> {
     return this.db.exclusive(() => this.db.run(`UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?::TIMESTAMPTZ, last_error = ?, delivered_at = ?::TIMESTAMPTZ
       WHERE idempotency_key = ?`, [patch.state, patch.attempts, patch.nextAttemptAt, patch.lastError, patch.deliveredAt, key]));
+  }
+
+  recordSent(incidentIds: string[], at: string): Promise<void> {
+    if (incidentIds.length === 0) return Promise.resolve();
+    return this.db.exclusive(() => this.db.run(`UPDATE incidents SET last_sent_at = greatest(coalesce(last_sent_at, ?::TIMESTAMPTZ), ?::TIMESTAMPTZ)
+      WHERE id IN (${placeholders(incidentIds.length, '?')})`, [at, at, ...incidentIds]));
+  }
+
+  deliveryProblems(): Promise<DeliveryProblem[]> {
+    return this.db.exclusive(async () => (await this.db.rows(deliveryProblemsSql('rowid'))).map(deliveryProblemFromRow));
   }
 }

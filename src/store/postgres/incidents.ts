@@ -3,9 +3,9 @@
 // there, locked), read by the incidents API and the deliverer.
 
 import { placeholders } from '../duckdb/session.js';
-import { INCIDENT_COLUMNS, INCIDENT_READ_COLUMNS, SILENCE_COLUMNS, incidentFromRow, incidentValues, iso, outboxFromRow, readIncidents, silenceFromRow, silenceValues } from '../rows.js';
+import { INCIDENT_COLUMNS, INCIDENT_READ_COLUMNS, SILENCE_COLUMNS, deliveryProblemFromRow, deliveryProblemsSql, incidentFromRow, incidentValues, iso, outboxFromRow, readIncidents, silenceFromRow, silenceValues } from '../rows.js';
 import type {
-  AckOutcome, Acknowledgement, IncidentPlanner, IncidentRow, IncidentWithHistory, OutboxPatch, OutboxRow, OutboxState, StoredSilence,
+  AckOutcome, Acknowledgement, DeliveryProblem, IncidentPlanner, IncidentRow, IncidentWithHistory, OutboxPatch, OutboxRow, OutboxState, StoredSilence,
 } from '../store.js';
 import type { PgSession, PgTx } from './session.js';
 
@@ -107,5 +107,15 @@ export class PgIncidents {
   async updateOutbox(key: string, patch: OutboxPatch): Promise<void> {
     await this.db.run(`UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, delivered_at = ? WHERE idempotency_key = ?`,
       [patch.state, patch.attempts, patch.nextAttemptAt, patch.lastError, patch.deliveredAt, key]);
+  }
+
+  async recordSent(incidentIds: string[], at: string): Promise<void> {
+    if (incidentIds.length === 0) return;
+    await this.db.run(`UPDATE incidents SET last_sent_at = greatest(coalesce(last_sent_at, ?::timestamptz), ?::timestamptz)
+      WHERE id IN (${placeholders(incidentIds.length, '?')})`, [at, at, ...incidentIds]);
+  }
+
+  async deliveryProblems(): Promise<DeliveryProblem[]> {
+    return (await this.db.rows(deliveryProblemsSql('seq'))).map(deliveryProblemFromRow);
   }
 }

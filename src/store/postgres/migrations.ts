@@ -230,4 +230,12 @@ export const PG_MIGRATIONS: ReadonlyArray<PgMigration> = [
       `CREATE INDEX silences_ends ON silences (ends_at)`,
     ],
   },
+  {
+    version: 12,
+    description: 'incidents.last_sent_at: when a notification of the incident reached a channel (last_notified_at is when one was queued); earlier incidents take their queued time',
+    sql: [
+      `ALTER TABLE incidents ADD COLUMN last_sent_at timestamptz`,
+      `UPDATE incidents SET last_sent_at = last_notified_at`,
+    ],
+  },
 ];
