@@ -15,6 +15,9 @@
 // ratios round by round. Options: --datasets N (200) --days N (365) --duration S (5)
 // --warmup S (2, before each measurement) --rounds N (3) --quick (20 datasets, 30 days, 3 s, 1 round) --fresh (seed again even
 // when a kept store matches: see seed()).
+// The PostgreSQL store: the 1-week store copied into a real PostgreSQL server started here (with
+// vigil store migrate's copy), and the same four endpoints measured on it in the same rounds as on
+// the DuckDB 1-week store, as PostgreSQL p95 / DuckDB p95 (target ≤ 2). --no-postgres skips it.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -25,6 +28,8 @@ import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/migrations.js';
 import { DuckDBStore } from '../src/store/duckdb-store.js';
+import { copyDuckDBToPostgres } from '../src/store/copy.js';
+import { startPostgres, type PgServer } from './pg-server.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, def: number): number => {
@@ -32,6 +37,7 @@ const flag = (name: string, def: number): number => {
   return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : def;
 };
 const quick = args.includes('--quick');
+const NO_POSTGRES = args.includes('--no-postgres');
 const FRESH = args.includes('--fresh');
 const DATASETS = flag('datasets', quick ? 20 : 200);
 const DAYS = flag('days', quick ? 30 : 365);
@@ -199,6 +205,9 @@ async function startVigil(dir: string, now: string): Promise<Child> {
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
   for (const started = Date.now(); ;) {
+    // A PostgreSQL store's daemon writes no discovery file (there may be many): its listening line says where.
+    const listening = /vigil serve: listening on (http:\/\/\S+)/.exec(stderr);
+    if (listening?.[1]) return { url: listening[1], pid: child.pid, stop: stopper(child) };
     if (existsSync(announced)) {
       try { return { url: (JSON.parse(readFileSync(announced, 'utf8')) as { url: string }).url, pid: child.pid, stop: stopper(child) }; } catch { /* being written */ }
     }
@@ -246,6 +255,20 @@ async function prepare(label: string, days: number) {
   return { label, days, seed: s, start: () => startVigil(s.dir, s.seeded_at) };
 }
 type Prepared = Awaited<ReturnType<typeof prepare>>;
+
+/** The DuckDB store `from` copied into a database of `server`, with a project of the same check files on it. */
+async function preparePostgres(from: Prepared, server: PgServer): Promise<Prepared> {
+  const url = await server.createDatabase(`bench_${from.label}`);
+  const copied = await copyDuckDBToPostgres({ from: path.join(from.seed.dir, 'store.duckdb'), to: url, force: true });
+  const rows = copied.tables.reduce((n, t) => n + t.rows, 0);
+  process.stdout.write(`copied the ${from.label} store into PostgreSQL: ${rows.toLocaleString('en-US')} rows in ${(copied.ms / 1000).toFixed(1)} s\n`);
+  const dir = path.join(OUT, `${path.basename(from.seed.dir)}-pg`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(path.join(dir, 'checks'), { recursive: true });
+  writeFileSync(path.join(dir, 'vigil.yaml'), `schedule: "0 0 1 1 *"\ndashboard: { port: 0 }\nstore: "${url}"\n`);
+  for (let i = 0; i < DATASETS; i++) writeFileSync(path.join(dir, 'checks', `ds_${i}.yaml`), checkFile(i));
+  return { label: `pg${from.label}`, days: from.days, seed: from.seed, start: () => startVigil(dir, from.seed.seeded_at) };
+}
 
 const datasetNames = Array.from({ length: DATASETS }, (_, i) => `ds_${i}`);
 const checkIds = datasetNames.flatMap((d) => CHECKS.map((c) => `${d}.${c}`));
@@ -300,16 +323,30 @@ const summary = (ms: Measured[]) => ({
 
 const year = await prepare(`${DAYS}d`, DAYS);
 const week = await prepare('7d', 7);
+let pgServer: PgServer | null = null;
+let pgWeek: Prepared | null = null;
+if (!NO_POSTGRES) {
+  try {
+    pgServer = await startPostgres();
+  } catch (err) {
+    process.stdout.write(`PostgreSQL store not measured: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
+  if (pgServer) pgWeek = await preparePostgres(week, pgServer);
+}
 const all: Series[] = [];
 // Each route's request paths, in a file each load generator reads.
 const pathFiles = new Map(Object.entries(ROUTES).map(([route, paths]) => [route, path.join(OUT, `paths-${digest(route)}.json`)]));
 try {
   for (const [route, file] of pathFiles) writeFileSync(file, JSON.stringify(ROUTES[route]));
-  for (const [store, route] of [
+  const pairs: Array<readonly [Prepared, string]> = [
     [year, '/api/datasets'], [year, '/api/datasets/:name'],
     [year, '/api/checks/:id/history?days=30'], [week, '/api/checks/:id/history?days=30'],
     [year, '/api/checks/:id/history?days=7'], [week, '/api/checks/:id/history?days=7'],
-  ] as const) all.push(await series(store, route));
+    // The same endpoints on the same data in PostgreSQL and in DuckDB (the 1-week store).
+  ];
+  const onPg = pgWeek;
+  if (onPg) pairs.push([week, '/api/datasets'], [week, '/api/datasets/:name'], ...Object.keys(ROUTES).map((r) => [onPg, r] as const));
+  for (const [store, route] of pairs) all.push(await series(store, route));
   // Rounds, each measuring every series in turn: whatever drifts over the run (the machine, caches)
   // falls on the year store and the week store alike; medians over the rounds.
   for (let r = 1; r <= ROUNDS; r++) {
@@ -351,6 +388,18 @@ try {
       + ` ratio of p95 round by round ${r.p95_per_round.join(', ')}, median ${r.p95}× (target ≤ 1.5); p50 ${r.p50}×; server CPU per request ${r.year.cpu_us_per_request ?? '?'} vs ${r.week.cpu_us_per_request ?? '?'} µs = ${r.cpu ?? '?'}×`);
   }
   process.stdout.write('\n');
+  /** PostgreSQL store / DuckDB store, the same request on the same data, round by round and as medians. */
+  const postgres = pgWeek ? Object.fromEntries(Object.keys(ROUTES).map((route) => {
+    const [d, p] = [find(week, route), find(pgWeek as Prepared, route)];
+    const p95s = p.vigil.map((m, i) => round(m.p95 / (d.vigil[i]?.p95 ?? NaN)));
+    return [route, { duckdb: summary(d.vigil), postgres: summary(p.vigil), p95_ratio: round(median(p95s)), p95_ratio_per_round: p95s, cold_ms: [d.cold_ms, p.cold_ms] }];
+  })) : null;
+  if (postgres) {
+    process.stdout.write(`\n| endpoint (${DATASETS} datasets × ${CHECKS.length} checks, 7 days hourly, in both stores) | DuckDB p95 | PostgreSQL p95 | PostgreSQL / DuckDB p95 (target ≤ 2) |\n|---|---|---|---|\n`);
+    for (const [route, r] of Object.entries(postgres)) {
+      process.stdout.write(`| ${route} | ${r.duckdb.p95} ms | ${r.postgres.p95} ms | ${r.p95_ratio} (rounds: ${r.p95_ratio_per_round.join(', ')}) |\n`);
+    }
+  }
   mkdirSync(path.resolve('bench-data'), { recursive: true });
   const storeInfo = (p: Prepared, eps: Record<string, unknown>) => ({
     label: p.label, days: p.days, datasets: DATASETS, results: p.seed.rows, seed_ms: p.seed.seed_ms, backfill_ms: p.seed.backfill_ms,
@@ -359,9 +408,10 @@ try {
   writeFileSync(path.resolve('bench-data', 'dashboard-results.json'), JSON.stringify({
     measured_at: new Date().toISOString(), connections: CONNECTIONS, duration_s: DURATION, rounds: ROUNDS,
     stores: [storeInfo(year, endpoints), storeInfo(week, weekEndpoints)],
-    history_7d: h7, history_30d: h30,
+    history_7d: h7, history_30d: h30, postgres_vs_duckdb_7d: postgres,
   }, null, 2));
   process.stdout.write('written: bench-data/dashboard-results.json\n');
 } finally {
   for (const file of [...pathFiles.values(), ...all.map((x) => x.floorFile)]) rmSync(file, { force: true });
+  await pgServer?.destroy();
 }

@@ -113,7 +113,7 @@ describe('webhook channel', () => {
       notifications: [{
         incident_id: 'inc1', event: 'opened', at: '2026-01-01T00:00:00.000Z', check: 'orders.row_count', name: 'row_count', kind: 'row_count',
         status: 'fail', previous_status: null, value: 1, unit: 'rows', observed: '1 row', message: '1 row; fail below 2',
-        thresholds: { fail: { min: 2 } }, runbook: 'https://runbooks.example.com/orders', owner: 'payments-data', tags: ['tier-1'], first_seen: '2026-01-01T00:00:00.000Z',
+        thresholds: { fail: { min: 2 } }, runbook: 'https://runbooks.example.com/orders', owner: 'payments-data', tags: ['tier-1'], first_seen: '2026-01-01T00:00:00.000Z', incident_url: null,
       }],
     });
   });

@@ -26,7 +26,8 @@ beforeAll(async () => {
     'vigil.yaml': `checks: checks\ndashboard: { port: 0, token: ${TOKEN} }\n`,
     'data/orders.csv': 'id\n',
     'data/items.csv': 'id\n',
-    'checks/orders.yaml': 'dataset: orders\nsource: ../data/orders.csv\nchecks:\n  - row_count: { fail: { min: 1 } }\n',
+    'checks/orders.yaml': 'dataset: orders\nsource: ../data/orders.csv\nrunbook: ../runbooks/orders.md\nchecks:\n  - row_count: { fail: { min: 1 } }\n',
+    'runbooks/orders.md': `# Orders\n\nReload the extract.\n\n<script>alert('runbook')</script>\n\n${XSS}\n\n[run me](javascript:alert('link'))\n`,
     'checks/items.yaml': `dataset: items\nsource: ../data/items.csv\nowner: "${XSS}"\nchecks:\n  - row_count: { fail: { min: 1 } }\n`,
     'alerts/alerts.yaml': 'channels:\n  - { name: log, type: file, path: ../sent.log }\nroutes:\n  - channels: [log]\n',
   });
@@ -107,6 +108,24 @@ describe('on call from the incidents page', () => {
     await waitFor('the silence to be expired', async () => (await page.locator('#silences tr[data-state="expired"]').count()) === 1);
     expect(await page.locator('#silences tr[data-state="expired"]').innerText()).toContain('by alice');
     await waitFor('the incident no longer silenced', async () => (await page.locator(row('items.row_count')).getAttribute('data-silenced')) === null);
+  });
+
+  it('an incident\'s own page (the link its alerts carry) shows it with its history, runbook and actions', async () => {
+    const id = await page.locator(row('orders.row_count')).getAttribute('data-incident');
+    const one = await context.newPage();
+    await one.goto(`${d.url}/incidents/${id}`);
+    await one.waitForSelector('main[aria-busy="false"]');
+    expect(await one.locator('#incidents tr[data-incident]').count()).toBe(1);
+    expect(await one.innerText('#open-count')).toContain('orders.row_count');
+    expect(await one.locator('#history li').count()).toBeGreaterThanOrEqual(2); // opened, acknowledged
+    expect(await one.innerText('#history')).toContain('acknowledged');
+    // Its runbook link leads to the rendered local runbook, where the script in the file is text and runs nothing.
+    await Promise.all([one.waitForURL(/\/datasets\/orders\/runbook/), one.locator('#open-count a.runbook-link').click()]);
+    expect(await one.innerText('#runbook h1')).toBe('Orders');
+    expect(await one.innerText('#runbook')).toContain("<script>alert('runbook')</script>");
+    expect(await one.innerText('#runbook')).toContain(XSS);
+    expect(await one.locator('#runbook script, #runbook img, #runbook a[href^="javascript"]').count()).toBe(0);
+    await one.close();
   });
 
   it('nothing ran, alerted or logged an error in the page along the way', () => {

@@ -99,6 +99,13 @@ checks:
   - row_count: { name: hourly_loaded, where: "status = 'paid'", anomaly: { timestamp_column: loaded_at, bucket: 1h, training: 1d, min_points: 3 } }
   - row_count: { name: daily_dates, anomaly: { timestamp_column: order_date, training: 9d, min_points: 2 } }
   - nulls: { column: email, name: email_by_day, missing_values: ["", "N/A"], anomaly: { timestamp_column: order_date, training: 9d, min_points: 2 } }
+  - accepted_values: { column: status, values: [paid], fail: 0 }
+  - accepted_values: { column: email, name: email_values, values: ["", "N/A"], include_nulls: true, warn: "50%" }
+  - accepted_values: { column: line_no, name: line_values, values: [1, 2, "x"], where: "amount > 0", fail: 0 }
+  - range: { column: amount, min: 0, max: 200, fail: 10 }
+  - range: { column: order_date, name: date_range, min: "2024-03-02", max: "2024-03-08", warn: 0 }
+  - range: { column: updated_at, name: ts_range, max: "2024-03-10 00:00:00", warn: "5%" }
+  - range: { column: customer_id, name: customers, min: 100, max: 120.5, fail: "20%" }
 `;
 
 function datasetYaml(name: string, source: string, timezone: string): string {
@@ -167,7 +174,7 @@ describe('the same checks on a Parquet file and a PostgreSQL table', () => {
     const of = (ds: string) => report.results.filter((r) => r.dataset === ds).map(comparable);
     const files = of(`files_${tz}`);
     const pg = of(`pg_${tz}`);
-    expect(files.length).toBe(31);
+    expect(files.length).toBe(38);
     expect(pg).toEqual(files);
     return files;
   }
@@ -186,6 +193,13 @@ describe('the same checks on a Parquet file and a PostgreSQL table', () => {
     expect(dateKeys).toHaveLength(5);
     for (const d of dateKeys) expect(d).toMatch(/^2024-03-0\d$/);
     expect(byName.get('nulls.email')?.status).toBe('warn');
+    // accepted_values and range: offending values found (text samples ordered alike), observed bounds of each type.
+    expect(byName.get('accepted_values.status')).toMatchObject({ status: 'fail', details: { distinct_values: 1, sample: [{ value: 'open' }] } });
+    expect((byName.get('email_values')?.details as { sample: unknown[] }).sample).toHaveLength(5);
+    expect(byName.get('line_values')?.value).toBeGreaterThan(0);
+    expect(byName.get('range.amount')).toMatchObject({ status: 'fail', details: { below: 7 } }); // i % 31 = 0, less the test row i = 0
+    expect(byName.get('date_range')?.details).toMatchObject({ observed_min: '2024-03-01', observed_max: '2024-03-09' });
+    expect((byName.get('ts_range')?.details as { observed_min: string }).observed_min).toBe('2024-03-09T00:53:00.000Z'); // row 1 (row 0 is a test row)
     expect(byName.get('never')).toMatchObject({ status: 'fail', value: null });
     expect(byName.get('none')?.status).toBe('error');
     expect(byName.get('no_row')?.status).toBe('error');

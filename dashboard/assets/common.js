@@ -174,8 +174,10 @@ export function link(url, text = url) {
   return a;
 }
 
-export function runbookLink(url) {
-  return url ? link(url, 'runbook') : el('span', { class: 'muted' }, '—');
+/** A runbook: an http(s) link, or a path on this dashboard (a local Markdown runbook, rendered by the server). */
+export function runbookLink(url, text = 'runbook') {
+  if (typeof url === 'string' && url.startsWith('/') && !url.startsWith('//')) return el('a', { href: url, class: 'runbook-link' }, text);
+  return url ? link(url, text) : el('span', { class: 'muted' }, '—');
 }
 
 export function datasetHref(name) {

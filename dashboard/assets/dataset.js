@@ -144,7 +144,7 @@ function header(d) {
     ['Owner', d.owner ?? el('span', { class: 'muted' }, '—')],
     ['Tags', tagList(d.tags)],
     ['Description', d.description ?? el('span', { class: 'muted' }, '—')],
-    ['Runbook', d.runbook ? link(d.runbook) : el('span', { class: 'muted' }, '—')],
+    ['Runbook', d.runbook ? runbookLink(d.runbook_url ?? d.runbook, d.runbook) : el('span', { class: 'muted' }, '—')],
     ['Source', el('code', {}, d.source ?? '—')],
     ['Check file', el('code', {}, d.file)],
     ['Schedule', el('code', {}, d.schedule)],
@@ -203,7 +203,7 @@ function checksTable(checks) {
         el('td', {}, fmtThresholds(c.thresholds, c.unit) || el('span', { class: 'muted' }, '—')),
         el('td', { class: 'msg' }, c.message ?? el('span', { class: 'muted' }, 'not run yet'), c.kind === 'duplicates' ? duplicateSample(c.details) : null),
         el('td', {}, timeEl(c.evaluated_at)),
-        el('td', {}, runbookLink(c.runbook)))))));
+        el('td', {}, runbookLink(c.runbook_url ?? c.runbook)))))));
 }
 
 function schemaSection(d) {

@@ -15,7 +15,14 @@ const REFRESH_SECONDS = 30;
 const STATES = ['all', 'open', 'resolved'];
 const main = document.getElementById('main');
 
-let state = new URLSearchParams(location.search).get('state') ?? 'all';
+/** /incidents/ID: the page of one incident (the link its alerts carry). */
+const only = (() => {
+  const m = /^\/incidents\/([^/]+)\/?$/.exec(location.pathname);
+  if (!m) return null;
+  try { return decodeURIComponent(m[1]); } catch { return m[1]; }
+})();
+
+let state = only ? 'all' : (new URLSearchParams(location.search).get('state') ?? 'all');
 if (!STATES.includes(state)) state = 'all';
 
 const content = el('div', { id: 'incidents' });
@@ -35,8 +42,9 @@ const silencesBox = el('section', { id: 'silences', 'aria-labelledby': 'silences
 const SILENCE_FOR = ['30m', '1h', '2h', '4h', '8h', '1d', '3d'];
 
 replace(main,
-  el('h1', {}, 'Incidents'),
-  el('form', { class: 'filters', onsubmit: (e) => e.preventDefault() }, el('label', { for: 'f-state' }, 'Show', stateSel),
+  el('h1', {}, only ? 'Incident' : 'Incidents'),
+  only ? el('p', {}, el('a', { href: '/incidents' }, '← all incidents')) : null,
+  el('form', { class: 'filters', onsubmit: (e) => e.preventDefault() }, only ? null : el('label', { for: 'f-state' }, 'Show', stateSel),
     el('label', { for: 'f-by' }, 'Acknowledge and silence as', byInput)),
   actionStatus,
   content,
@@ -94,6 +102,10 @@ function actions(i) {
     a ? el('span', { class: 'acked' }, el('strong', {}, 'acknowledged'), el('span', { class: 'sub' }, 'by ', a.by, ' ', timeEl(a.at)),
       a.reason ? el('span', { class: 'sub' }, a.reason) : null) : ackForm(i),
     silenceForm(i));
+}
+
+function section(title, ...children) {
+  return el('section', {}, el('h2', {}, title), ...children);
 }
 
 function silenceRow(s) {
@@ -189,7 +201,7 @@ function table(incidents) {
     },
       el('td', {}, badge(i.status, i.state === 'open' ? 'big' : '')),
       el('td', { class: i.state === 'open' ? 'state-open' : 'muted' }, i.state, i.resolved_at ? el('span', { class: 'sub' }, 'resolved ', timeEl(i.resolved_at)) : null),
-      el('td', { class: 'msg' }, el('strong', {}, i.check), el('span', { class: 'sub' }, datasetLink(i.dataset), ` · ${i.kind}`), i.message ? el('span', { class: 'sub' }, i.message) : null),
+      el('td', { class: 'msg' }, el('strong', {}, only === i.id ? i.check : el('a', { href: i.url ?? `/incidents/${encodeURIComponent(i.id)}`, class: 'incident-link' }, i.check)), el('span', { class: 'sub' }, datasetLink(i.dataset), ` · ${i.kind}`), i.message ? el('span', { class: 'sub' }, i.message) : null),
       el('td', { class: 'root-cause' }, rootCause(i)),
       el('td', {}, timeEl(i.opened_at)),
       el('td', { class: 'num' }, fmtDuration(i.duration_seconds)),
@@ -197,7 +209,7 @@ function table(incidents) {
       el('td', {}, silenced(i)),
       el('td', { class: 'oncall' }, actions(i)),
       el('td', {}, i.owner ?? el('span', { class: 'muted' }, '—')),
-      el('td', {}, runbookLink(i.runbook)))))));
+      el('td', {}, runbookLink(i.runbook_url ?? i.runbook)))))));
 }
 
 /** Someone is filling in a form: a timed refresh would throw their typing away. */
@@ -211,7 +223,7 @@ async function load(forced = false) {
   if (!forced && busy()) return;
   let body;
   try {
-    body = await getJson(`/api/incidents?state=${encodeURIComponent(state)}`);
+    body = await getJson(`/api/incidents?state=${encodeURIComponent(state)}${only ? '&limit=1000' : ''}`);
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) {
       replace(content, el('section', { class: 'notice notice-missing', role: 'status', id: 'incidents-unavailable' },
@@ -222,6 +234,25 @@ async function load(forced = false) {
       return;
     }
     throw err;
+  }
+  if (only) {
+    const one = body.incidents.find((i) => i.id === only);
+    if (!one) {
+      replace(content, el('section', { class: 'notice notice-missing', role: 'status', id: 'not-found' },
+        el('h2', {}, `No incident ${only}`), el('p', {}, 'It may be older than the 1,000 newest incidents. '), el('p', {}, el('a', { href: '/incidents' }, '← all incidents'))));
+      markUpdated(new Date().toISOString());
+      return;
+    }
+    document.title = `${one.check} · incident · vigil`;
+    const related = body.incidents.filter((i) => i.id === one.root?.id || one.downstream.includes(i.id));
+    replace(content,
+      el('p', { class: one.state === 'open' ? 'text-fail' : 'text-pass', id: 'open-count' },
+        el('strong', {}, `${one.check} — ${one.state === 'open' ? `${one.status} since` : 'resolved'} `), timeEl(one.state === 'open' ? one.opened_at : one.resolved_at),
+        ' · ', datasetLink(one.dataset), ' · ', runbookLink(one.runbook_url ?? one.runbook)),
+      table([one, ...related]),
+      section('History', el('ul', { class: 'change-list', id: 'history' }, one.history.map((h) => el('li', {}, timeEl(h.at), ` ${h.status}${h.event ? ` · ${h.event}` : ''}`)))));
+    markUpdated(new Date().toISOString());
+    return;
   }
   const open = body.incidents.filter((i) => i.state === 'open').length;
   replace(content,

@@ -138,7 +138,7 @@ function row(d) {
     el('td', {}, d.owner ?? el('span', { class: 'muted' }, '—')),
     el('td', {}, tagList(d.tags)),
     sloCell(d.slos),
-    el('td', {}, runbookLink(d.runbook)));
+    el('td', {}, runbookLink(d.runbook_url ?? d.runbook)));
 }
 
 function renderBanner(problems) {

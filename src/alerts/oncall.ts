@@ -8,7 +8,8 @@ import type { Project } from '../config/model.js';
 import { DURATION_HINT, parseDuration } from '../config/duration.js';
 import type { AckOutcome, IncidentRow, OutboxRow, Store, StoredSilence } from '../store/store.js';
 import { matchSchema, toMatch, type Match, type SilenceDef } from './schema.js';
-import { dashboardLink, messageKey } from './plan.js';
+import { messageKey } from './plan.js';
+import { dashboardBase, dashboardLink, incidentLink, runbookHref } from './links.js';
 import type { AlertMessage } from './message.js';
 import { matches, routeNotifications, silenceDef, silenceFor, silencedNote, type MatchTarget, type NotificationItem } from './routing.js';
 
@@ -169,7 +170,8 @@ export function ackNotifications(project: Project, incident: IncidentRow, silenc
   const item: NotificationItem = {
     event: 'acknowledged', incidentId: incident.id, at: incident.acknowledgedAt, check: incident.checkId, name: def?.name ?? incident.checkId.slice(incident.dataset.length + 1),
     kind: incident.kind, dataset: incident.dataset, status: incident.status, previousStatus: null, value: null, unit: '', message: incident.message,
-    thresholds: {}, runbook: incident.runbook, owner: target.owner, tags: target.tags, openedAt: incident.openedAt,
+    thresholds: {}, runbook: runbookHref(incident.runbook, incident.dataset, incident.checkId, dashboardBase(project)), owner: target.owner, tags: target.tags,
+    openedAt: incident.openedAt, incidentUrl: incidentLink(project, incident.id),
     acknowledgedBy: incident.acknowledgedBy, ackReason: incident.ackReason ?? null,
   };
   const createdAt = now.toISOString();
@@ -177,7 +179,7 @@ export function ackNotifications(project: Project, incident: IncidentRow, silenc
     const key = messageKey(g.channel, g.items);
     const message: AlertMessage = {
       key, channel: g.channel, dataset: incident.dataset, runId: null, createdAt, description: ds?.description ?? null, owner: ds?.owner ?? null,
-      tags: ds?.tags ?? [], runbook: ds?.runbook ?? null, dashboardUrl: dashboardLink(project, incident.dataset), atRisk: [], items: g.items,
+      tags: ds?.tags ?? [], runbook: runbookHref(ds?.runbook, incident.dataset, null, dashboardBase(project)), dashboardUrl: dashboardLink(project, incident.dataset), atRisk: [], items: g.items,
     };
     return {
       key, channel: g.channel, dataset: incident.dataset, runId: null, payload: message, state: g.silence ? 'silenced' : 'pending', attempts: 0,

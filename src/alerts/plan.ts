@@ -10,6 +10,7 @@ import { buildLineage } from '../lineage/graph.js';
 import type { CheckResult, DatasetRun, IncidentPlanner, IncidentRow, IncidentWrites } from '../store/store.js';
 import type { RunSoFar } from '../run/run.js';
 import { decideIncident, incidentId } from './incidents.js';
+import { dashboardBase, dashboardLink, incidentLink, runbookHref } from './links.js';
 import { holdDecision, rootCauses, type FailingIncident } from './root-cause.js';
 import type { AlertMessage } from './message.js';
 import { routeNotifications, silenceDef, silenceFor, silencedNote, type NotificationItem } from './routing.js';
@@ -20,16 +21,7 @@ export function messageKey(channel: string, items: Array<Pick<NotificationItem, 
   return createHash('sha256').update(JSON.stringify([channel, parts])).digest('hex').slice(0, 32);
 }
 
-/** Link to the dataset's dashboard page: dashboard.public_url, else the address vigil serve listens on. */
-export function dashboardLink(project: Project, dataset: string): string | null {
-  const d = project.config.dashboard;
-  let base = d.public_url;
-  if (!base) {
-    const host = d.host === '0.0.0.0' || d.host === '::' ? 'localhost' : d.host;
-    base = `http://${host.includes(':') ? `[${host}]` : host}:${d.port}`;
-  }
-  return `${base.replace(/\/+$/, '')}/datasets/${encodeURIComponent(dataset)}`;
-}
+export { dashboardLink } from './links.js';
 
 export interface PlanContext {
   project: Project;
@@ -73,6 +65,7 @@ export function incidentPlanner(ctx: PlanContext): IncidentPlanner {
   const { project, dataset, outcome, runId } = ctx;
   // The alert files' silences and those kept in the store (read as the run began).
   const alerts = { ...project.alerts, silences: [...project.alerts.silences, ...(ctx.run?.silences ?? []).map(silenceDef)] };
+  const base = dashboardBase(project);
   return (open: Map<string, IncidentRow>): IncidentWrites => {
     const writes: IncidentWrites = { incidents: [], history: [], outbox: [] };
     const items: NotificationItem[] = [];
@@ -93,8 +86,8 @@ export function incidentPlanner(ctx: PlanContext): IncidentPlanner {
         item = {
           event: d.event, incidentId: row.id, at: r.evaluated_at, check: r.check, name: r.name, kind: r.kind, dataset: r.dataset,
           status: r.status, previousStatus: d.event === 'escalated' || d.event === 'resolved' ? (prev?.notifiedStatus ?? null) : null,
-          value: r.value, unit: r.unit, message: r.message, thresholds: r.thresholds, runbook: r.runbook, owner: r.owner, tags: r.tags,
-          openedAt: row.openedAt,
+          value: r.value, unit: r.unit, message: r.message, thresholds: r.thresholds, runbook: runbookHref(r.runbook, r.dataset, r.check, base), owner: r.owner, tags: r.tags,
+          openedAt: row.openedAt, incidentUrl: incidentLink(project, row.id),
         };
         const band = bandOf(r.details);
         if (band) item.band = { expected: band.expected, lower: band.lower, upper: band.upper };
@@ -133,7 +126,7 @@ export function incidentPlanner(ctx: PlanContext): IncidentPlanner {
       const createdAt = outcome.finishedAt;
       const message: AlertMessage = {
         key, channel: g.channel, dataset: dataset.name, runId, createdAt,
-        description: dataset.description ?? null, owner: dataset.owner ?? null, tags: dataset.tags, runbook: dataset.runbook ?? null,
+        description: dataset.description ?? null, owner: dataset.owner ?? null, tags: dataset.tags, runbook: runbookHref(dataset.runbook, dataset.name, null, base),
         dashboardUrl: dashboardLink(project, dataset.name), atRisk, items: g.items,
         ...(downstreamFailing.length && g.items.some((i) => i.event !== 'resolved') ? { downstreamFailing } : {}),
         ...(muted.length ? { silenced: muted } : {}),

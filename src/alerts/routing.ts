@@ -31,6 +31,8 @@ export interface NotificationItem {
   tags: string[];
   /** When the incident opened (first seen). */
   openedAt: string;
+  /** The incident's dashboard page. */
+  incidentUrl?: string;
   /** event acknowledged: who took it, and why. */
   acknowledgedBy?: string;
   ackReason?: string | null;

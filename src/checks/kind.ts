@@ -47,6 +47,26 @@ export interface DuplicatesValue {
   sample: Array<{ key: Record<string, unknown>; count: number }>;
 }
 
+/**
+ * The rows `filter` holds for, grouped by one column's value (NULL is a value here): compiled as a
+ * GROUP BY in the dataset's statement, like duplicates. For checks that count offending values
+ * (accepted_values, relationships) and show the most frequent of them.
+ */
+export interface ValueGroupsNeed {
+  type: 'value_groups';
+  column: KeyColumn;
+  filter: string;
+}
+
+export interface ValueGroupsValue {
+  /** Rows in the groups. */
+  rows: number;
+  /** Distinct values (groups). */
+  values: number;
+  /** The most frequent values, most rows first, ties by value ascending. */
+  sample: Array<{ value: unknown; count: number }>;
+}
+
 /** A query of its own (sql checks); its first column of the first row is the value. */
 export interface QueryNeed {
   type: 'query';
@@ -83,7 +103,7 @@ export const AGG_PLACEHOLDER = '$AGG$';
 /** The value of a query need whose query returned no row. */
 export const NO_ROW = Symbol.for('vigil.no-row');
 
-export type Need = AggregateNeed | DuplicatesNeed | BucketsNeed | QueryNeed | MtimeNeed;
+export type Need = AggregateNeed | DuplicatesNeed | BucketsNeed | ValueGroupsNeed | QueryNeed | MtimeNeed;
 
 export function needKey(need: Need): string {
   return JSON.stringify(need);

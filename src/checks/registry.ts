@@ -2,10 +2,12 @@
 // one file and one line here.
 
 import type { CheckKindName } from '../config/schema.js';
+import { acceptedValues } from './accepted-values.js';
 import { duplicates } from './duplicates.js';
 import { freshness } from './freshness.js';
 import type { CheckKind } from './kind.js';
 import { nulls } from './nulls.js';
+import { range } from './range.js';
 import { rowCount } from './row-count.js';
 import { schema } from './schema.js';
 import { sql } from './sql.js';
@@ -17,4 +19,6 @@ export const KINDS: Readonly<Record<CheckKindName, CheckKind>> = {
   duplicates,
   schema,
   sql,
+  accepted_values: acceptedValues,
+  range,
 };

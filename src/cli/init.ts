@@ -1,5 +1,5 @@
 // vigil init: scaffold a working project (vigil.yaml, an example check file
-// with a small data file it can run against, and an alerts file).
+// with a small data file it can run against, its runbook, and an alerts file).
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -21,7 +21,7 @@ description: A small example extract — point source at your own files.
 source: ../data/example.csv
 owner: data-team
 tags: [example]
-runbook: https://runbooks.example.com/data/example
+runbook: ../runbooks/example.md     # a Markdown file of the project (the dashboard shows it), or an http(s) link
 checks:
   - freshness:
       column: updated_at
@@ -42,6 +42,51 @@ checks:
         id: BIGINT
         email: VARCHAR
         updated_at: TIMESTAMP
+`,
+  'runbooks/example.md': `# Runbook: example
+
+What to do when a check of the \`example\` dataset alerts. Every alert links
+here (the dashboard renders this file at /datasets/example/runbook) and to the
+dataset's and the incident's dashboard pages. Keep it short: the reader was
+just woken up.
+
+## Who owns it
+
+- Team: data-team (\`owner:\` in checks/example.yaml)
+- Escalate to: *name, channel or rota*
+
+## First five minutes
+
+1. Open the incident page linked from the alert: which check, since when,
+   what the value was against its threshold.
+2. If you are on it, press **Acknowledge** there (or \`vigil ack INCIDENT
+   --reason "…"\`): reminders stop, escalations still come.
+3. If it is known and harmless for a while, **Silence…** it with a reason
+   (or \`vigil silence add example --for 2h --reason "…"\`).
+
+## By check
+
+### freshness
+
+The newest \`updated_at\` is too old: the load did not run or wrote nothing.
+Check the loader's last run and its logs; re-run it; then \`vigil run example\`.
+
+### row_count
+
+No rows: the extract is empty or the source path is wrong.
+
+### nulls.email
+
+More missing emails than usual: check the upstream form or API change.
+
+### duplicates.id
+
+The same id loaded twice: a retried load without deduplication.
+
+### schema
+
+A column was added, removed or retyped upstream: agree the change with the
+producer, then update \`columns:\` in checks/example.yaml.
 `,
   'alerts/alerts.yaml': `# Where notifications go (see the README, Alerts). Until Slack or email is set
 # up, the console channel prints each message vigil would send on stderr.

@@ -44,6 +44,16 @@ program.command('run')
     exitCode = await (await import('./run.js')).runCommand(selectors, { ...globalConfig(), ...o });
   });
 
+program.command('backtest')
+  .description('replay a check\'s anomaly detection over the last days: each point with its expected band and whether it would have alerted (from the data with timestamp_column, else from recorded runs)')
+  .argument('<check>', 'check id, <dataset>.<name>')
+  .option('--days <n>', 'how many days back (default 30)')
+  .option('--now <iso>', 'replay as of this time (also env VIGIL_NOW)')
+  .option('--json', 'print { check, source, points, alerts } as JSON')
+  .action(async (check: string, o: { days?: string; now?: string; json?: boolean }) => {
+    exitCode = await (await import('./backtest.js')).backtestCommand(check, { ...globalConfig(), ...o });
+  });
+
 program.command('serve')
   .description('run every dataset on its schedule, serve /healthz, /metrics and the API; reloads check files on change')
   .action(async () => { exitCode = await (await import('./serve.js')).serveCommand(globalConfig()); });
@@ -110,7 +120,7 @@ program.command('schema')
   .action(async () => { exitCode = (await import('./schema.js')).schemaCommand(); });
 
 program.command('init')
-  .description('scaffold vigil.yaml, checks/example.yaml, alerts/alerts.yaml and a small example data file')
+  .description('scaffold vigil.yaml, checks/example.yaml, runbooks/example.md, alerts/alerts.yaml and a small example data file')
   .argument('[dir]', 'folder to scaffold into', '.')
   .action(async (dir: string) => { exitCode = (await import('./init.js')).initCommand({ dir }); });
 

@@ -4,7 +4,7 @@
 
 import { readScheduleWatch, sayIfStalled } from './watch.js';
 import { Deliverer, summaryLine as deliverySummaryLine } from '../alerts/deliverer.js';
-import { incidentPlanner } from '../alerts/plan.js';
+import { planWithBurnRates } from '../alerts/slo-burn.js';
 import { loadProjectCached } from '../config/cache.js';
 import { blockedBy, blockingDiagnostics, type Diagnostic } from '../config/diagnostics.js';
 import { STRATEGIES, type Strategy } from '../engine/compile.js';
@@ -172,7 +172,7 @@ export async function runCommand(selectors: string[], opts: RunCommandOptions): 
       project, datasets: selected, store, engines, log, selectors, trigger: 'cli',
       ...(now ? { now } : {}), ...(opts.plan ? { strategy: opts.plan as Strategy } : {}),
       // With --no-alerts incidents still move (the state stays right); nothing is queued.
-      incidents: (dataset, outcome, runId, run) => incidentPlanner({ project, dataset, outcome, runId, notify: alerts, run }),
+      incidents: (dataset, outcome, runId, run) => planWithBurnRates({ project, dataset, outcome, runId, notify: alerts, run }, store),
     });
     printRun(runJson(report), selected.length, opts.json, problems);
     // A replay sends nothing, not even what earlier runs left queued: delivering writes to the outbox.

@@ -407,7 +407,7 @@ function loadCheckFile(
   if (rawSlo && typeof rawSlo === 'object' && Array.isArray(rawSlo.objectives)) {
     const names = [...declaredNames];
     const objectives: SloObjective[] = [];
-    (rawSlo.objectives as Array<{ check?: unknown; target?: unknown }>).forEach((o, i) => {
+    (rawSlo.objectives as Array<{ check?: unknown; target?: unknown; alert?: unknown }>).forEach((o, i) => {
       if (o === null || typeof o !== 'object') return;
       if (typeof o.check === 'string' && !names.includes(o.check)) {
         const hint = closest(o.check, names);
@@ -417,7 +417,7 @@ function loadCheckFile(
       if (typeof o.target === 'number' || (typeof o.target === 'string' && /^\s*\d+(\.\d+)?\s*%\s*$/.test(o.target))) {
         if (!(target > 0 && target <= 100)) err(['slo', 'objectives', i, 'target'], `target ${String(o.target)} must be above 0% and at most 100%`);
       }
-      if (typeof o.check === 'string') objectives.push({ check: o.check, target });
+      if (typeof o.check === 'string') objectives.push({ check: o.check, target, ...(o.alert === 'burn_rate' ? { alert: 'burn_rate' as const } : {}) });
     });
     const windowSeconds = typeof rawSlo.window === 'string' ? parseDuration(rawSlo.window) : undefined;
     slo = { windowSeconds: windowSeconds ?? 28 * 86400, objectives };

@@ -47,6 +47,8 @@ export interface SloObjective {
   check: string;
   /** percent, e.g. 99.5 */
   target: number;
+  /** burn_rate: multiwindow burn-rate alerts on this objective (src/slo/burn.ts). */
+  alert?: 'burn_rate';
 }
 
 /** A source outside this project that datasets are built from: drawn in lineage, never checked. */

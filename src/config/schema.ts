@@ -4,6 +4,16 @@
 import { z } from 'zod';
 import { DURATION_HINT, parseDuration } from './duration.js';
 
+/**
+ * A runbook: a URL (pages and alerts make links of http(s) ones only), or a Markdown file of the project
+ * relative to the check file (the dashboard renders it: docs/oncall.md).
+ */
+const runbookSchema = z.string().refine((s) => {
+  try { new URL(s); return true; } catch { /* not a URL: a path? */ }
+  return !s.startsWith('//') && /\.(md|markdown)$/i.test(s.trim());
+}, { error: 'runbook must be a URL (https://runbooks.example.com/data/orders) or a Markdown file of the project, relative to this file (../runbooks/orders.md)' })
+  .meta({ description: 'An http(s) link, or a Markdown file of the project relative to this file (e.g. ../runbooks/orders.md), shown by the dashboard' });
+
 export const durationSchema = z
   .string({ error: `expected a duration: ${DURATION_HINT}` })
   .refine((s) => parseDuration(s) !== undefined, { error: (iss) => `bad duration '${String(iss.input)}': ${DURATION_HINT}` })
@@ -52,7 +62,7 @@ const commonKeys = {
   name: z.string().regex(/^[A-Za-z0-9_.+-]+$/, { error: 'a check name may use letters, digits and _ . + -' }).optional()
     .meta({ description: 'Overrides the default name; the check id is <dataset>.<name>' }),
   where: z.string().min(1).optional().meta({ description: 'An extra SQL predicate for this check' }),
-  runbook: z.string().url({ error: 'runbook must be a URL, e.g. https://runbooks.example.com/data/orders' }).optional(),
+  runbook: runbookSchema.optional(),
   owner: z.string().min(1).optional(),
   tags: z.array(z.string().min(1)).optional(),
   description: z.string().optional(),
@@ -132,6 +142,26 @@ export const sqlCheckSchema = z.strictObject({
   anomaly: anomalySchema.optional(),
 });
 
+export const acceptedValuesSchema = z.strictObject({
+  ...commonKeys,
+  column: columnName,
+  values: z.array(z.union([z.string(), z.number(), z.boolean()]), { error: 'values must list the accepted values, e.g. [open, paid, refunded]' })
+    .min(1, { error: 'values must list at least one accepted value' })
+    .meta({ description: 'The values the column may hold, compared after casting each to the column type' }),
+  include_nulls: z.boolean().optional().meta({ description: 'true: a NULL counts as a value that is not accepted (default false: NULLs are not counted)' }),
+  ...levels,
+});
+
+const boundSchema = z.union([numberish(z.number()), z.string().min(1)], { error: 'a bound is a number, or a date/time such as "2020-01-01" for a date or timestamp column' });
+
+export const rangeSchema = z.strictObject({
+  ...commonKeys,
+  column: columnName,
+  min: boundSchema.optional().meta({ description: 'Smallest value allowed (inclusive)' }),
+  max: boundSchema.optional().meta({ description: 'Largest value allowed (inclusive)' }),
+  ...levels,
+});
+
 export const checkKindSchemas = {
   freshness: freshnessSchema,
   row_count: rowCountSchema,
@@ -139,6 +169,8 @@ export const checkKindSchemas = {
   duplicates: duplicatesSchema,
   schema: schemaCheckSchema,
   sql: sqlCheckSchema,
+  accepted_values: acceptedValuesSchema,
+  range: rangeSchema,
 } as const;
 
 export type CheckKindName = keyof typeof checkKindSchemas;
@@ -150,6 +182,8 @@ export type NullsSpec = z.infer<typeof nullsSchema>;
 export type DuplicatesSpec = z.infer<typeof duplicatesSchema>;
 export type SchemaCheckSpec = z.infer<typeof schemaCheckSchema>;
 export type SqlCheckSpec = z.infer<typeof sqlCheckSchema>;
+export type AcceptedValuesSpec = z.infer<typeof acceptedValuesSchema>;
+export type RangeSpec = z.infer<typeof rangeSchema>;
 
 /** One entry of `checks:`: exactly one kind key. */
 export const checkEntrySchema = z.union(
@@ -185,6 +219,8 @@ export const sloSchema = z.strictObject({
   objectives: z.array(z.strictObject({
     check: z.string().min(1).meta({ description: 'A check name in this file, e.g. freshness or nulls.customer_id' }),
     target: targetSchema,
+    alert: z.enum(['burn_rate'], { error: 'alert must be burn_rate (multiwindow burn-rate alerts, docs/slos.md)' }).optional()
+      .meta({ description: 'burn_rate: alert when the error budget burns fast (SRE workbook multiwindow rules: page at 14.4× over 1h and 5m or 6× over 6h and 30m, ticket at 1× over 3d and 6h)' }),
   })).min(1, { error: 'objectives must list at least one objective' }),
 });
 
@@ -195,7 +231,7 @@ export const datasetFileSchema = z.strictObject({
   source: sourceSchema,
   owner: z.string().min(1).optional(),
   tags: z.array(z.string().min(1)).optional(),
-  runbook: z.string().url({ error: 'runbook must be a URL, e.g. https://runbooks.example.com/data/orders' }).optional(),
+  runbook: runbookSchema.optional(),
   schedule: z.string().optional().meta({ description: 'cron, 5 or 6 fields; default from vigil.yaml' }),
   timezone: z.string().optional().meta({ description: 'How naive timestamps are read (IANA name); default from vigil.yaml' }),
   timeout: durationSchema.optional().meta({ description: 'How long this dataset may run before its queries are interrupted (default from vigil.yaml, 5m)' }),

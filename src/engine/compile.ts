@@ -9,7 +9,7 @@
 // sql checks run as their own statements. Everything that differs between
 // databases comes from the dialect.
 
-import { AGG_PLACEHOLDER, NO_ROW, needKey, type AggregateNeed, type BucketCounts, type BucketsNeed, type DuplicatesNeed, type Need, type QueryNeed } from '../checks/kind.js';
+import { AGG_PLACEHOLDER, NO_ROW, needKey, type AggregateNeed, type BucketCounts, type BucketsNeed, type DuplicatesNeed, type Need, type QueryNeed, type ValueGroupsNeed, type ValueGroupsValue } from '../checks/kind.js';
 import type { Dialect, DuplicatesSql, KeyColumn } from '../sql/dialect.js';
 import type { Row } from './engine.js';
 
@@ -145,13 +145,31 @@ function sampleKey(key: Record<string, unknown>, keys: KeyColumn[]): Record<stri
   return out;
 }
 
+/**
+ * Rows per value of one column over the rows the need's predicate holds for, through the dialect's
+ * duplicates measure over groups that are not limited to repeated keys: there Σ (n − 1) + groups = Σ n.
+ */
+function valueGroupsSql(dialect: Dialect, need: ValueGroupsNeed, from: string, where: Array<string | undefined>, suffix: string): DuplicatesSql {
+  const col = dialect.quoteIdent(need.column.name);
+  const groups = `SELECT ${col}, count(*) AS __n FROM ${from}${whereClause([...where, need.filter])} GROUP BY ${col}`;
+  return dialect.duplicates({ groups, keys: [need.column], suffix, sampleSize: SAMPLE_SIZE });
+}
+
+function readValueGroups(row: Row | undefined, suffix: string, need: ValueGroupsNeed): ValueGroupsValue {
+  const d = readDuplicates(row, suffix, [need.column]);
+  return {
+    rows: d.duplicateRows + d.duplicateKeys, values: d.duplicateKeys,
+    sample: (d.sample as Array<{ key: Record<string, unknown>; count: number }>).map((x) => ({ value: x.key[need.column.name] ?? null, count: x.count })),
+  };
+}
+
 function statement(ctes: string[], parts: string[]): string {
   return `${ctes.length ? `WITH ${ctes.join(', ')} ` : ''}SELECT * FROM ${parts.join(', ')}`;
 }
 
 /** How many times a single statement over these needs reads its source: once for all aggregates, once per GROUP BY. */
 export function scanCount(needs: Need[]): number {
-  const keys = new Set(needs.filter((n) => n.type === 'aggregate' || n.type === 'duplicates' || n.type === 'buckets').map((n) => (n.type === 'aggregate' ? 'aggregates' : needKey(n))));
+  const keys = new Set(needs.filter((n) => n.type === 'aggregate' || n.type === 'duplicates' || n.type === 'buckets' || n.type === 'value_groups').map((n) => (n.type === 'aggregate' ? 'aggregates' : needKey(n))));
   return keys.size;
 }
 
@@ -162,16 +180,18 @@ export function compileDataset(input: CompileInput): CompiledQuery[] {
   const dups = needs.filter((n): n is DuplicatesNeed => n.type === 'duplicates');
   const queries = needs.filter((n): n is QueryNeed => n.type === 'query');
   const bucketed = needs.filter((n): n is BucketsNeed => n.type === 'buckets');
+  const valueGroups = needs.filter((n): n is ValueGroupsNeed => n.type === 'value_groups');
   const out: CompiledQuery[] = [];
   const from = `FROM ${relation} AS src`;
   const columnsOf = input.describe ? dialect.columnsOf('src', COLUMNS_KEY) : null;
 
-  if (input.strategy === 'single' && (aggregates.length > 0 || dups.length > 0 || bucketed.length > 0 || columnsOf)) {
+  if (input.strategy === 'single' && (aggregates.length > 0 || dups.length > 0 || bucketed.length > 0 || valueGroups.length > 0 || columnsOf)) {
     // Inlined, every scan re-reads the source; materialized, it is read once (and held in memory).
     const ctes = [dialect.cte('src', `SELECT * ${from}${whereClause([filter])}`, Boolean(input.materialize) && scanCount(needs) > 1)];
     const parts: string[] = [];
     const groups = dups.splice(0);
     const series = bucketed.splice(0);
+    const valued = valueGroups.splice(0);
     if (aggregates.length > 0) parts.push(`(SELECT ${aggregateList(aggregates, (a) => aggregateSql(dialect, a))} FROM src) AS a`);
     series.forEach((b, j) => parts.push(`(${bucketsSql(dialect, b, 'src', [], `buckets${j}`)}) AS b${j}`));
     groups.forEach((dup, j) => {
@@ -179,14 +199,20 @@ export function compileDataset(input: CompileInput): CompiledQuery[] {
       ctes.push(...d.ctes);
       parts.push(...d.parts);
     });
+    valued.forEach((v, j) => {
+      const d = valueGroupsSql(dialect, v, 'src', [], `v${j}`);
+      ctes.push(...d.ctes);
+      parts.push(...d.parts);
+    });
     if (columnsOf) parts.push(`(${columnsOf}) AS s`);
     out.push({
-      label: 'dataset', sql: statement(ctes, parts), needs: [...aggregates, ...groups, ...series],
+      label: 'dataset', sql: statement(ctes, parts), needs: [...aggregates, ...groups, ...series, ...valued],
       read: (rows) => {
         const row = (rows as Row[])[0];
         const m = readAggregates(aggregates, row);
         groups.forEach((dup, j) => m.set(needKey(dup), readDuplicates(row, String(j), dup.keys)));
         series.forEach((b, j) => m.set(needKey(b), readBuckets(row, `buckets${j}`)));
+        valued.forEach((v, j) => m.set(needKey(v), readValueGroups(row, `v${j}`, v)));
         if (columnsOf) m.set(COLUMNS_KEY, row?.[COLUMNS_KEY] ?? null);
         return m;
       },
@@ -237,6 +263,14 @@ export function compileDataset(input: CompileInput): CompiledQuery[] {
     out.push({
       label: 'buckets', sql: `SELECT * FROM (${bucketsSql(dialect, b, `${relation} AS src`, [filter], 'buckets')}) AS b`, needs: [b],
       read: (rows) => new Map([[needKey(b), readBuckets((rows as Row[])[0], 'buckets')]]),
+    });
+  }
+
+  for (const v of valueGroups) {
+    const d = valueGroupsSql(dialect, v, `${relation} AS src`, [filter], '');
+    out.push({
+      label: `values(${v.column.name})`, sql: statement(d.ctes, d.parts), needs: [v],
+      read: (rows) => new Map([[needKey(v), readValueGroups((rows as Row[])[0], '', v)]]),
     });
   }
 

@@ -24,6 +24,8 @@ export interface DatasetRunOptions {
   previousSchema: ColumnInfo[] | null;
   /** Training points of the dataset's history-based anomaly checks (run.ts reads them from the store). */
   history?: TrainingHistory;
+  /** How a check is planned (default: planCheck); vigil backtest plans its series instead. */
+  plan?: typeof planCheck;
   log: Logger;
   /** Overrides the plan chosen from the source format (benchmarks, tests). */
   strategy?: Strategy;
@@ -86,6 +88,7 @@ export async function runDataset(ds: DatasetDef, opts: DatasetRunOptions): Promi
       now: opts.now,
       previousSchema: opts.previousSchema,
       history: opts.history ?? new Map(),
+      plan: opts.plan ?? planCheck,
       strategy: opts.strategy ?? defaultStrategy(),
     });
   } catch (err) {
@@ -123,6 +126,7 @@ interface Context {
   now: () => Date;
   previousSchema: ColumnInfo[] | null;
   history: TrainingHistory;
+  plan: typeof planCheck;
   strategy: Strategy;
 }
 
@@ -184,7 +188,7 @@ async function attemptDataset(ds: DatasetDef, assumed: ColumnInfo[] | null, ctx:
   const failed = new Map<CheckDef, string>();
   for (const check of ds.checks) {
     try {
-      plans.set(check, planCheck(check, plan, ctx.history));
+      plans.set(check, ctx.plan(check, plan, ctx.history));
     } catch (err) {
       failed.set(check, errorMessage(err));
     }

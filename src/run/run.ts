@@ -60,7 +60,7 @@ export interface RunOptions {
    * a dataset is recorded once the datasets of this run up- and downstream of it (by `upstream:`) have run,
    * so its planner sees their outcomes (root causes: src/alerts/root-cause.ts).
    */
-  incidents?: (dataset: DatasetDef, outcome: DatasetRun, runId: string, run: RunSoFar) => IncidentPlanner | undefined;
+  incidents?: (dataset: DatasetDef, outcome: DatasetRun, runId: string, run: RunSoFar) => IncidentPlanner | undefined | Promise<IncidentPlanner | undefined>;
   /**
    * The run's row could not be finished (the store failing): it would stay `running`. The caller
    * may finish it later, when writes work again (vigil serve does).
@@ -163,7 +163,7 @@ export async function runChecks(opts: RunOptions): Promise<RunReport> {
         await begun;
         if (!opts.incidents) return store.recordDataset(runId, outcome);
         await Promise.all((related.get(ds.name) ?? []).map((n) => ran.get(n)?.p));
-        return store.recordDataset(runId, outcome, opts.incidents(ds, outcome, runId, { outcomes: finished, openIncidents: await openIncidents, silences: await silences }));
+        return store.recordDataset(runId, outcome, await opts.incidents(ds, outcome, runId, { outcomes: finished, openIncidents: await openIncidents, silences: await silences }));
       };
       writes.push(record().catch((err: unknown) => {
         if (notBegun) return; // the run's own error is thrown below

@@ -53,6 +53,8 @@ export interface DatasetSummary {
   owner: string | null;
   tags: string[];
   runbook: string | null;
+  /** Where the runbook link goes: an http(s) URL as written, or the dashboard page of a local Markdown runbook (/datasets/NAME/runbook). */
+  runbook_url: string | null;
   /** check file, relative to the project root */
   file: string;
   schedule: string;
@@ -86,6 +88,8 @@ export interface CheckState {
   thresholds: Record<string, unknown>;
   details: Record<string, unknown>;
   runbook: string | null;
+  /** As DatasetSummary.runbook_url (a local runbook: /datasets/NAME/runbook?check=ID). */
+  runbook_url: string | null;
   evaluated_at: string | null;
 }
 
@@ -212,9 +216,12 @@ export interface IncidentJson {
   last_event: 'opened' | 'escalated' | 'reminder' | 'acknowledged' | 'resolved' | null;
   /** The silence muting it now (an alert file's, or one kept in the store with its id and who added it), or null. */
   silenced: { reason: string; until: string; id?: string; by?: string } | null;
+  /** This incident's page (/incidents/ID). */
+  url: string;
   /** Who took it (vigil ack, the page, the API): it then sends no reminders, but still escalates and resolves. */
   acknowledged: { by: string; at: string; reason: string | null } | null;
   runbook: string | null;
+  runbook_url: string | null;
   owner: string | null;
   message: string;
   history: Array<{ at: string; status: Status; event: string | null }>;

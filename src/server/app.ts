@@ -16,6 +16,7 @@ import type { Metrics } from './metrics.js';
 import { pagesRouter } from './pages.js';
 import { incidentsRouter } from './incidents-api.js';
 import { oncallRouter } from './oncall-api.js';
+import { runbookRouter } from './runbook.js';
 import { buildLineage } from '../lineage/graph.js';
 import { apiRouter } from './api.js';
 import { configuredResults } from './views.js';
@@ -201,6 +202,7 @@ export function createApp(deps: AppDeps): express.Express {
     secrets,
   }));
 
+  app.use(runbookRouter({ project: () => scheduler.projectNow() }));
   app.use(pagesRouter());
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

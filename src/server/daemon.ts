@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Deliverer } from '../alerts/deliverer.js';
-import { incidentPlanner } from '../alerts/plan.js';
+import { planWithBurnRates } from '../alerts/slo-burn.js';
 import { blockedBy } from '../config/diagnostics.js';
 import { blockingDiagnostics, loadProject, type LoadOptions } from '../config/loader.js';
 import { parseDuration } from '../config/duration.js';
@@ -76,7 +76,7 @@ async function start(load: LoadOptions, log: Logger, opened: Array<() => unknown
   const scheduler = new Scheduler(project, store, engines, log, {
     onRun: (report) => { metrics.observe(report); deliverer?.kick(); },
     onSkip: (dataset) => metrics.skippedTicks.inc({ dataset }),
-    incidents: (current, notify) => (dataset, outcome, runId, run) => incidentPlanner({ project: current, dataset, outcome, runId, notify, run }),
+    incidents: (current, notify) => (dataset, outcome, runId, run) => planWithBurnRates({ project: current, dataset, outcome, runId, notify, run }, store),
   });
   current = () => scheduler.projectNow();
   deliverer = new Deliverer({

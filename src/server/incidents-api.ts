@@ -4,6 +4,7 @@
 // app-wide auth (src/server/auth.ts) like every other route.
 
 import { Router } from 'express';
+import { runbookHref } from '../alerts/links.js';
 import { activeSilences, incidentSilence } from '../alerts/oncall.js';
 import { rootCauses } from '../alerts/root-cause.js';
 import type { SilenceDef } from '../alerts/schema.js';
@@ -20,7 +21,8 @@ export function incidentJson(i: IncidentWithHistory): IncidentJson {
     last_notification_at: i.lastSentAt, last_notification_queued_at: i.lastNotifiedAt, last_event: i.lastEvent,
     silenced: i.silencedReason !== null && i.silencedUntil !== null ? { reason: i.silencedReason, until: i.silencedUntil } : null,
     acknowledged: i.acknowledgedBy && i.acknowledgedAt ? { by: i.acknowledgedBy, at: i.acknowledgedAt, reason: i.ackReason ?? null } : null,
-    runbook: i.runbook, owner: i.owner, message: i.message, history: i.history,
+    url: `/incidents/${encodeURIComponent(i.id)}`,
+    runbook: i.runbook, runbook_url: runbookHref(i.runbook, i.dataset, i.checkId, null), owner: i.owner, message: i.message, history: i.history,
     root: null, held: false, downstream: [],
   };
 }

@@ -66,6 +66,8 @@ const PAGES: readonly PageShell[] = [
   { route: '/lineage', title: 'Lineage', script: 'lineage.js', charts: false },
   { route: '/slos', title: 'SLOs', script: 'slos.js', charts: true },
   { route: '/incidents', title: 'Incidents', script: 'incidents.js', charts: false },
+  // One incident, at the link its alerts carry (the same module shows only it).
+  { route: '/incidents/:id', title: 'Incident', script: 'incidents.js', charts: false },
 ];
 
 function renderShell(template: string, p: PageShell): string {
@@ -75,6 +77,13 @@ function renderShell(template: string, p: PageShell): string {
   ].join('\n');
   const nav = NAV.map(([href, label]) => `      <a href="${href}"${href === p.route ? ' aria-current="page"' : ''}>${label}</a>`).join('\n');
   return template.replace('{{title}}', p.title).replace('{{scripts}}', scripts).replace('{{nav}}', nav);
+}
+
+/** A page drawn on the server (a runbook): the same shell, its main filled, no script. */
+export function renderStatic(template: string, title: string, mainHtml: string): string {
+  const nav = NAV.map(([href, label]) => `      <a href="${href}">${label}</a>`).join('\n');
+  return template.replace('{{title}}', title.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)).replace('{{scripts}}', '').replace('{{nav}}', nav)
+    .replace(/<main id="main" aria-busy="true">[\s\S]*?<\/main>/, () => `<main id="main" aria-busy="false">\n${mainHtml}\n  </main>`);
 }
 
 export function pagesRouter(): Router {

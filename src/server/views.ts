@@ -13,6 +13,7 @@ import {
   BURN_WINDOWS, attainment, budgetRemaining, burnWords, computeSlo, runsNeeded, shownBudget, sloData, windowStart, type BurnWindow, type SloResult,
 } from '../slo/slo.js';
 import { formatDuration } from '../util/format.js';
+import { runbookHref } from '../alerts/links.js';
 
 const BURN_WINDOW_NAMES = Object.keys(BURN_WINDOWS) as BurnWindow[];
 import type { BucketCount, CountWindow, HistoryRow, LatestResult, Store, WindowCount } from '../store/store.js';
@@ -165,6 +166,7 @@ export function summaryOf(ds: DatasetDef, ctx: ViewContext, graph: LineageGraph,
     owner: ds.owner ?? null,
     tags: [...ds.tags],
     runbook: ds.runbook ?? null,
+    runbook_url: runbookHref(ds.runbook, ds.name, null, null),
     file: path.relative(ctx.root, ds.file).split(path.sep).join('/'),
     schedule: ds.schedule,
     status: datasetStatus(ds, ctx.latest),
@@ -196,6 +198,7 @@ function checkState(c: CheckDef, r: LatestResult | undefined): CheckState {
     thresholds: r?.thresholds ?? configThresholds(c),
     details: r?.details ?? {},
     runbook: c.runbook ?? r?.runbook ?? null,
+    runbook_url: runbookHref(c.runbook ?? r?.runbook ?? null, c.dataset, c.id, null),
     evaluated_at: r?.evaluated_at ?? null,
   };
 }

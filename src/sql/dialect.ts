@@ -76,7 +76,7 @@ export interface Dialect {
   userQuery(sql: string): string;
 }
 
-/** count(*), count(x), max(x), sum(x) with FILTER (WHERE …): standard SQL, as DuckDB and PostgreSQL write it. */
+/** count(*), count(x), max(x), min(x), sum(x) with FILTER (WHERE …): standard SQL, as DuckDB and PostgreSQL write it. */
 export function standardAggregate(fn: AggregateFn, arg: string | undefined, filter?: string): string {
   const call = fn === 'count_star' ? 'count(*)' : `${fn}(${arg ?? '*'})`;
   return filter ? `${call} FILTER (WHERE ${filter})` : call;

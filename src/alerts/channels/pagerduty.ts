@@ -60,6 +60,7 @@ export function pagerdutyEvents(m: AlertMessage, routingKey: string): PagerDutyE
     const links = [
       ...(dash ? [{ href: dash, text: `Dashboard: ${m.dataset}` }] : []),
       ...(runbook ? [{ href: runbook, text: 'Runbook' }] : []),
+      ...(safeUrl(i.incidentUrl) ? [{ href: safeUrl(i.incidentUrl) as string, text: 'Incident' }] : []),
     ];
     out.push({
       ...base,

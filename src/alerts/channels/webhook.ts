@@ -34,6 +34,7 @@ export function webhookBody(m: AlertMessage): Record<string, unknown> {
       incident_id: i.incidentId, event: i.event, at: i.at, check: i.check, name: i.name, kind: i.kind,
       status: i.status, previous_status: i.previousStatus, value: i.value, unit: i.unit, observed: formatObserved(i),
       message: i.message, thresholds: i.thresholds, runbook: runbookOf(m, i), owner: i.owner, tags: i.tags, first_seen: i.openedAt,
+      incident_url: safeUrl(i.incidentUrl ?? null),
       ...(i.event === 'acknowledged' ? { acknowledged_by: i.acknowledgedBy ?? null, ack_reason: i.ackReason ?? null } : {}),
     })),
   };

@@ -35,6 +35,8 @@ export function renderEmail(m: AlertMessage): EmailContent {
     const rb = runbookOf(m, i);
     text.push(`- ${i.check}: ${eventText(i)}`, `  ${observedVsThreshold(i)}`, `  ${i.message}`);
     if (rb) text.push(`  Runbook: ${rb}`);
+    const inc = safeUrl(i.incidentUrl);
+    if (inc) text.push(`  Incident: ${inc}`);
   }
   text.push('');
   if (owner) text.push(`Owner: ${owner}`);
@@ -46,11 +48,13 @@ export function renderEmail(m: AlertMessage): EmailContent {
 
   const rows = m.items.map((i) => {
     const rb = runbookOf(m, i);
+    const inc = safeUrl(i.incidentUrl);
     const color = COLOR[i.event === 'resolved' ? 'resolved' : i.status] ?? '#333';
     return `<tr><td style="padding:6px 12px 6px 0;vertical-align:top"><strong>${escapeHtml(i.check)}</strong><br>`
       + `<span style="color:${color};font-weight:bold">${escapeHtml(eventText(i))}</span></td>`
       + `<td style="padding:6px 12px 6px 0;vertical-align:top">${escapeHtml(observedVsThreshold(i))}<br><em>${escapeHtml(i.message)}</em></td>`
-      + `<td style="padding:6px 0;vertical-align:top">${rb ? `<a href="${escapeHtml(rb)}">Runbook</a>` : ''}</td></tr>`;
+      + `<td style="padding:6px 0;vertical-align:top">${rb ? `<a href="${escapeHtml(rb)}">Runbook</a>` : ''}`
+      + `${inc ? `${rb ? '<br>' : ''}<a href="${escapeHtml(inc)}">Incident</a>` : ''}</td></tr>`;
   }).join('\n');
   const facts = [
     owner ? `<li>Owner: ${escapeHtml(owner)}</li>` : '',

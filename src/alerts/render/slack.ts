@@ -63,6 +63,8 @@ export function renderSlack(m: AlertMessage): SlackPayload {
       `_${slackEscape(i.message)}_`,
     ];
     if (i.owner && i.owner !== m.owner) lines.push(`Owner: ${slackEscape(i.owner)}`);
+    const inc = safeUrl(i.incidentUrl);
+    if (inc) lines.push(`<${inc.replace(/[|>]/g, encodeURIComponent)}|Incident page>`);
     const section: SlackBlock = { type: 'section', text: mrkdwn(lines.join('\n')) };
     const rb = runbookOf(m, i);
     const b = rb ? button('Runbook', rb) : null;
