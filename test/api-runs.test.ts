@@ -146,7 +146,9 @@ describe.each(KINDS)('GET /api/runs on the $name store', (kind) => {
     expect((await api<{ runs: ApiRun[] }>(second, '/api/runs?limit=nonsense')).body.runs).toHaveLength(50);
     // What fast's runs look like (slow's rerun differs by design: a restarted DuckDB serve catches it
     // up, a PostgreSQL replica takes the dead one's tick over as a scheduled run).
-    shapes.set(kind.name, [...new Set(runs.filter((r) => !r.run_id.startsWith('seed-') && r.datasets[0] === 'fast')
+    // Whether fast also gets a catch-up run depends on whether the kill fell between two of its
+    // 2-second ticks (timing, not the store): its cli, api and schedule runs are compared.
+    shapes.set(kind.name, [...new Set(runs.filter((r) => !r.run_id.startsWith('seed-') && r.datasets[0] === 'fast' && r.trigger !== 'catch-up')
       .map((r) => JSON.stringify({ trigger: r.trigger, datasets: r.datasets, keys: Object.keys(r) })))].sort());
   });
 });
