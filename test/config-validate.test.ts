@@ -513,6 +513,14 @@ describe('the loader never throws (fast-check)', () => {
     }), { numRuns: 100 });
   });
 
+  it('keys named like Object.prototype members (toString, constructor) are unknown keys, not a crash', () => {
+    for (const key of ['toString', 'constructor', 'hasOwnProperty', 'valueOf']) {
+      const diags = loadText(`dataset: t\nsource: data.csv\n${key}: ""\nchecks:\n  - row_count: { fail: 0 }\n`);
+      expect(diags.some((d) => d.message.includes(`unknown key '${key}'`)), key).toBe(true);
+      expect(loadText(`${key}: ""\n`).length, key).toBeGreaterThan(0);
+    }
+  });
+
   it('random whole files', () => {
     fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.jsonValue({ maxDepth: 4 }).map((v) => stringify(v))), (text) => {
       loadText(text);

@@ -171,7 +171,7 @@ function salvageConfig(raw: unknown): Config {
   const kept: Record<string, unknown> = {};
   if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
     for (const [key, value] of Object.entries(raw)) {
-      if (shape[key]?.safeParse(value).success) kept[key] = value;
+      if (Object.hasOwn(shape, key) && shape[key]?.safeParse(value).success) kept[key] = value;
     }
   }
   const parsed = configSchema.safeParse(kept);
@@ -246,7 +246,8 @@ function salvageHead(raw: Record<string, unknown>): Partial<DatasetFile> & { che
   for (const [key, value] of Object.entries(raw)) {
     if (key === 'checks') kept[key] = value;
     else {
-      const parsed = shape[key]?.safeParse(value);
+      // Own keys only: a key such as toString must not find Object.prototype's.
+      const parsed = Object.hasOwn(shape, key) ? shape[key]?.safeParse(value) : undefined;
       if (parsed?.success) kept[key] = parsed.data;
     }
   }
