@@ -13,6 +13,7 @@ import {
   emptyCounts,
   generate,
   prf,
+  prng,
   scoreSeries,
   vigilDetector,
   zScoreDetector,
@@ -32,21 +33,9 @@ const OPTS: AnomalyOptions = {
   domain: 'count',
 };
 
-/** A small seeded PRNG (mulberry32), so every crafted series is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `days` daily points ending the day before `end`, value f(dayIndex) with ±noise relative noise. */
 function daily(end: number, days: number, f: (i: number) => number, noise = 0, seed = 1): AnomalyPoint[] {
-  const r = rng(seed);
+  const r = prng(seed);
   return Array.from({ length: days }, (_, k) => {
     const i = k - days; // -days … -1
     return { at: end + i * DAY, value: Math.round(f(i) * (1 + noise * (2 * r() - 1))) };
@@ -277,7 +266,7 @@ describe('judge: properties of the band', () => {
     fc.assert(
       fc.property(seriesArb, fc.integer({ min: 0, max: 1_000 }), (s, seed) => {
         const training = make(s);
-        const r = rng(seed);
+        const r = prng(seed);
         const shuffled = training
           .map((p) => ({ p, k: r() }))
           .sort((x, y) => x.k - y.k)
