@@ -62,14 +62,20 @@ describe('replicas on a PostgreSQL store: vigil status, and nobody scheduling', 
   }, 120_000);
 
   it('vigil status --json lists both replicas, alive, and which of them is running slow', async () => {
+    let asked = { from: '', to: '' };
     const seen = await waitFor('a replica listed running slow', async () => {
+      const from = new Date().toISOString();
       const { body } = await statusJson(dir, env);
+      asked = { from, to: new Date().toISOString() };
       return body.replicas.some((r) => r.running.includes('slow')) ? body : null;
     }, { timeoutMs: 40_000, intervalMs: 300 });
     expect(seen.replicas.map((r) => r.pid).sort()).toEqual([a.pid, b.pid].sort());
     expect(seen.replicas.every((r) => r.alive && r.host.length > 0 && !Number.isNaN(Date.parse(r.last_seen)))).toBe(true);
-    // The one running it is the one whose run of slow is running in the store.
-    const running = await pg.sql(`select p.pid from vigil.runs r join vigil.vigil_replicas p on p.id = r.replica where r.status = 'running' and r.datasets::text = '["slow"]'`, 'watch');
+    // The one running it is the one whose run of slow was running in the store while status was asked
+    // (asking the store afterwards for runs still running raced with that run finishing).
+    const running = await pg.sql(`select p.pid from vigil.runs r join vigil.vigil_replicas p on p.id = r.replica
+      where r.datasets::text = '["slow"]' and r.started_at <= '${asked.to}'::timestamptz
+        and (r.finished_at is null or r.finished_at >= '${asked.from}'::timestamptz)`, 'watch');
     const runner = seen.replicas.find((r) => r.running.includes('slow'));
     expect(running.rows.map((r: { pid: number }) => r.pid)).toContain(runner?.pid);
     expect(seen.schedule.stalled).toBe(false);
